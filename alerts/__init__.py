@@ -1,0 +1,1 @@
+"""Alerts: detect spikes, correlate them with campaigns, judge campaign/organic/bot/mixed, notify."""
