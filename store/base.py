@@ -7,9 +7,10 @@ again overwrites it, so replays after a crash or a store outage never double-cou
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Iterable, Mapping, Protocol, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
 
 import pandas as pd
 
@@ -47,7 +48,7 @@ def to_epoch(t: datetime | int | float | pd.Timestamp) -> int:
     if isinstance(t, pd.Timestamp):
         t = t.to_pydatetime()
     if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
+        t = t.replace(tzinfo=UTC)
     return int(t.timestamp())
 
 
