@@ -6,6 +6,8 @@ Each command imports its implementation lazily, so ``--help`` and quick commands
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 app = typer.Typer(
@@ -14,6 +16,29 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.command()
+def analyze(
+    log: list[Path] = typer.Option(..., "--log", help="Access log (combined format, plain or .gz); repeatable."),
+    campaigns: Path | None = typer.Option(None, "--campaigns", help="JSON list of announced campaigns."),
+    fmt: str = typer.Option("table", "--format", help="json or table"),
+) -> None:
+    """Find the traffic spikes in access logs and say campaign, organic, bot or mixed."""
+    from alerts.analyze_cli import run
+
+    raise typer.Exit(run(log, campaigns, fmt))
+
+
+@app.command()
+def detect(
+    csv: Path = typer.Option(..., "--csv", help="CSV with a 'timestamp,value' header."),
+    fmt: str = typer.Option("table", "--format", help="json or table"),
+) -> None:
+    """Score every row of a time series for anomalies (rises and drops), causally."""
+    from alerts.detect_cli import run
+
+    raise typer.Exit(run(csv, fmt))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,108 @@
+"""The expected level of a series and its normal spread, from its own past only.
+
+A spike is judged against what the traffic usually is *now*: a robust local level
+(median of the recent past) and spread (MAD), scaled by a time-of-day profile when
+there are whole earlier days to learn it from. Counts also get a Poisson floor on the
+spread, so a quiet night does not look wild because three requests became seven.
+Buckets inside a spike are kept out of the history, so a long surge does not become
+its own baseline (until it has lasted long enough to be the new normal).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+DAY = 86400
+SLOT_SECONDS = 900  # time-of-day profile resolution: 15 minutes
+MAD_TO_SIGMA = 1.4826
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    level: float   # expected value
+    spread: float  # one robust standard deviation around it
+    ready: bool    # enough history to judge
+
+
+class RollingBaseline:
+    """Median / MAD of the last ``window`` accepted values, optionally time-of-day scaled."""
+
+    def __init__(self, window: int = 180, warmup: int = 30, counts: bool = True,
+                 bucket_seconds: float = 10.0) -> None:
+        self.window = window
+        self.warmup = warmup
+        self.counts = counts
+        self.bucket_seconds = bucket_seconds
+        self._values: deque[float] = deque(maxlen=window)
+        self._times: deque[float] = deque(maxlen=window)
+        self._cache: Expectation | None = None
+        self.profile = SeasonalProfile()
+
+    def add(self, t: float, value: float) -> None:
+        self._values.append(value)
+        self._times.append(t)
+        self.profile.add(t, value)
+        self._cache = None
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def expect(self, t: float) -> Expectation:
+        if len(self._values) < self.warmup:
+            return Expectation(0.0, 0.0, False)
+        if self._cache is None:
+            arr = np.fromiter(self._values, dtype=float)
+            med = float(np.median(arr))
+            mad = float(np.median(np.abs(arr - med))) * MAD_TO_SIGMA
+            # Spread of a skewed count series: MAD misses a heavy upper tail, so also look
+            # at the 90th percentile distance (it is 1.28 sigma for a normal series).
+            p90 = float(np.percentile(arr, 90)) - med
+            self._cache = Expectation(med, max(mad, p90 / 1.2816), True)
+        base = self._cache
+        factor = self.profile.factor(t, self._times[0], self._times[-1])
+        level = base.level * factor
+        spread = base.spread * factor
+        floor = math.sqrt(max(level, 1.0)) if self.counts else max(1e-3 * abs(level), 1e-9)
+        spread = max(spread, floor)
+        return Expectation(level, spread, True)
+
+
+class SeasonalProfile:
+    """Mean value per 15-minute slot of the day, learned only from whole earlier days.
+
+    ``factor(t, ...)`` says how much busier the slot of ``t`` usually is than the slots
+    the local level was measured over; 1.0 until at least two days were seen.
+    """
+
+    def __init__(self) -> None:
+        self._sum: dict[int, float] = {}
+        self._n: dict[int, int] = {}
+        self._first: float | None = None
+        self._last: float | None = None
+
+    def add(self, t: float, value: float) -> None:
+        slot = int(t % DAY) // SLOT_SECONDS
+        self._sum[slot] = self._sum.get(slot, 0.0) + value
+        self._n[slot] = self._n.get(slot, 0) + 1
+        if self._first is None:
+            self._first = t
+        self._last = t
+
+    def _slot_mean(self, slot: int) -> float | None:
+        n = self._n.get(slot, 0)
+        return self._sum[slot] / n if n else None
+
+    def factor(self, t: float, window_start: float, window_end: float) -> float:
+        if self._first is None or self._last is None or self._last - self._first < 2 * DAY:
+            return 1.0
+        target = self._slot_mean(int(t % DAY) // SLOT_SECONDS)
+        slots = {int(x % DAY) // SLOT_SECONDS for x in np.arange(window_start, window_end + 1, SLOT_SECONDS)}
+        means = [m for s in slots if (m := self._slot_mean(s)) is not None]
+        if target is None or not means or sum(means) <= 0:
+            return 1.0
+        ratio = target / (sum(means) / len(means))
+        return float(min(max(ratio, 0.2), 5.0))

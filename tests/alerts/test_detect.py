@@ -1,0 +1,120 @@
+"""The online detector and the generic ``detect --csv`` command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from alerts.detect import DetectorConfig, run_detector
+from alerts.detect_cli import score_series
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def poisson_series(n: int, rate: float, seed: int) -> tuple[list[float], list[float]]:
+    rng = np.random.default_rng(seed)
+    return [1_700_000_000.0 + 10 * i for i in range(n)], [float(v) for v in rng.poisson(rate, n)]
+
+
+def test_steady_poisson_traffic_raises_no_spike() -> None:
+    times, values = poisson_series(2000, 50, seed=3)
+    _, spikes = run_detector(times, values)
+    assert spikes == []
+
+
+def test_quiet_night_does_not_alarm_on_a_handful_of_requests() -> None:
+    times, values = poisson_series(600, 0.3, seed=4)
+    values[400] = values[401] = 9.0  # 30x the level, but only 9 requests
+    _, spikes = run_detector(times, values)
+    assert spikes == []
+
+
+def test_surge_has_start_peak_and_end_with_hysteresis() -> None:
+    times, values = poisson_series(900, 40, seed=5)
+    for i in range(500, 560):
+        values[i] += 200 if i < 530 else 40 * (560 - i) / 30 + 60
+    values[520] += 400
+    obs, spikes = run_detector(times, values)
+    assert len(spikes) == 1
+    s = spikes[0]
+    assert s.direction == "rise"
+    assert s.start == times[500]
+    assert s.detected_at <= times[501]
+    assert s.peak_time == times[520]
+    assert times[555] <= s.end <= times[562]
+    assert not s.open
+    assert all(o.score == 0 for o in obs[:500])
+
+
+def test_spike_still_going_at_the_end_is_open() -> None:
+    times, values = poisson_series(400, 40, seed=6)
+    for i in range(380, 400):
+        values[i] += 300
+    _, spikes = run_detector(times, values)
+    assert len(spikes) == 1 and spikes[0].open and spikes[0].end == times[-1]
+
+
+def test_traffic_falling_to_zero_is_a_drop() -> None:
+    times, values = poisson_series(500, 60, seed=7)
+    for i in range(400, 430):
+        values[i] = 0.0
+    _, spikes = run_detector(times, values)
+    assert [s.direction for s in spikes] == ["drop"]
+    assert spikes[0].start == times[400]
+
+
+def test_scores_are_causal() -> None:
+    times, values = poisson_series(700, 30, seed=8)
+    values[650] = 400.0
+    full = score_series(times, values)
+    prefix = score_series(times[:651], values[:651])
+    assert full[:651] == prefix
+    assert full[650] > 0
+
+
+def test_detect_cli_lists_rises_and_drops_with_timestamps_as_written(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    rows = ["timestamp,value"]
+    t = 0
+    for i in range(400):
+        t += int(rng.integers(30, 90))  # irregular intervals
+        v = 100 + rng.normal(0, 3)
+        if i == 300:
+            v = 180
+        if i == 350:
+            v = 10
+        stamp = f"2024-03-01T{t // 3600 % 24:02d}:{t // 60 % 60:02d}:{t % 60:02d}Z" if i % 2 else \
+            f"2024-03-01 {t // 3600 % 24:02d}:{t // 60 % 60:02d}:{t % 60:02d}"
+        rows.append(f"{stamp},{v:.2f}")
+    path = tmp_path / "series.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = subprocess.run([sys.executable, "cli.py", "detect", "--csv", str(path), "--format", "json"],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    anomalies = json.loads(out.stdout)["anomalies"]
+    stamps = [a["timestamp"] for a in anomalies]
+    assert rows[301].split(",")[0] in stamps
+    assert rows[351].split(",")[0] in stamps
+    assert all(0 < a["score"] <= 1 for a in anomalies)
+    assert len(anomalies) <= 6
+
+
+def test_detect_cli_unreadable_file_fails_with_message_and_no_stdout(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("when,amount\n1,2\n")
+    out = subprocess.run([sys.executable, "cli.py", "detect", "--csv", str(path), "--format", "json"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode != 0 and out.stdout == ""
+    assert "timestamp,value" in out.stderr
+
+
+def test_counts_config_needs_minimum_volume() -> None:
+    cfg = DetectorConfig(min_excess=100)
+    times, values = poisson_series(500, 20, seed=9)
+    for i in range(450, 460):
+        values[i] += 60
+    _, spikes = run_detector(times, values, cfg)
+    assert spikes == []
