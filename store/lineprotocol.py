@@ -1,0 +1,93 @@
+"""Points to InfluxDB line protocol (precision: seconds), and the tag value encoding both ways.
+
+Line protocol escapes commas and spaces in measurements; commas, equals signs and
+spaces in tag keys, tag values and field keys; double quotes and backslashes inside
+string field values. Integers get the ``i`` suffix, floats are written in full precision.
+
+InfluxDB 1.x cannot carry some tag values at all: a backslash is kept literally (so a
+value ending in one breaks the line), a newline or carriage return ends the line and an
+empty value drops the tag. Such values (and values that start with the marker) are
+stored as ``TAG_MARKER`` + percent-encoding, and decoded on the way back, so every
+string round-trips while ordinary values stay readable in InfluxDB and Grafana.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import quote, unquote
+
+from store.base import Point
+from store.schema import Kind, spec_for
+
+TAG_MARKER = "\u241b"  # SYMBOL FOR ESCAPE: never part of an ordinary tag value
+_UNSAFE_IN_TAG = ("\\", "\n", "\r")
+_UNSAFE_IN_NAME = ("\\", "\n", "\r")
+
+
+class BadPoint(ValueError):
+    """A point line protocol cannot carry; the message names the point and the problem."""
+
+
+def encode_tag_value(value: str) -> str:
+    """The stored form of a tag value (identity for ordinary values)."""
+    if value == "" or value.startswith(TAG_MARKER) or any(c in value for c in _UNSAFE_IN_TAG):
+        return TAG_MARKER + quote(value, safe=" ,=\"'!#$&()*+-./:;<>?@[]^_`{|}~")
+    return value
+
+
+def decode_tag_value(stored: str) -> str:
+    """The original tag value from its stored form."""
+    if stored.startswith(TAG_MARKER):
+        return unquote(stored[len(TAG_MARKER):])
+    return stored
+
+
+def _escape_key(key: str) -> str:
+    return key.replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ")
+
+
+def _escape_measurement(name: str) -> str:
+    return name.replace(",", "\\,").replace(" ", "\\ ")
+
+
+def _check_name(kind: str, name: str, point: Point) -> None:
+    if not name or any(c in name for c in _UNSAFE_IN_NAME):
+        raise BadPoint(
+            f"{kind} {name!r} of a {point.measurement!r} point at {point.time} is empty or holds a "
+            "backslash or line break, which line protocol cannot carry; rename it"
+        )
+
+
+def _field_value(measurement: str, key: str, value: object, point: Point) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    spec = spec_for(measurement)
+    if isinstance(value, int) and not (spec and spec.kind(key) == Kind.GAUGE):
+        return f"{value}i"
+    if isinstance(value, (int, float)):
+        f = float(value)
+        if not math.isfinite(f):
+            raise BadPoint(f"field {key!r} of a {measurement!r} point at {point.time} is {f}; "
+                           "line protocol has no NaN or infinity, send a finite number")
+        return repr(f)
+    raise BadPoint(f"field {key!r} of a {measurement!r} point at {point.time} has type "
+                   f"{type(value).__name__}; use int, float or str")
+
+
+def to_line(point: Point) -> str:
+    """One line of line protocol for ``point`` (no trailing newline); raises BadPoint."""
+    _check_name("measurement", point.measurement, point)
+    if not point.fields:
+        raise BadPoint(f"a {point.measurement!r} point at {point.time} has no fields; "
+                       "InfluxDB needs at least one")
+    parts = [_escape_measurement(point.measurement)]
+    for key in sorted(point.tags):
+        _check_name("tag key", key, point)
+        parts.append(f",{_escape_key(key)}={_escape_key(encode_tag_value(str(point.tags[key])))}")
+    fields = []
+    for key, value in point.fields.items():
+        _check_name("field key", key, point)
+        fields.append(f"{_escape_key(key)}={_field_value(point.measurement, key, value, point)}")
+    return f"{''.join(parts)} {','.join(fields)} {int(point.time)}"
