@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from store.base import AGGREGATIONS, Point, StoreError, TagFilter, empty_frame, to_epoch
+from store.schema import Kind, spec_for
 
 
 def _ident(name: str) -> str:
@@ -41,6 +42,12 @@ def _matches(tags: dict[str, str], where: TagFilter | None) -> bool:
         elif value not in wanted:
             return False
     return True
+
+
+def _numeric_fields(measurement: str, cols: Sequence[str]) -> list[str]:
+    """The fields a query returns by default: all but the sketches (strings)."""
+    spec = spec_for(measurement)
+    return [c for c in cols if spec is None or spec.kind(c) is not Kind.SKETCH]
 
 
 class EmbeddedStore:
@@ -178,7 +185,7 @@ class EmbeddedStore:
         group_by = list(group_by)
         with self._lock:
             cols = sorted(self._table_columns(measurement))
-            fields = list(fields) if fields is not None else cols
+            fields = list(fields) if fields is not None else _numeric_fields(measurement, cols)
             selected = self._selected_series(measurement, where)
             if not selected or not cols:
                 return empty_frame(group_by, fields)

@@ -1,0 +1,177 @@
+"""Settings: one ``surgewatch.toml`` with every value overridable by ``SURGEWATCH_*`` variables.
+
+Nested keys use a double underscore: ``SURGEWATCH_STORE__BACKEND=influxdb`` overrides
+``[store] backend``. Secrets (tokens, passwords) are read only from the environment or
+from files in ``SURGEWATCH_SECRETS_DIR`` (one file per key, e.g. ``store__influx_token``),
+never from the TOML file, and never printed. An invalid value stops start-up with a
+message naming the key, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from store.settings import StoreSettings
+
+SECRET_KEYS = {("store", "influx_password"), ("store", "influx_token"), ("notify", "urls"),
+               ("collectors", "cloudflare", "api_token"), ("collectors", "mailchimp", "api_key")}
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names each bad key and what is allowed."""
+
+
+class StateSettings(BaseModel):
+    path: Path = Field(Path("data/state.db"), description="SQLite state DB: campaigns, incidents, checkpoints.")
+
+
+class WorkerSettings(BaseModel):
+    metrics_host: str = Field("127.0.0.1", description="Address of the worker's Prometheus /metrics endpoint.")
+    metrics_port: int = Field(9108, ge=0, le=65535, description="Port of /metrics (0 disables it).")
+    detect_every: int = Field(10, ge=1, le=3600, description="Seconds between spike-detection runs.")
+    poll_every: float = Field(2.0, gt=0, le=3600, description="Seconds between collector polls.")
+    rollup_every: int = Field(60, ge=10, le=3600, description="Seconds between rollup and retention runs.")
+
+
+class DashboardSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Address the Streamlit dashboard listens on.")
+    port: int = Field(8501, ge=1, le=65535, description="Port of the dashboard.")
+    timezone: str = Field("UTC", description="Time zone the pages show times in (IANA name, e.g. Europe/Paris).")
+    refresh_seconds: int = Field(10, ge=2, le=600, description="How often live parts of the pages refresh.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {v!r}; use an IANA name such as UTC, Europe/Paris or Asia/Tokyo"
+            ) from None
+        return v
+
+
+class AlertSettings(BaseModel):
+    min_rps: float = Field(1.0, ge=0, description="Below this rate (requests/s) nothing is called a spike.")
+    sensitivity: float = Field(4.0, gt=0, le=50, description="How many robust spreads above baseline is a spike.")
+
+
+class NotifySettings(BaseModel):
+    urls: list[SecretStr] = Field(default_factory=list, description="Apprise URLs to notify on-call (secret).")
+    alertmanager_url: str | None = Field(None, description="Prometheus Alertmanager to post incidents to.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SURGEWATCH_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    site: str = Field("default", description="Name of the monitored site, tagged on every point.")
+    data_dir: Path = Field(Path("data"), description="Where the embedded store, state DB and spool live.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    state: StateSettings = Field(default_factory=StateSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    collectors: dict[str, Any] = Field(default_factory=dict, description="Per-collector sections, see README.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("SURGEWATCH_CONFIG", "surgewatch.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        secrets_dir = os.environ.get("SURGEWATCH_SECRETS_DIR")
+        if secrets_dir:
+            sources.append(_SecretFiles(settings_cls, Path(secrets_dir)))
+        if toml_path.is_file():
+            sources.append(_TomlWithoutSecrets(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+
+class _TomlWithoutSecrets(TomlConfigSettingsSource):
+    """The TOML file, refusing secrets in it (they belong in the environment or secret files)."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        for path in SECRET_KEYS:
+            node = data
+            for key in path[:-1]:
+                node = node.get(key, {}) if isinstance(node, dict) else {}
+            if isinstance(node, dict) and node.get(path[-1]):
+                env = "SURGEWATCH_" + "__".join(p.upper() for p in path)
+                raise ConfigError(f"{self.toml_file_path}: {'.'.join(path)} is a secret and may not be written in the "
+                                  f"file; set {env} in the environment or a secret file instead")
+        return data
+
+
+class _SecretFiles(PydanticBaseSettingsSource):
+    """Secrets from files named like the nested key: ``store__influx_token``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], directory: Path) -> None:
+        super().__init__(settings_cls)
+        self.directory = directory
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover - unused
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if not self.directory.is_dir():
+            raise ConfigError(f"SURGEWATCH_SECRETS_DIR={self.directory} is not a directory")
+        for path in SECRET_KEYS:
+            f = self.directory / "__".join(path)
+            if f.is_file():
+                node = out
+                for key in path[:-1]:
+                    node = node.setdefault(key, {})
+                node[path[-1]] = f.read_text().strip()
+        return out
+
+
+def _explain(exc: ValidationError) -> str:
+    lines = ["invalid configuration (surgewatch.toml or SURGEWATCH_* variables):"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        env = "SURGEWATCH_" + "__".join(str(p).upper() for p in err["loc"])
+        value = err.get("input")
+        shown = "<secret>" if any(s[-1] in key for s in SECRET_KEYS) else repr(value)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "is not a known setting (check the spelling; see README, Configuration)"
+        lines.append(f"  {key} (env {env}) = {shown}: {msg}")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, or raise ConfigError with a message a person can act on."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from None
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"cannot read the configuration: {exc}") from None

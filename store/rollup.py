@@ -1,0 +1,111 @@
+"""Rollups and retention, done by the application so every backend behaves the same.
+
+Raw 10 s buckets are rolled up into ``<measurement>_1m`` and ``<measurement>_1h`` with
+each field combined by its kind (counters sum, gauges average, maxima keep the peak,
+sketches merge), then old raw points are deleted. ``query_auto`` reads a range at a
+resolution, from the coarsest table that has it, plus raw data for the recent part the
+last rollup has not covered yet.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from store import sketch
+from store.base import Point, TagFilter, TimeSeriesStore, to_epoch
+from store.schema import MEASUREMENTS, ROLLUPS, Kind, rollup_name
+
+# Raw data this recent is read from the raw table even when a rollup exists (late lines
+# may still change it; the worker re-rolls this window on every run).
+ROLLUP_LAG = 15 * 60
+
+_AGG_OF_KIND = {Kind.COUNTER: "sum", Kind.GAUGE: "mean", Kind.MAX: "max"}
+
+
+def rollup(store: TimeSeriesStore, measurement: str, start: datetime | int, end: datetime | int) -> int:
+    """Roll ``measurement`` up over [start, end) into each rollup table; returns points written."""
+    spec = MEASUREMENTS[measurement]
+    t0, t1 = to_epoch(start), to_epoch(end)
+    written = 0
+    for suffix, width in ROLLUPS:
+        b0, b1 = t0 - t0 % width, t1 - t1 % width
+        if b1 <= b0:
+            continue
+        raw = store.points(measurement, b0, b1)
+        if not raw:
+            continue
+        grouped: dict[tuple, list[Point]] = defaultdict(list)
+        for p in raw:
+            grouped[(p.series_key, p.time - p.time % width)].append(p)
+        out = []
+        for (_, bucket), pts in grouped.items():
+            fields: dict[str, float | int | str] = {}
+            names = {f for p in pts for f in p.fields}
+            for f in names:
+                values = [p.fields[f] for p in pts if f in p.fields]
+                kind = spec.kind(f)
+                if kind is Kind.SKETCH:
+                    fields[f] = sketch.merge_b64(str(v) for v in values)
+                    fields[f"{f}_estimate"] = sketch.estimate_b64(str(v) for v in values)
+                elif kind is Kind.GAUGE:
+                    fields[f] = sum(values) / len(values)
+                elif kind is Kind.MAX:
+                    fields[f] = max(values)
+                else:
+                    fields[f] = sum(values)
+            out.append(Point(rollup_name(measurement, suffix), pts[0].tags, fields, bucket))
+        written += store.write(out)
+    return written
+
+
+def apply_retention(store: TimeSeriesStore, now: datetime | int, *, raw_days: int, days_1m: int, days_1h: int) -> None:
+    now_ts = to_epoch(now)
+    for name, spec in MEASUREMENTS.items():
+        store.delete_before(name, now_ts - (spec.raw_retention_days or raw_days) * 86400)
+        store.delete_before(rollup_name(name, "1m"), now_ts - days_1m * 86400)
+        store.delete_before(rollup_name(name, "1h"), now_ts - days_1h * 86400)
+
+
+def roll_recent(store: TimeSeriesStore, now: datetime | int | None = None) -> int:
+    """Re-roll the recent window (late lines may have changed it) for every measurement."""
+    now_ts = to_epoch(now or datetime.now(UTC))
+    start = now_ts - ROLLUP_LAG - 3600
+    return sum(rollup(store, m, start, now_ts) for m in MEASUREMENTS)
+
+
+def query_auto(
+    store: TimeSeriesStore,
+    measurement: str,
+    start: datetime | int,
+    end: datetime | int,
+    *,
+    every: int,
+    fields: Sequence[str] | None = None,
+    where: TagFilter | None = None,
+    group_by: Sequence[str] = (),
+    agg: str = "sum",
+    now: datetime | int | None = None,
+) -> pd.DataFrame:
+    """``store.query`` at resolution ``every``, from the coarsest rollup that fits."""
+    t0, t1 = to_epoch(start), to_epoch(end)
+    now_ts = to_epoch(now or datetime.now(UTC))
+    table = measurement
+    for suffix, width in ROLLUPS:
+        if every % width == 0:
+            table = rollup_name(measurement, suffix)
+    if table == measurement:
+        return store.query(measurement, t0, t1, fields=fields, where=where, group_by=group_by, every=every, agg=agg)
+    split = min(t1, max(t0, now_ts - ROLLUP_LAG))
+    split -= split % every
+    parts = [store.query(table, t0, split, fields=fields, where=where, group_by=group_by, every=every, agg=agg)]
+    if split < t1:
+        parts.append(store.query(measurement, split, t1, fields=fields, where=where, group_by=group_by,
+                                 every=every, agg=agg))
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return store.query(measurement, t0, t0, fields=fields, where=where, group_by=group_by, every=every, agg=agg)
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,54 @@
+"""Settings of the time-series store, and opening the configured backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+
+from store.base import TimeSeriesStore
+
+
+class StoreSettings(BaseModel):
+    backend: Literal["embedded", "influxdb"] = Field(
+        "embedded", description="embedded (SQLite file, no server) or influxdb (v1 HTTP API: 1.x, 2.x, 3.x)."
+    )
+    path: Path = Field(Path("data/surgewatch.db"), description="File of the embedded store.")
+    influx_url: str = Field("http://127.0.0.1:8086", description="InfluxDB base URL.")
+    influx_database: str = Field("surgewatch", description="Database (1.x) or DBRP-mapped bucket (2.x/3.x).")
+    influx_username: str | None = Field(None, description="User for InfluxDB 1.x auth.")
+    influx_password: SecretStr | None = Field(None, description="Password for InfluxDB 1.x auth (secret).")
+    influx_token: SecretStr | None = Field(None, description="API token for InfluxDB 2.x/3.x (secret).")
+    influx_gzip: bool = Field(True, description="Compress writes with gzip.")
+    spool_dir: Path = Field(Path("data/spool"), description="Where writes wait while InfluxDB is unreachable.")
+    spool_max_mb: int = Field(512, ge=1, description="Spool size bound; the oldest data is dropped (and counted).")
+    raw_retention_days: int = Field(7, ge=1, description="Days the raw 10 s buckets are kept.")
+    rollup_1m_days: int = Field(90, ge=1, description="Days the 1-minute rollups are kept.")
+    rollup_1h_days: int = Field(730, ge=1, description="Days the 1-hour rollups are kept.")
+
+    @field_validator("influx_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError(f"{v!r} is not an http:// or https:// URL, e.g. http://127.0.0.1:8086")
+        return v.rstrip("/")
+
+
+def open_store(settings: StoreSettings, *, readonly: bool = False) -> TimeSeriesStore:
+    """Open the configured backend."""
+    if settings.backend == "influxdb":
+        from store.influxdb import InfluxStore
+
+        return InfluxStore(
+            settings.influx_url,
+            settings.influx_database,
+            username=settings.influx_username,
+            password=settings.influx_password.get_secret_value() if settings.influx_password else None,
+            token=settings.influx_token.get_secret_value() if settings.influx_token else None,
+            gzip=settings.influx_gzip,
+            spool_dir=None if readonly else settings.spool_dir,
+        )
+    from store.embedded import EmbeddedStore
+
+    return EmbeddedStore(settings.path, readonly=readonly)
