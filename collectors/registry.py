@@ -1,0 +1,45 @@
+"""Which collectors exist, and building the configured ones from settings.
+
+Each collector module offers ``build(section, *, store, state, site)`` returning an object
+with ``name``, ``poll()`` and ``flush()``; adding a source is one line here. A section in
+``surgewatch.toml`` is ``[collectors.<kind>]`` (one instance) or ``[[collectors.<kind>]]``
+(several), validated by the module's own settings model.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from store.base import TimeSeriesStore
+from store.state import StateDB
+
+REGISTRY: dict[str, str] = {
+    "accesslog": "collectors.accesslog",
+    "varnish": "collectors.varnish",
+    "cloudflare": "collectors.cloudflare",
+    "mailchimp": "collectors.mailchimp",
+    "prometheus": "collectors.prometheus",
+}
+
+
+class CollectorConfigError(ValueError):
+    """A collector section is invalid; the message names it and what to fix."""
+
+
+def build_collectors(settings: Any, store: TimeSeriesStore, state: StateDB) -> list[Any]:
+    out = []
+    for kind, sections in (settings.collectors or {}).items():
+        if kind not in REGISTRY:
+            raise CollectorConfigError(
+                f"[collectors.{kind}] is not a known collector; known: {', '.join(sorted(REGISTRY))}"
+            )
+        module = importlib.import_module(REGISTRY[kind])
+        for i, section in enumerate(sections if isinstance(sections, list) else [sections]):
+            if not isinstance(section, dict):
+                raise CollectorConfigError(f"[collectors.{kind}] entry {i + 1} must be a table of settings")
+            try:
+                out.append(module.build(section, store=store, state=state, site=settings.site))
+            except ValueError as exc:
+                raise CollectorConfigError(f"[collectors.{kind}] entry {i + 1}: {exc}") from None
+    return out

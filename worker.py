@@ -1,0 +1,164 @@
+"""The worker: polls the collectors, runs detection, rollups and retention on a schedule.
+
+APScheduler runs each job in its own thread, one instance at a time; a failing job is
+logged and counted and the next run goes ahead, so the worker never dies on input.
+SIGTERM or SIGINT stops it gracefully: collectors flush their open buckets and
+checkpoints, and the store flushes its buffers. /metrics serves prometheus-client.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+import metrics
+from config import Settings
+from store.base import TimeSeriesStore
+from store.rollup import apply_retention, roll_recent
+from store.settings import open_store
+from store.state import StateDB
+
+log = logging.getLogger("surgewatch.worker")
+
+
+class Collector(Protocol):
+    name: str
+
+    def poll(self) -> int:
+        """Read what is new, write closed buckets, checkpoint; return points written."""
+
+    def flush(self) -> None:
+        """Write everything still open and checkpoint (at shutdown)."""
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: TimeSeriesStore | None = None,
+        state: StateDB | None = None,
+        collectors: list[Collector] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.store = store or open_store(settings.store)
+        self.state = state or StateDB(settings.state.path)
+        if collectors is None:
+            from collectors.registry import build_collectors
+
+            collectors = build_collectors(settings, self.store, self.state)
+        self.collectors = collectors
+        self.clock = clock
+        self.stop_event = threading.Event()
+        self.scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
+        self._metrics_server: Any = None
+
+    # -- jobs -------------------------------------------------------------------------------
+    def _job(self, name: str, fn: Callable[[], Any]) -> Callable[[], None]:
+        def run() -> None:
+            started = time.perf_counter()
+            try:
+                fn()
+            except Exception as exc:  # a job failing must not stop the worker
+                metrics.ERRORS.labels(name, type(exc).__name__).inc()
+                log.error("job %s failed: %s", name, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+            finally:
+                metrics.JOB_SECONDS.labels(name).observe(time.perf_counter() - started)
+
+        return run
+
+    def poll_collectors(self) -> int:
+        total = 0
+        for c in self.collectors:
+            try:
+                n = c.poll()
+                total += n
+                metrics.POINTS.labels(c.name).inc(n)
+            except Exception as exc:
+                metrics.ERRORS.labels(f"collector:{c.name}", type(exc).__name__).inc()
+                log.error("collector %s: %s", c.name, exc)
+        depth = getattr(self.store, "spool_depth", None)
+        if callable(depth):
+            metrics.SPOOL_DEPTH.set(depth())
+        return total
+
+    def detect(self) -> None:
+        from alerts.live import run_detection
+
+        incidents = run_detection(self.store, self.state, self.clock())
+        counts: dict[str, int] = {}
+        for inc in incidents:
+            verdict = getattr(inc, "verdict", None) or (inc.get("verdict") if isinstance(inc, dict) else "unknown")
+            counts[verdict] = counts.get(verdict, 0) + 1
+        for verdict in ("campaign", "organic", "bot", "mixed"):
+            metrics.INCIDENTS.labels(verdict).set(counts.get(verdict, 0))
+
+    def rollup(self) -> None:
+        roll_recent(self.store, self.clock())
+
+    def retention(self) -> None:
+        s = self.settings.store
+        apply_retention(self.store, self.clock(), raw_days=s.raw_retention_days, days_1m=s.rollup_1m_days,
+                        days_1h=s.rollup_1h_days)
+        self.state.salt_for(self.clock().date())  # also deletes salts older than 48 h
+
+    # -- life cycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        w = self.settings.worker
+        if w.metrics_port:
+            from prometheus_client import start_http_server
+
+            self._metrics_server = start_http_server(w.metrics_port, w.metrics_host, registry=metrics.REGISTRY)
+            log.info("metrics on http://%s:%s/metrics", w.metrics_host, w.metrics_port)
+        add = self.scheduler.add_job
+        add(self._job("poll", self.poll_collectors), "interval", seconds=w.poll_every, id="poll",
+            next_run_time=datetime.now(UTC))
+        add(self._job("detect", self.detect), "interval", seconds=w.detect_every, id="detect")
+        add(self._job("rollup", self.rollup), "interval", seconds=w.rollup_every, id="rollup")
+        add(self._job("retention", self.retention), "interval", hours=1, id="retention",
+            next_run_time=datetime.now(UTC))
+        self.scheduler.start()
+        log.info("worker started: %d collector(s), store %s", len(self.collectors), self.store.name)
+
+    def stop(self) -> None:
+        """Stop the jobs, flush collectors and the store, close everything."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        for c in self.collectors:
+            try:
+                c.flush()
+            except Exception as exc:
+                log.error("collector %s could not flush: %s", c.name, exc)
+        flush = getattr(self.store, "flush", None)
+        if callable(flush):
+            try:
+                flush()
+            except Exception as exc:
+                log.error("store could not flush (data stays in the spool): %s", exc)
+        if self._metrics_server:
+            server, thread = self._metrics_server
+            server.shutdown()
+            thread.join(5)
+        log.info("worker stopped")
+
+    def run_forever(self) -> None:
+        def on_signal(signum: int, _frame: Any) -> None:
+            log.info("received %s, stopping", signal.Signals(signum).name)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.start()
+        try:
+            while not self.stop_event.wait(1):
+                pass
+        finally:
+            self.stop()
