@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from store.base import AGGREGATIONS, TagFilter
 from store.lineprotocol import encode_tag_value
 
-_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ESCAPES = {"\\": "\\\\", "\n": "\\n"}  # the only escapes InfluxQL strings know
 
 
 def _escape(text: str, quote_char: str) -> str:

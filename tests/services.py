@@ -1,0 +1,119 @@
+"""Start real services (influxd, and later nginx, varnishd, prometheus...) for tests.
+
+Each starter picks a free loopback port, writes its config into a temp dir, starts the
+binary in the foreground, polls a ready URL, and hands back a ``Service`` to stop. A
+missing binary skips the test, or fails it under ``CI=true`` so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def require_binary(name: str) -> str:
+    """The path of ``name``; skip the test (fail under CI=true) when it is not installed."""
+    path = shutil.which(name)
+    if path is None:
+        msg = f"{name} is not installed; install it with apt-get (see ./surgewatch test)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@dataclass
+class Service:
+    """A running service process, its port, its temp dir and its log."""
+
+    name: str
+    cmd: list[str]
+    port: int
+    url: str
+    ready_url: str
+    directory: Path
+    log_path: Path
+    proc: subprocess.Popen | None = None
+    extra: dict = field(default_factory=dict)
+
+    def start(self, timeout: float = 20) -> Service:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the life of the process
+        self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.directory)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"{self.name} exited with {self.proc.returncode} before it was ready:\n{self.log()}")
+            try:
+                if httpx.get(self.ready_url, timeout=1).status_code < 500:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        pytest.fail(f"{self.name} was not ready at {self.ready_url} within {timeout}s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+
+INFLUXD_CONF = """\
+reporting-enabled = false
+bind-address = "127.0.0.1:{rpc_port}"
+[meta]
+  dir = "{d}/meta"
+[data]
+  dir = "{d}/data"
+  wal-dir = "{d}/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:{port}"
+  auth-enabled = {auth}
+  log-enabled = false
+[logging]
+  level = "warn"
+"""
+
+
+def influxd(tmpdir: str | Path, auth: bool = False, port: int | None = None) -> Service:
+    """A started influxd (1.x) keeping all state in ``tmpdir``; pass ``port`` to restart on it."""
+    binary = require_binary("influxd")
+    d = Path(tmpdir)
+    d.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    conf = d / "influxdb.conf"
+    conf.write_text(INFLUXD_CONF.format(d=d, port=port, rpc_port=free_port(), auth=str(auth).lower()))
+    url = f"http://127.0.0.1:{port}"
+    svc = Service("influxd", [binary, "run", "-config", str(conf)], port, url, f"{url}/ping", d,
+                  d / "influxd.log")
+    return svc.start()
