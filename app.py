@@ -1,0 +1,21 @@
+"""Surgewatch dashboard (Streamlit): one shared view of traffic spikes and campaigns.
+
+Run with ``./surgewatch dashboard`` (or ``streamlit run app.py``). Sections per audience:
+on-call checking a spike, marketers announcing campaigns, capacity planning.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(page_title="Surgewatch", page_icon="📈", layout="wide")
+
+from pages.context import sidebar  # noqa: E402  (after set_page_config)
+
+PAGES = {
+    "Live": [st.Page("pages/overview.py", title="Overview", icon="📈", default=True)],
+}
+
+navigation = st.navigation(PAGES)
+sidebar()
+navigation.run()

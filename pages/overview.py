@@ -1,0 +1,55 @@
+"""Overview: live traffic by who sends it, the campaign calendar and open incidents, for everyone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from pages import charts, queries
+from pages.context import view
+
+v = view()
+st.title("Overview")
+
+
+@st.fragment(run_every=v.settings.dashboard.refresh_seconds)
+def live() -> None:
+    v = view()
+    now_totals = queries.totals(v.store, v.end - timedelta(minutes=5), v.end)
+    before = queries.totals(v.store, v.end - timedelta(minutes=65), v.end - timedelta(minutes=5))
+    incidents = queries.incidents_frame(v.state, v.start)
+    open_incidents = incidents[incidents["status"] == "open"] if not incidents.empty else incidents
+    c1, c2, c3 = st.columns(3)
+    delta = (now_totals["rps"] / before["rps"] - 1) if before["rps"] else None
+    c1.metric("Requests / s (last 5 min)", f"{now_totals['rps']:.1f}",
+              f"{delta:+.0%} vs the hour before" if delta is not None else None)
+    c2.metric("Requests in range", f"{queries.totals(v.store, v.start, v.end)['requests']:,.0f}")
+    c3.metric("Open incidents", len(open_incidents))
+    traffic = queries.traffic(v.store, v.start, v.end, by="actor")
+    campaigns = queries.campaigns_frame(v.state, v.start, v.end)
+    if traffic.empty:
+        st.info("No traffic in this range yet. Is the worker running and a collector configured? "
+                "See the README, Configuration.")
+    else:
+        st.altair_chart(charts.traffic_chart(traffic, campaigns=campaigns, incidents=incidents, tz=v.tz),
+                        width="stretch")
+    for _, inc in open_incidents.head(5).iterrows():
+        colour = {"campaign": "green", "organic": "blue", "bot": "red", "mixed": "orange"}.get(inc["verdict"], "gray")
+        conf = f" · confidence {inc['confidence']:.0%}" if inc["confidence"] is not None else ""
+        camp = f" · {inc['campaign']}" if inc["campaign"] else ""
+        with st.container(border=True):
+            st.markdown(f":{colour}[**{inc['verdict'].upper()}**] since "
+                        f"{inc['start'].tz_convert(v.tz):%H:%M:%S}{camp}{conf}")
+            for line in inc["evidence"][:4]:
+                st.markdown(f"- {line}")
+
+
+live()
+
+st.subheader("Campaign calendar")
+campaigns = queries.campaigns_frame(v.state, v.start - timedelta(days=1), v.end + timedelta(days=7))
+if campaigns.empty:
+    st.caption("No campaigns announced around this range.")
+else:
+    st.altair_chart(charts.calendar_chart(campaigns, tz=v.tz), width="stretch")
