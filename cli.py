@@ -41,5 +41,83 @@ def detect(
     raise typer.Exit(run(csv, fmt))
 
 
+def _settings():  # noqa: ANN202 - lazily typed
+    """Load settings or exit with the configuration error (exit code 2)."""
+    import logging
+
+    from config import ConfigError, load_settings
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        typer.echo(f"surgewatch: {exc}", err=True)
+        raise typer.Exit(2) from None
+    from rich.logging import RichHandler
+
+    logging.basicConfig(level=settings.log_level, format="%(name)s: %(message)s", datefmt="[%X]",
+                        handlers=[RichHandler(show_path=False, rich_tracebacks=False)])
+    return settings
+
+
+@app.command()
+def worker() -> None:
+    """Run the collectors, detection, rollups and retention until SIGTERM/SIGINT."""
+    settings = _settings()
+    from collectors.registry import CollectorConfigError
+    from store.base import StoreError
+    from worker import Worker
+
+    try:
+        w = Worker(settings)
+    except (CollectorConfigError, StoreError) as exc:
+        typer.echo(f"surgewatch worker: {exc}", err=True)
+        raise typer.Exit(2) from None
+    w.run_forever()
+
+
+@app.command()
+def dashboard(
+    host: str | None = typer.Option(None, help="Address to listen on (default: dashboard.host)."),
+    port: int | None = typer.Option(None, help="Port (default: dashboard.port)."),
+) -> None:
+    """Serve the Streamlit dashboard."""
+    import os
+    import sys
+
+    settings = _settings()
+    here = Path(__file__).resolve().parent
+    args = [sys.executable, "-m", "streamlit", "run", str(here / "app.py"),
+            "--server.address", host or settings.dashboard.host, "--server.port", str(port or settings.dashboard.port),
+            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    os.execv(sys.executable, args)
+
+
+@app.command()
+def health(url: str | None = typer.Option(None, help="URL to check (default: the worker's /metrics).")) -> None:
+    """Exit 0 when the worker (or the given URL) answers; for container health checks."""
+    import urllib.request
+
+    if url is None:
+        settings = _settings()
+        host = "127.0.0.1" if settings.worker.metrics_host in ("0.0.0.0", "::") else settings.worker.metrics_host
+        url = f"http://{host}:{settings.worker.metrics_port}/metrics"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:  # noqa: S310 - a configured local URL
+            ok = 200 <= r.status < 300
+    except OSError as exc:
+        typer.echo(f"unhealthy: {url}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command("config")
+def show_config() -> None:
+    """Check the configuration and print the effective settings (secrets masked)."""
+    import json
+
+    settings = _settings()
+    typer.echo(json.dumps(settings.model_dump(mode="json"), indent=2))
+
+
 if __name__ == "__main__":
     app()

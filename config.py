@@ -82,7 +82,6 @@ class Settings(BaseSettings):
     )
 
     site: str = Field("default", description="Name of the monitored site, tagged on every point.")
-    data_dir: Path = Field(Path("data"), description="Where the embedded store, state DB and spool live.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     store: StoreSettings = Field(default_factory=StoreSettings)
     state: StateSettings = Field(default_factory=StateSettings)
