@@ -1,0 +1,54 @@
+"""Settings of the access-log pipeline (nested under ``[accesslog]`` in ``surgewatch.toml``)."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator
+
+DEFAULT_PATH_GROUPS: dict[str, list[str]] = {
+    # first matching group wins; anything else is "page" (GET/HEAD) or "other"
+    "conversion": [r"^/(thank-?you|thanks|order[-_/]?(complete|confirmation|success)|checkout/(complete|success|done))",
+                   r"^/(signup|register|subscribe)/(complete|success|done|confirmed)"],
+    "checkout": [r"^/(checkout|cart|basket|payment)(/|$)"],
+    "login": [r"^/(login|log-in|signin|sign-in|auth|session|account/login|users?/sign_in|wp-login\.php)(/|$|\?)"],
+    "api": [r"^/(api|graphql|v\d+)(/|$)", r"\.json$"],
+    "asset": [r"^/(static|assets|_next/static|media|images|img|css|js|fonts)/",
+              r"\.(css|js|mjs|map|png|jpe?g|gif|svg|ico|webp|avif|woff2?|ttf|otf|eot|mp4|webm|mp3|pdf|txt|xml)$"],
+}
+
+DEFAULT_DATACENTER_ASNS = [
+    "AMAZON", "GOOGLE", "MICROSOFT", "DIGITALOCEAN", "OVH", "HETZNER", "LINODE", "AKAMAI", "ORACLE",
+    "ALIBABA", "TENCENT", "HUAWEI CLOUD", "CONTABO", "VULTR", "CHOOPA", "SCALEWAY", "ONLINE S.A.S", "LEASEWEB",
+    "M247", "IONOS", "HOSTINGER", "CLOUDFLARE", "FASTLY", "HOSTWINDS", "COLOCROSSING", "DATACAMP", "PONYNET",
+    "QUADRANET", "LIQUIDWEB", "SERVERS.COM", "HOSTROYALE", "STARK INDUSTRIES", "SELECTEL", "TIMEWEB", "KAMATERA",
+]
+
+
+class WeblogOptions(BaseModel):
+    """How lines are read, enriched and aggregated; every value has a working default."""
+
+    trusted_proxies: list[str] = Field(default_factory=list, description="CIDRs of your own proxies/CDN")
+    open_window_seconds: int = Field(300, ge=10, le=86_400, description="lines older than this are late")
+    mmdb_path: Path | None = Field(None, description="MaxMind GeoIP2/GeoLite2 Country .mmdb; geoip2fast if unset")
+    own_hosts: list[str] = Field(default_factory=list, description="hosts whose referrers count as internal")
+    path_groups: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_PATH_GROUPS))
+    safe_query_keys: list[str] = Field(default_factory=list, description="query keys besides utm_* kept in memory")
+    max_campaigns: int = Field(100, ge=1, description="distinct utm_campaign tags before folding to 'other'")
+    campaign_min_requests: int = Field(3, ge=1, description="requests before a new utm_campaign gets its own tag")
+    top_networks: int = Field(20, ge=1, le=1000, description="client networks kept per bucket")
+    rate_limit_per_minute: int = Field(60, ge=1, description="non-asset requests/min above which a client is automated")
+    login_posts_per_minute: int = Field(5, ge=1, description="login POSTs/min above which a client is automated")
+    pages_without_assets: int = Field(10, ge=1, description="pages with no asset loads before a client is automated")
+    datacenter_asns: list[str] = Field(default_factory=lambda: list(DEFAULT_DATACENTER_ASNS))
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted_proxies: {cidr!r} is not a CIDR (e.g. 10.0.0.0/8 or 2001:db8::/32)") from exc
+        return value

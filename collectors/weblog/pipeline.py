@@ -1,0 +1,336 @@
+"""Runs the access-log steps over lines and writes whole 10-second buckets to the store.
+
+``parse → client address → enrich → privacy → aggregate``: each step is its own module;
+this one wires them with caches keyed on the raw strings (most lines repeat an address,
+a user agent, a path), keeps the buckets of the open window (default 5 min) and writes a
+bucket once the newest line is past its window. Lines for a bucket already written are
+counted ``late``; malformed lines are counted by reason. Neither is ever silently lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from collectors.weblog.aggregate import Bucket
+from collectors.weblog.behaviour import ActorTracker
+from collectors.weblog.cardinality import CampaignFolder
+from collectors.weblog.client_address import ClientAddress
+from collectors.weblog.formats import Parser, parser_for, sniff
+from collectors.weblog.geo import GeoLookup
+from collectors.weblog.options import WeblogOptions
+from collectors.weblog.paths import PathGrouper
+from collectors.weblog.privacy import DailyIds, redact
+from collectors.weblog.query import split_target, utm_params
+from collectors.weblog.reasons import Reason
+from collectors.weblog.record import LogRecord
+from collectors.weblog.referrer import EMAIL_MEDIUMS, referrer_class
+from collectors.weblog.useragent import classify, verify
+from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore
+from store.schema import NONE
+
+log = logging.getLogger(__name__)
+
+_STATUS = {i: f"{i}xx" for i in range(1, 6)}
+_METHODS = {"GET": "GET", "POST": "POST", "HEAD": "HEAD"}
+_SAMPLES_PER_REASON = 3
+
+
+@dataclass
+class IngestStats:
+    lines: int = 0
+    parsed: int = 0
+    malformed: dict[str, int] = field(default_factory=dict)
+    late: int = 0
+    seconds: float = 0.0
+    comments: int = 0
+    points_written: int = 0
+    samples: dict[str, list[str]] = field(default_factory=dict)  # redacted malformed lines
+
+    @property
+    def lines_per_second(self) -> float:
+        return self.lines / self.seconds if self.seconds > 0 else 0.0
+
+    def add(self, other: IngestStats) -> None:
+        self.lines += other.lines
+        self.parsed += other.parsed
+        self.late += other.late
+        self.seconds += other.seconds
+        self.comments += other.comments
+        self.points_written += other.points_written
+        for r, n in other.malformed.items():
+            self.malformed[r] = self.malformed.get(r, 0) + n
+
+
+class WeblogPipeline:
+    """Stateful aggregation of one source's lines (one or many files, live or backfill)."""
+
+    def __init__(self, store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
+                 options: WeblogOptions | None = None, salt: bytes | None = None, state=None) -> None:  # noqa: ANN001
+        self.store = store
+        self.site = site
+        self.source = source
+        self.options = opts = options or WeblogOptions()
+        self.fmt = fmt
+        self._parser: Parser | None = None if fmt.strip().lower() == "auto" else parser_for(fmt)
+        self._clients = ClientAddress(opts.trusted_proxies)
+        self._geo = GeoLookup(mmdb_path=opts.mmdb_path, datacenter_asns=opts.datacenter_asns)
+        self._paths = PathGrouper(opts.path_groups)
+        self._ids = DailyIds(site, salt=salt, state=state)
+        self._own = frozenset(h.lower() for h in opts.own_hosts)
+        self._safe = frozenset(k.lower() for k in opts.safe_query_keys)
+        known = []
+        if state is not None:
+            try:
+                known = [c.utm_campaign for c in state.list_campaigns(site=site) if c.utm_campaign]
+            except Exception as exc:  # noqa: BLE001 - campaigns are a hint only
+                log.warning("accesslog %s: could not read campaigns from the state DB (%s)", source, exc)
+        self._folder = CampaignFolder(opts.max_campaigns, opts.campaign_min_requests, known)
+        self._tracker = ActorTracker(opts)
+        self._window = opts.open_window_seconds
+        self.buckets: dict[int, Bucket] = {}
+        self.pending: list[Bucket] = []     # closed, not yet written (store unreachable)
+        self.newest = -1                    # newest bucket start seen
+        self.closed_before = -1             # buckets starting before this are closed
+        self._orphans: dict[str, int] = {}  # counts before the first bucket exists
+        self._who: dict[tuple[str, str], tuple | None] = {}
+        self._targets: dict[tuple[str, str], tuple[str, str | None, bool]] = {}
+        self.stats = IngestStats()
+
+    # -- parse ---------------------------------------------------------------------------------
+    def _count(self, reason: str, line: str | None = None) -> None:
+        b = self.buckets.get(self.newest)
+        if b is None:
+            self._orphans[reason] = self._orphans.get(reason, 0) + 1
+        else:
+            b.count(reason)
+        st = self.stats
+        if reason == Reason.LATE:
+            st.late += 1
+        elif reason == Reason.COMMENT:
+            st.comments += 1
+        else:
+            st.malformed[reason] = st.malformed.get(reason, 0) + 1
+            if line is not None:
+                samples = st.samples.setdefault(reason, [])
+                if len(samples) < _SAMPLES_PER_REASON:
+                    samples.append(redact(line.rstrip("\r\n")))
+
+    def feed(self, lines: Iterable[str]) -> int:
+        """Process lines; write buckets that closed; return how many lines were read."""
+        t0 = time.perf_counter()
+        parser = self._parser
+        n = 0
+        st = self.stats
+        for line in lines:
+            n += 1
+            if parser is None:
+                parser = self._parser = parser_for(sniff([line]) if line.strip() else "combined")
+            if len(line) > 16_384:
+                self._count(Reason.TOO_LONG, line)
+                continue
+            rec = parser(line)
+            if type(rec) is not LogRecord:
+                self._count(rec, line if rec is not Reason.COMMENT and rec is not Reason.EMPTY else None)
+                continue
+            reason = self._add(rec)
+            if reason is not None:
+                self._count(reason, line if reason is not Reason.LATE else None)
+            else:
+                st.parsed += 1
+        st.lines += n
+        self.write_closed()
+        st.seconds += time.perf_counter() - t0
+        return n
+
+    # -- client address, enrich, privacy, aggregate ----------------------------------------
+    def _add(self, rec: LogRecord) -> Reason | None:
+        ts = rec.ts
+        start = ts - ts % BUCKET_SECONDS
+        if start < self.closed_before:
+            return Reason.LATE
+        if start > self.newest:
+            self._advance(start)
+        addr = self._clients.resolve(rec.remote, rec.xff, rec.cfip) if self._clients.enabled else rec.remote
+        ua = rec.ua
+        who_key = (addr, ua)
+        who = self._who.get(who_key, False)
+        if who is False:
+            who = self._enrich_client(addr, ua)
+        if who is None:
+            return Reason.BAD_ADDRESS
+        country, client, asn, dc, prefix, family = who
+        method = rec.method
+        tkey = (rec.target, method)
+        target = self._targets.get(tkey)
+        if target is None:
+            target = self._enrich_target(rec.target, method)
+        group, campaign, email_medium = target
+        utm = self._folder.tag(campaign) if campaign else NONE
+        ref = referrer_class(rec.referer, self._own)
+        if email_medium and ref == "direct":
+            ref = "email"
+        day = ts // 86_400
+        ids = self._ids
+        key = ids.client_key(addr, day)
+        is_asset = group == "asset"
+        is_page = group in ("page", "conversion", "checkout")
+        login_post = group == "login" and method == "POST"
+        actor = self._tracker.actor(key, ts, client, is_asset, is_page, login_post)
+        status = rec.status
+        auth_fail = status == 401 or status == 403
+
+        b = self.buckets[start]
+        hk = (country, client, actor, ref, group, _STATUS.get(status // 100, "5xx"), _METHODS.get(method, "other"), utm)
+        h = b.http.get(hk)
+        if h is None:
+            b.http[hk] = [1, rec.size]
+        else:
+            h[0] += 1
+            h[1] += rec.size
+        v = b.vis.get(actor)
+        if v is None:
+            v = b.vis[actor] = [0, 0, 0, 0, 0, 0, 0]
+            b.clients[actor] = {}
+            b.uniques[actor] = set()
+            b.families[actor] = set()
+        v[0] += 1
+        if is_page:
+            v[1] += 1
+        elif is_asset:
+            v[2] += 1
+        if login_post:
+            v[3] += 1
+        if auth_fail:
+            v[4] += 1
+        if group == "conversion":
+            v[5] += 1
+        if dc:
+            v[6] += 1
+        c = b.clients[actor]
+        c[key] = c.get(key, 0) + 1
+        b.uniques[actor].add(ids.visitor(addr, ua, day))
+        b.families[actor].add(family)
+        nk = (prefix, asn)
+        nv = b.nets.get(nk)
+        if nv is None:
+            nv = b.nets[nk] = [0, 0, 0, 0]
+        nv[0] += 1
+        if login_post:
+            nv[1] += 1
+        if auth_fail:
+            nv[2] += 1
+        if actor != "human":
+            nv[3] += 1
+        ing = b.ingest
+        ing["parsed"] = ing.get("parsed", 0) + 1
+        return None
+
+    def _enrich_client(self, addr: str, ua: str) -> tuple | None:
+        net = self._geo.lookup(addr)
+        if net is None:
+            who = None
+        else:
+            agent = classify(ua)
+            client = verify(agent, net.asn) if agent.engine else agent.client
+            who = (net.country, client, net.asn, net.datacenter, net.prefix, agent.family)
+        if len(self._who) > 200_000:
+            self._who.clear()
+        self._who[(addr, ua)] = who
+        return who
+
+    def _enrich_target(self, raw: str, method: str) -> tuple[str, str | None, bool]:
+        path, query = split_target(raw)
+        utm = utm_params(query, self._safe) if query else {}
+        out = (self._paths.group(path, method), utm.get("utm_campaign"), utm.get("utm_medium") in EMAIL_MEDIUMS)
+        if len(self._targets) > 200_000:
+            self._targets.clear()
+        self._targets[(raw, method)] = out
+        return out
+
+    # -- buckets ---------------------------------------------------------------------------
+    def _advance(self, start: int) -> None:
+        self.newest = start
+        b = self.buckets[start] = Bucket(start)
+        if self._orphans:
+            for r, n in self._orphans.items():
+                b.count(r, n)
+            self._orphans = {}
+        limit = start - self._window
+        if limit > self.closed_before:
+            self.closed_before = limit
+            for s in sorted(k for k in self.buckets if k < limit):
+                self.pending.append(self.buckets.pop(s))
+            self._tracker.prune(start)
+
+    def write_closed(self) -> int:
+        """Write closed buckets; on a store error keep them for the next call (nothing lost)."""
+        if not self.pending:
+            return 0
+        points = [p for b in self.pending for p in b.points(self.site, self.source, self.options.top_networks)]
+        try:
+            n = self.store.write(points)
+        except StoreError as exc:
+            log.error("accesslog %s: store write failed, %d bucket(s) kept for retry: %s",
+                      self.source, len(self.pending), exc)
+            return 0
+        self.pending = []
+        self.stats.points_written += n
+        return n
+
+    def flush(self) -> int:
+        """Close and write every open bucket (end of a backfill, shutdown)."""
+        if self._orphans:  # only malformed lines, never a parsed one: count them at "now"
+            start = int(time.time()) // BUCKET_SECONDS * BUCKET_SECONDS
+            b = self.buckets.setdefault(start, Bucket(start))
+            for r, n in self._orphans.items():
+                b.count(r, n)
+            self._orphans = {}
+        for s in sorted(self.buckets):
+            self.pending.append(self.buckets.pop(s))
+        if self.newest >= 0:
+            self.closed_before = self.newest + BUCKET_SECONDS
+        return self.write_closed()
+
+    # -- checkpoints -----------------------------------------------------------------------
+    def state(self) -> dict:
+        return {
+            "fmt": self.fmt,
+            "buckets": [b.state() for b in self.buckets.values()],
+            "pending": [b.state() for b in self.pending],
+            "newest": self.newest,
+            "closed_before": self.closed_before,
+            "orphans": self._orphans,
+            "tracker": self._tracker.state(),
+            "campaigns": self._folder.state(),
+        }
+
+    def load(self, data: dict) -> None:
+        self.buckets = {b.start: b for b in (Bucket.from_state(s) for s in data.get("buckets", []))}
+        self.pending = [Bucket.from_state(s) for s in data.get("pending", [])]
+        self.newest = int(data.get("newest", -1))
+        self.closed_before = int(data.get("closed_before", -1))
+        self._orphans = dict(data.get("orphans", {}))
+        self._tracker.load(data.get("tracker", {}))
+        self._folder.load(data.get("campaigns", {}))
+
+
+def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
+                 salt: bytes | None = None, state=None, progress: bool = False,  # noqa: ANN001
+                 options: WeblogOptions | None = None) -> IngestStats:
+    """Aggregate ``lines`` into 10 s buckets, write them to ``store``, flush every bucket at the end."""
+    pipe = WeblogPipeline(store, site=site, source=source, fmt=fmt, options=options, salt=salt, state=state)
+    if progress:
+        from collectors.weblog.progress import with_progress
+
+        lines = with_progress(lines)
+    pipe.feed(lines)
+    t0 = time.perf_counter()
+    pipe.flush()
+    pipe.stats.seconds += time.perf_counter() - t0
+    if pipe.pending:
+        raise StoreError(f"accesslog {source}: {len(pipe.pending)} bucket(s) could not be written; "
+                         "check that the store is reachable and run again")
+    return pipe.stats
