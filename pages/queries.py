@@ -25,13 +25,12 @@ def resolution_for(span: timedelta) -> int:
 
 
 def traffic(
-    store: TimeSeriesStore, start: datetime, end: datetime, *, by: str | None = "actor", site: str | None = None,
-    now: datetime | None = None,
+    store: TimeSeriesStore, start: datetime, end: datetime, *, by: str | None = "actor", site: str | None = None
 ) -> pd.DataFrame:
     """Requests per second over time (columns time, [by], rps, requests)."""
     every = resolution_for(end - start)
     df = query_auto(store, "http", start, end, every=every, fields=["requests"],
-                    where={"site": site} if site else None, group_by=[by] if by else [], now=now)
+                    where={"site": site} if site else None, group_by=[by] if by else [])
     df["rps"] = df["requests"] / every
     return df
 

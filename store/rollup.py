@@ -19,9 +19,10 @@ from store import sketch
 from store.base import Point, TagFilter, TimeSeriesStore, to_epoch
 from store.schema import MEASUREMENTS, ROLLUPS, Kind, rollup_name
 
-# Raw data this recent is read from the raw table even when a rollup exists (late lines
-# may still change it; the worker re-rolls this window on every run).
+# The worker re-rolls this recent window on every run: late lines may still change it.
 ROLLUP_LAG = 15 * 60
+# Where each rollup records how far it has been computed (one point at time 0 per table).
+WATERMARKS = "rollup_watermarks"
 
 _AGG_OF_KIND = {Kind.COUNTER: "sum", Kind.GAUGE: "mean", Kind.MAX: "max"}
 
@@ -59,7 +60,16 @@ def rollup(store: TimeSeriesStore, measurement: str, start: datetime | int, end:
                     fields[f] = sum(values)
             out.append(Point(rollup_name(measurement, suffix), pts[0].tags, fields, bucket))
         written += store.write(out)
+        table = rollup_name(measurement, suffix)
+        if b1 > watermark(store, table):
+            store.write([Point(WATERMARKS, {"table": table}, {"until": b1}, 0)])
     return written
+
+
+def watermark(store: TimeSeriesStore, table: str) -> int:
+    """Epoch second up to which ``table`` has been rolled up (0 when never)."""
+    marks = store.points(WATERMARKS, 0, 1, where={"table": table})
+    return int(marks[0].fields["until"]) if marks else 0
 
 
 def apply_retention(store: TimeSeriesStore, now: datetime | int, *, raw_days: int, days_1m: int, days_1h: int) -> None:
@@ -88,18 +98,19 @@ def query_auto(
     where: TagFilter | None = None,
     group_by: Sequence[str] = (),
     agg: str = "sum",
-    now: datetime | int | None = None,
 ) -> pd.DataFrame:
-    """``store.query`` at resolution ``every``, from the coarsest rollup that fits."""
+    """``store.query`` at resolution ``every``, from the coarsest rollup that fits.
+
+    The part of the range the rollup has not covered yet is read from raw points.
+    """
     t0, t1 = to_epoch(start), to_epoch(end)
-    now_ts = to_epoch(now or datetime.now(UTC))
     table = measurement
     for suffix, width in ROLLUPS:
         if every % width == 0:
             table = rollup_name(measurement, suffix)
     if table == measurement:
         return store.query(measurement, t0, t1, fields=fields, where=where, group_by=group_by, every=every, agg=agg)
-    split = min(t1, max(t0, now_ts - ROLLUP_LAG))
+    split = min(t1, max(t0, watermark(store, table)))
     split -= split % every
     parts = [store.query(table, t0, split, fields=fields, where=where, group_by=group_by, every=every, agg=agg)]
     if split < t1:
