@@ -102,7 +102,7 @@ MEASUREMENTS: dict[str, Measurement] = {
         Measurement(
             "cdn",
             _common + ("provider", "country", "status"),
-            {"requests": Kind.COUNTER, "cached": Kind.COUNTER, "bytes": Kind.COUNTER,
+            {"requests": Kind.COUNTER, "cached": Kind.COUNTER, "misses": Kind.COUNTER, "bytes": Kind.COUNTER,
              "backend_fetches": Kind.COUNTER, "backend_failures": Kind.COUNTER},
             "CDN edge counters (Varnish, Cloudflare).",
         ),

@@ -1,0 +1,77 @@
+"""What every periodically polled collector shares: its error type, pacing and error counting.
+
+The worker's scheduler calls ``poll(now)`` on each collector every few seconds. A poll
+never raises: a source that cannot be read, a store that refuses a write or a rate limit
+is logged with a message saying what to do, counted in ``errors`` by kind, and the next
+poll starts again from the last checkpoint, so nothing is lost or counted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+
+import httpx
+
+from store.base import StoreError
+
+log = logging.getLogger(__name__)
+
+
+class SourceError(RuntimeError):
+    """A source could not be read or answered something unusable; the message says what to do."""
+
+
+class RateLimited(SourceError):
+    """The source asked us to come back later (HTTP 429)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PolledCollector:
+    """Base of the polled collectors: subclasses implement ``_poll(now) -> points written``."""
+
+    source: str = "collector"
+    every_seconds: float = 0.0
+
+    def __init__(self) -> None:
+        self.errors: Counter[str] = Counter()
+        self.last_error: str | None = None
+        self.points_written = 0
+        self._next_at = 0.0
+
+    def poll(self, now: datetime | None = None) -> int:
+        """Read the source once (unless it is not yet time) and write whole buckets; never raises."""
+        now = now or datetime.now(UTC)
+        ts = now.timestamp()
+        if ts < self._next_at:
+            return 0
+        self._next_at = ts + self.every_seconds
+        try:
+            written = self._poll(now)
+        except RateLimited as exc:
+            self._next_at = max(self._next_at, ts + exc.retry_after)
+            return self._failed("rate_limited", str(exc))
+        except SourceError as exc:
+            return self._failed("source", str(exc))
+        except httpx.HTTPError as exc:
+            return self._failed("source", f"{self.source}: request failed: {exc}")
+        except StoreError as exc:
+            return self._failed("store", f"{self.source}: could not write to the store: {exc}")
+        except Exception as exc:  # a bug must not stop the worker; it is logged with its traceback
+            log.exception("%s: unexpected error while polling", self.source)
+            return self._failed("internal", f"{self.source}: unexpected {type(exc).__name__}: {exc}")
+        self.points_written += written
+        return written
+
+    def _failed(self, kind: str, message: str) -> int:
+        self.errors[kind] += 1
+        self.last_error = message
+        log.warning("%s", message)
+        return 0
+
+    def _poll(self, now: datetime) -> int:
+        raise NotImplementedError
