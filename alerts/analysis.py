@@ -1,0 +1,78 @@
+"""From stored buckets to incidents: the one analysis both the live worker and ``analyze`` run.
+
+Load a site's buckets, find its surges (total and slices), split each surge's excess by
+actor, match it against the campaign calendar, give the verdict, and for bot / mixed
+suggest what to block. Outages (drops to zero, bursts of 4xx/5xx) come back apart.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from alerts.block import suggest_block
+from alerts.buckets import Traffic, load_traffic
+from alerts.classify import REFERENCE_BUCKETS, excess_of
+from alerts.correlate import CampaignInfo
+from alerts.incidents import Incident, iso
+from alerts.slices import Detection, Outage, find_surges
+from alerts.verdict import judge
+from store.base import BUCKET_SECONDS, TimeSeriesStore
+
+
+@dataclass
+class SiteAnalysis:
+    site: str
+    incidents: list[Incident]
+    outages: list[Outage]
+    buckets: int
+
+
+def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int,
+              campaigns: list[CampaignInfo]) -> Incident:
+    surge = det.surges[idx]
+    ex = excess_of(traffic, surge, det)
+    v = judge(surge, ex, campaigns)
+    block = None
+    if v.verdict in ("bot", "mixed"):
+        grid = traffic.grid
+        r0 = int(grid[max(0, surge.i0 - REFERENCE_BUCKETS)])
+        r1 = int(grid[max(surge.i0 - 1, 0)])
+        ref_total = float(det.total[max(0, surge.i0 - REFERENCE_BUCKETS):surge.i0].sum())
+        scale = float(det.levels[surge.i0:surge.i1 + 1].sum()) / ref_total if ref_total > 0 else 0.0
+        suggestion = suggest_block(store, traffic.site, surge.start, surge.end, r0, r1, scale)
+        block = suggestion.to_dict()
+        if suggestion.cidrs:
+            v.evidence.append(f"Block suggestion: {len(suggestion.cidrs)} networks sending "
+                              f"{suggestion.share:.0%} of the extra automated requests"
+                              + (f" (mostly {', '.join(suggestion.asns[:3])})" if suggestion.asns else ""))
+    end_of_last = surge.end + BUCKET_SECONDS
+    return Incident(
+        id=Incident.make_id(traffic.site, surge.start), site=traffic.site, start=surge.start, end=end_of_last,
+        peak_rps=surge.peak_value / BUCKET_SECONDS, baseline_rps=surge.expected_at_peak / BUCKET_SECONDS,
+        verdict=v.verdict, confidence=v.confidence, campaign=v.campaign, evidence=v.evidence, block=block,
+        updated_at=time.time(), status="open" if surge.open else "closed", detected_at=surge.detected_at,
+        bot_share=v.bot_share, looks_like=v.looks_like, peak_time=surge.peak_time, trigger=surge.trigger,
+        extra={"slices": surge.slices, "excess": round(ex.total), "human_excess": round(ex.human),
+               "automated_excess": round(ex.automated), "scanner_excess": round(ex.scanner)},
+    )
+
+
+def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campaigns: list[CampaignInfo], *,
+                 live: bool = False, since: int | None = None) -> SiteAnalysis:
+    """Incidents of ``site`` from the buckets in [start, end); only surges ending at or after ``since``."""
+    traffic = load_traffic(store, site, start, end, live=live)
+    det = find_surges(traffic)
+    incidents = []
+    for i, surge in enumerate(det.surges):
+        if since is not None and surge.end + BUCKET_SECONDS < since and not surge.open:
+            continue
+        incidents.append(_incident(store, traffic, det, i, campaigns))
+    outages = [o for o in det.outages
+               if o.kind == "drop" or not any(i.start <= o.start <= i.end for i in incidents)]
+    return SiteAnalysis(site, incidents, outages, len(traffic.grid))
+
+
+def outage_report(o: Outage) -> dict:
+    return {"kind": o.kind, "what": o.what, "start": iso(o.start), "end": iso(o.end + BUCKET_SECONDS),
+            "rps": round(o.value / BUCKET_SECONDS, 2), "baseline_rps": round(o.expected / BUCKET_SECONDS, 2)}

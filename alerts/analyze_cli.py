@@ -1,0 +1,155 @@
+"""``cli.py analyze --log PATH ...``: the surges in access logs and what each one is.
+
+The logs (plain or .gz; several are merged by time) go through the collectors' access
+log pipeline into an in-memory store; then the very analysis the live worker runs
+judges the stored buckets. The history before a surge in the same logs is its baseline.
+JSON (or a table) goes to stdout, progress to stderr; an unreadable input exits
+non-zero with a message and prints nothing on stdout.
+"""
+
+from __future__ import annotations
+
+import calendar
+import gzip
+import heapq
+import json
+import re
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from alerts.analysis import analyze_site, outage_report
+from alerts.correlate import CampaignInfo
+
+SITE = "analyze"
+_TIME = re.compile(r"\[(\d{2})/(\w{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\]")
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                                       "Nov", "Dec"), start=1)}
+
+
+class InputError(RuntimeError):
+    """An input file cannot be read; the message names it and says what to do."""
+
+
+def _line_time(line: str, last: float) -> float:
+    m = _TIME.search(line)
+    if not m:
+        return last
+    d, mon, y, hh, mm, ss, tz = m.groups()
+    try:
+        t = calendar.timegm((int(y), _MONTHS.get(mon, 1), int(d), int(hh), int(mm), int(ss)))
+    except (ValueError, OverflowError):
+        return last
+    sign = 1 if tz[0] == "+" else -1
+    return t - sign * (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60)
+
+
+def _open(path: Path):
+    with path.open("rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    if gz:
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
+    return path.open("r", encoding="utf-8", errors="replace", newline="")
+
+
+def _keyed(path: Path) -> Iterator[tuple[float, int, str]]:
+    last = 0.0
+    try:
+        with _open(path) as fh:
+            for n, line in enumerate(fh):
+                last = _line_time(line, last)
+                yield last, n, line.rstrip("\r\n")
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot read log {path}: {exc}. Check the file is a complete plain or gzip access log.") \
+            from None
+
+
+def merged_lines(paths: list[Path]) -> Iterator[str]:
+    """Lines of all logs in time order (each log is in order; rotated pieces interleave)."""
+    for p in paths:
+        if not p.is_file():
+            raise InputError(f"cannot read log {p}: no such file. Give an access log path to --log.")
+        try:
+            _open(p).close()
+        except OSError as exc:
+            raise InputError(f"cannot read log {p}: {exc.strerror or exc}.") from None
+    for _, _, line in heapq.merge(*(_keyed(p) for p in paths)):
+        yield line
+
+
+def load_campaigns(path: Path | None) -> list[CampaignInfo]:
+    if path is None:
+        return []
+    try:
+        from store.campaigns import CampaignError, load_campaigns_json
+    except ImportError:  # pragma: no cover - the campaign model ships with the store
+        raise InputError("store.campaigns is missing; cannot read --campaigns") from None
+    try:
+        return [CampaignInfo.of(c) for c in load_campaigns_json(path)]
+    except (CampaignError, ValueError) as exc:
+        raise InputError(f"{exc}. Fix the campaigns file (a JSON list of campaigns with name, channel, start).") \
+            from None
+
+
+def analyze_logs(paths: list[Path], campaigns: list[CampaignInfo], progress: bool = True) -> dict:
+    """The analyze report for these logs (raises InputError when one cannot be read)."""
+    from collectors.weblog.pipeline import ingest_lines
+
+    from store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(":memory:")
+    t0 = time.perf_counter()
+    try:
+        stats = ingest_lines(merged_lines(paths), store, site=SITE, source="analyze")
+        if progress:
+            print(f"ingested {paths_label(paths)} in {time.perf_counter() - t0:.1f}s: {stats}", file=sys.stderr)
+        result = analyze_site(store, SITE, 0, 2**31 - 1, campaigns)
+    finally:
+        store.close()
+    if progress:
+        print(f"{result.buckets} buckets analysed, {len(result.incidents)} surge(s) in "
+              f"{time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    report: dict = {"spikes": [i.to_report() for i in result.incidents]}
+    if result.outages:
+        report["drops"] = [outage_report(o) for o in result.outages]
+    return report
+
+
+def paths_label(paths: list[Path]) -> str:
+    return ", ".join(str(p) for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+
+def table(report: dict) -> str:
+    rows = report["spikes"]
+    if not rows:
+        return "No spikes."
+    out = []
+    for s in rows:
+        camp = f"  campaign: {s['campaign']}" if s["campaign"] else ""
+        like = f"  looks like: {s['looks_like']}" if s.get("looks_like") else ""
+        out.append(f"{s['start']} .. {s['end']}  {s['verdict'].upper()} ({s['confidence']:.0%})  "
+                   f"peak {s['peak_rps']} req/s vs baseline {s['baseline_rps']} req/s{camp}{like}")
+        out += [f"    - {e}" for e in s["evidence"]]
+        if s.get("block") and s["block"].get("cidrs"):
+            out.append("    block (nginx):")
+            out += [f"      {line}" for line in s["block"]["nginx"].splitlines()]
+    for d in report.get("drops", []):
+        out.append(f"{d['start']} .. {d['end']}  {d['kind'].upper()} in {d['what']}: {d['rps']} req/s "
+                   f"vs baseline {d['baseline_rps']} req/s")
+    return "\n".join(out)
+
+
+def run(logs: list[Path], campaigns_path: Path | None, fmt: str = "table") -> int:
+    if fmt not in ("json", "table"):
+        print(f"--format must be json or table, not {fmt!r}", file=sys.stderr)
+        return 2
+    try:
+        campaigns = load_campaigns(campaigns_path)
+        report = analyze_logs(list(logs), campaigns)
+    except InputError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(json.dumps(report) if fmt == "json" else table(report))
+    return 0
+

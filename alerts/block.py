@@ -1,0 +1,79 @@
+"""What to block for a bot or mixed surge: the offending networks, as nginx and CIDR text.
+
+Networks come from the ``networks`` measurement (masked /24 and /48 prefixes with their
+ASN). A prefix is suggested only when its extra requests in the surge are almost all
+automated; prefixes carrying people (the campaign's audience) and the networks of the
+search engines whose crawlers are verified are never suggested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from store.base import TimeSeriesStore
+
+# Networks of the search engines whose crawlers the pipeline verifies: never blocked.
+# Google, Bing, Yandex, Baidu, Apple, Meta
+SEARCH_ENGINE_ASNS = {"15169", "8075", "13238", "55967", "714", "6185", "32934"}
+MIN_AUTOMATED_SHARE = 0.8
+MAX_PREFIXES = 200
+
+
+@dataclass
+class BlockSuggestion:
+    cidrs: list[str] = field(default_factory=list)
+    asns: list[str] = field(default_factory=list)
+    requests: float = 0.0      # extra automated requests the CIDRs sent in the surge
+    share: float = 0.0         # of all extra automated requests
+
+    @property
+    def nginx(self) -> str:
+        lines = [f"deny {c};" for c in self.cidrs]
+        return "\n".join(["# Surgewatch block suggestion: review before applying", *lines]) if lines else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cidrs": self.cidrs, "asns": self.asns, "nginx": self.nginx, "requests": round(self.requests),
+                "share": round(self.share, 3)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> BlockSuggestion | None:
+        if not d:
+            return None
+        return cls(list(d.get("cidrs", [])), list(d.get("asns", [])), float(d.get("requests", 0)),
+                   float(d.get("share", 0)))
+
+
+def _asn_number(asn: str) -> str:
+    return asn.upper().removeprefix("AS").strip()
+
+
+def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, r1: int,
+                  scale: float) -> BlockSuggestion:
+    """Prefixes whose extra traffic in [t0, t1] is automated, against the reference [r0, r1]."""
+    fields = ["requests", "automated"]
+    where = {"site": site}
+    win = store.query("networks", t0, t1 + 10, fields=fields, where=where, group_by=["prefix", "asn"])
+    if win.empty:
+        return BlockSuggestion()
+    ref = store.query("networks", r0, r1 + 10, fields=fields, where=where, group_by=["prefix", "asn"])
+    win = win.set_index(["prefix", "asn"])[fields].fillna(0.0)
+    base = ref.set_index(["prefix", "asn"])[fields].fillna(0.0) * scale if not ref.empty else \
+        pd.DataFrame(columns=fields, dtype=float)
+    extra = win.sub(base.reindex(win.index).fillna(0.0))
+    auto_total = float(extra["automated"].clip(lower=0).sum())
+    rows = extra[(extra["automated"] > 0) & (extra["automated"] >= MIN_AUTOMATED_SHARE * extra["requests"])]
+    rows = rows[win.loc[rows.index, "automated"] >= MIN_AUTOMATED_SHARE * win.loc[rows.index, "requests"]]
+    keep = [(p, a) for p, a in rows.index if _asn_number(str(a)) not in SEARCH_ENGINE_ASNS and p not in ("", "other")]
+    rows = rows.loc[keep].sort_values("automated", ascending=False) if keep else rows.iloc[0:0]
+    floor = max(3.0, 0.002 * auto_total)
+    rows = rows[rows["automated"] >= floor].head(MAX_PREFIXES)
+    if rows.empty:
+        return BlockSuggestion()
+    cidrs = [str(p) for p, _ in rows.index]
+    asn_counts = rows.groupby(level="asn")["automated"].sum().sort_values(ascending=False)
+    asns = [str(a) for a in asn_counts.index if str(a) not in ("", "none", "other")][:10]
+    sent = float(rows["automated"].sum())
+    return BlockSuggestion(cidrs, asns, sent, sent / auto_total if auto_total else 0.0)

@@ -1,0 +1,102 @@
+"""The worker's detection job: every 10 s, turn the latest buckets into incidents.
+
+``run_detection`` runs the same analysis as ``analyze`` over the last hours of each
+site and upserts every surge that is going on or ended recently. An incident's id is
+its site and start, and an open incident overlapping a new finding keeps its id, so a
+growing surge updates one incident (sharper verdict, later end) and never duplicates it.
+On-call feedback stored with an incident is kept across updates.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from alerts.analysis import analyze_site
+from alerts.buckets import sites
+from alerts.correlate import CampaignInfo
+from alerts.incidents import Incident, IncidentSink
+from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore, bucket_start, to_epoch
+
+log = logging.getLogger(__name__)
+
+HISTORY_SECONDS = 6 * 3600   # buckets loaded per run: baseline plus the surge
+RECENT_SECONDS = 15 * 60     # surges that ended longer ago than this are left alone
+SETTLE_SECONDS = BUCKET_SECONDS  # the newest bucket may still be filling: judge up to one before
+
+
+def _campaigns(state: Any, site: str, start: int) -> list[CampaignInfo]:
+    lister = getattr(state, "list_campaigns", None)
+    if lister is None:
+        return []
+    since = datetime.fromtimestamp(start, UTC) - timedelta(days=7)
+    out = []
+    for c in lister(since=since):
+        if getattr(c, "site", site) not in (site, "default"):
+            continue
+        if str(getattr(getattr(c, "status", ""), "value", "")) == "cancelled":
+            continue
+        try:
+            out.append(CampaignInfo.of(c))
+        except ValueError as exc:
+            log.warning("campaign skipped: %s", exc)
+    return out
+
+
+def _open_incidents(state: Any, site: str) -> list[dict[str, Any]]:
+    lister = getattr(state, "list_incidents", None)
+    return lister(site=site, status="open") if lister else []
+
+
+def _merge_previous(inc: Incident, state: IncidentSink, open_now: list[dict[str, Any]]) -> Incident:
+    """Reuse the id of an open incident the finding overlaps; keep its feedback."""
+    for old in open_now:
+        o_start, o_end = to_epoch(_parse(old["start"])), to_epoch(_parse(old["end"]))
+        if old["id"] != inc.id and o_start <= inc.end and inc.start <= o_end:
+            inc.id = old["id"]
+            break
+    prev = state.get_incident(inc.id)
+    if prev and prev.get("feedback"):
+        inc.feedback = Incident.from_dict(prev).feedback
+    return inc
+
+
+def _parse(value: Any) -> Any:
+    if isinstance(value, str) and not value.lstrip("-").isdigit():
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return int(value)
+
+
+def _same(a: dict[str, Any], b: dict[str, Any] | None) -> bool:
+    if b is None:
+        return False
+    skip = {"updated_at"}
+    return {k: v for k, v in a.items() if k not in skip} == {k: v for k, v in b.items() if k not in skip}
+
+
+def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | int) -> list[Incident]:
+    """Detect and judge the surges of every site up to ``now``; upsert them; return them."""
+    end = bucket_start(to_epoch(now) - SETTLE_SECONDS)
+    start = end - HISTORY_SECONDS
+    found: list[Incident] = []
+    try:
+        site_names = sites(store)
+    except StoreError as exc:
+        log.error("detection skipped: %s", exc)
+        return found
+    for site in site_names:
+        try:
+            result = analyze_site(store, site, start, end, _campaigns(state, site, start), live=True,
+                                  since=end - RECENT_SECONDS)
+        except StoreError as exc:
+            log.error("detection for site %s skipped: %s", site, exc)
+            continue
+        open_now = _open_incidents(state, site)
+        for inc in result.incidents:
+            inc = _merge_previous(inc, state, open_now)
+            data = inc.to_dict()
+            if not _same(data, state.get_incident(inc.id)):
+                state.upsert(data)
+            found.append(inc)
+    return found

@@ -1,0 +1,142 @@
+"""Find the distinct surges of a site: on total traffic and on its key slices.
+
+The detector runs on the total and on each busy value of country, client class, path
+group and utm_campaign, so a surge hidden in one slice still shows. Rises close in time
+are one surge (a bot wave inside a campaign surge is one incident). Drops of the total
+and rises of 4xx/5xx answers are reported apart, as outages rather than surges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from alerts.buckets import Traffic
+from alerts.detect import DetectorConfig, Observation, OnlineDetector, Spike
+from store.base import BUCKET_SECONDS
+from store.schema import NONE, OTHER
+
+TOTAL = DetectorConfig()
+SLICE = DetectorConfig(z_high=7.0, z_low=2.5, confirm=3, min_excess=40.0, min_ratio=2.0)
+SLICE_DIMENSIONS = ("country", "client", "path_group", "utm_campaign")
+MERGE_GAP = 18          # buckets (3 min): rises closer than this are one surge
+MIN_SLICE_SHARE = 0.002  # slices with less of the traffic are not judged alone
+
+
+@dataclass
+class Surge:
+    start: int
+    end: int
+    peak_time: int
+    peak_value: float        # requests in the peak bucket
+    expected_at_peak: float  # requests the baseline expected there
+    detected_at: int
+    open: bool
+    i0: int                  # grid index of start
+    i1: int                  # grid index of end (inclusive)
+    trigger: str = "total"
+    slices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outage:
+    kind: str       # "drop" or "errors"
+    what: str       # "total" or "status=5xx"
+    start: int
+    end: int
+    value: float    # requests per bucket at the worst point
+    expected: float
+    open: bool
+
+
+@dataclass
+class Detection:
+    surges: list[Surge]
+    outages: list[Outage]
+    levels: np.ndarray   # expected requests per bucket (total), from the causal baseline
+    spreads: np.ndarray
+    total: np.ndarray
+
+
+def _run(grid: np.ndarray, values: np.ndarray, config: DetectorConfig) -> tuple[list[Observation], list[Spike]]:
+    det = OnlineDetector(config, BUCKET_SECONDS)
+    obs = [det.update(float(t), float(v)) for t, v in zip(grid, values, strict=True)]
+    return obs, det.all_spikes()
+
+
+def _index(grid: np.ndarray, t: float) -> int:
+    return int((t - grid[0]) // BUCKET_SECONDS)
+
+
+def _merge(spikes: list[Spike], grid: np.ndarray) -> list[Surge]:
+    out: list[Surge] = []
+    for s in sorted(spikes, key=lambda s: s.start):
+        i0, i1 = _index(grid, s.start), _index(grid, s.end)
+        if out and i0 - out[-1].i1 <= MERGE_GAP:
+            cur = out[-1]
+            cur.i1 = max(cur.i1, i1)
+            cur.end = int(grid[cur.i1])
+            cur.open = cur.open or s.open
+            if s.peak_value > cur.peak_value:
+                cur.peak_time, cur.peak_value, cur.expected_at_peak = int(s.peak_time), s.peak_value, \
+                    s.expected_at_peak
+            continue
+        out.append(Surge(int(s.start), int(s.end), int(s.peak_time), s.peak_value, s.expected_at_peak,
+                         int(s.detected_at), s.open, i0, i1))
+    return out
+
+
+def _slice_series(traffic: Traffic) -> dict[str, np.ndarray]:
+    cube = traffic.cube
+    total = float(cube["requests"].sum()) or 1.0
+    out = {}
+    for dim in SLICE_DIMENSIONS:
+        sums = cube.groupby(dim)["requests"].sum()
+        for value, n in sums.items():
+            if value in (NONE, OTHER, "") or n / total < MIN_SLICE_SHARE:
+                continue
+            out[f"{dim}={value}"] = traffic.series(cube[cube[dim] == value])
+    return out
+
+
+def find_surges(traffic: Traffic, slices: bool = True) -> Detection:
+    """Surges (rises of total or of a slice) and outages of one site, in time order."""
+    grid = traffic.grid
+    total = traffic.total()
+    if not len(grid):
+        return Detection([], [], np.zeros(0), np.zeros(0), total)
+    obs, spikes = _run(grid, total, TOTAL)
+    levels = np.array([o.expected.level for o in obs])
+    spreads = np.array([o.expected.spread for o in obs])
+    surges = _merge([s for s in spikes if s.direction == "rise"], grid)
+    outages = [Outage("drop", "total", int(s.start), int(s.end), s.peak_value, s.expected_at_peak, s.open)
+               for s in spikes if s.direction == "drop"]
+    if slices:
+        for name, series in _slice_series(traffic).items():
+            for s in _run(grid, series, SLICE)[1]:
+                if s.direction != "rise":
+                    continue
+                i0, i1 = _index(grid, s.start), _index(grid, s.end)
+                hit = next((g for g in surges if i0 <= g.i1 + MERGE_GAP and i1 >= g.i0 - MERGE_GAP), None)
+                if hit is not None:
+                    if name not in hit.slices:
+                        hit.slices.append(name)
+                    if i0 < hit.i0:  # the surge showed in this slice first
+                        hit.i0, hit.start = i0, int(s.start)
+                        hit.detected_at = min(hit.detected_at, int(s.detected_at))
+                    continue
+                seg = total[i0:i1 + 1]
+                k = int(np.argmax(seg)) + i0
+                surges.append(Surge(int(s.start), int(s.end), int(grid[k]), float(total[k]), float(levels[k]),
+                                    int(s.detected_at), s.open, i0, i1, trigger=name, slices=[name]))
+        errors = traffic.cube[traffic.cube["status"].isin(["4xx", "5xx"])]
+        for status in ("4xx", "5xx"):
+            series = traffic.series(errors[errors["status"] == status])
+            for s in _run(grid, series, SLICE)[1]:
+                if s.direction == "rise":
+                    outages.append(Outage("errors", f"status={status}", int(s.start), int(s.end), s.peak_value,
+                                          s.expected_at_peak, s.open))
+    surges.sort(key=lambda g: g.start)
+    outages.sort(key=lambda o: o.start)
+    return Detection(surges, outages, levels, spreads, total)
