@@ -41,6 +41,23 @@ def detect(
     raise typer.Exit(run(csv, fmt))
 
 
+@app.command()
+def ingest(
+    files: list[Path] = typer.Argument(..., help="Access-log files (plain or .gz) or a CloudFront log folder."),
+    fmt: str = typer.Option("auto", "--format", help="auto, combined, json, varnishncsa, cloudfront or a log_format."),
+    site: str | None = typer.Option(None, "--site", help="Site tag (default: the configured site)."),
+    source: str | None = typer.Option(None, "--source", help="Source tag (default: file:<name> per file)."),
+    force: bool = typer.Option(False, "--force", help="Ingest files that were ingested before."),
+    store_path: Path | None = typer.Option(None, "--store-path", help="Embedded store file to use."),
+    state_path: Path | None = typer.Option(None, "--state-path", help="State DB (default: the configured one)."),
+) -> None:
+    """Backfill access logs into the store, with a progress bar and a summary."""
+    from collectors.weblog.backfill import run
+
+    raise typer.Exit(run(files, fmt=fmt, site=site, source=source, force=force, store_path=store_path,
+                         state_path=state_path))
+
+
 def _settings():  # noqa: ANN202 - lazily typed
     """Load settings or exit with the configuration error (exit code 2)."""
     import logging

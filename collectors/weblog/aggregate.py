@@ -35,7 +35,7 @@ class Bucket:
     def count(self, reason: str, n: int = 1) -> None:
         self.ingest[reason] = self.ingest.get(reason, 0) + n
 
-    def points(self, site: str, source: str, top_networks: int) -> list[Point]:
+    def points(self, site: str, source: str, top_networks: int, *, networks: bool = True) -> list[Point]:
         t = self.start
         base = {"site": site, "source": source}
         out = [Point("http", {**base, **dict(zip(HTTP_TAGS, key, strict=True))},
@@ -51,14 +51,14 @@ class Bucket:
                 rpc_max=counts[-1] if counts else 0, ua_families=len(self.families.get(actor, ())),
             )
             out.append(Point("visitors", {**base, "actor": actor}, fields, t))
-        ranked = sorted(self.nets.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        ranked = sorted(self.nets.items(), key=lambda kv: (-kv[1][0], kv[0])) if networks else []
         rest = [0] * len(NET_FIELDS)
         for i, ((prefix, asn), v) in enumerate(ranked):
             if i < top_networks:
                 out.append(Point("networks", {**base, "prefix": prefix, "asn": asn}, _net_fields(v), t))
             else:
                 rest = [a + b for a, b in zip(rest, v, strict=True)]
-        if rest[0]:
+        if rest[0] and networks:
             out.append(Point("networks", {**base, "prefix": OTHER, "asn": OTHER}, _net_fields(rest), t))
         out.extend(Point("ingest", {**base, "reason": r}, {"lines": n}, t) for r, n in self.ingest.items())
         return out

@@ -98,6 +98,7 @@ class WeblogPipeline:
         self._who: dict[tuple[str, str], tuple | None] = {}
         self._targets: dict[tuple[str, str], tuple[str, str | None, bool]] = {}
         self.stats = IngestStats()
+        self._dirty: set[int] = set()       # open buckets changed since the last write_open
 
     # -- parse ---------------------------------------------------------------------------------
     def _count(self, reason: str, line: str | None = None) -> None:
@@ -183,6 +184,7 @@ class WeblogPipeline:
         auth_fail = status == 401 or status == 403
 
         b = self.buckets[start]
+        self._dirty.add(start)
         hk = (country, client, actor, ref, group, _STATUS.get(status // 100, "5xx"), _METHODS.get(method, "other"), utm)
         h = b.http.get(hk)
         if h is None:
@@ -279,6 +281,33 @@ class WeblogPipeline:
         self.pending = []
         self.stats.points_written += n
         return n
+
+    def close_until(self, limit: int) -> None:
+        """Close buckets starting before ``limit`` (live: wall clock minus the open window)."""
+        limit -= limit % BUCKET_SECONDS
+        if limit > self.closed_before:
+            self.closed_before = limit
+            for s in sorted(k for k in self.buckets if k < limit):
+                self.pending.append(self.buckets.pop(s))
+            self._tracker.prune(limit)
+
+    def write_open(self) -> int:
+        """Write the open buckets that changed, as they stand (each later write replaces them).
+
+        Networks are left out: their top-K may still change, and a network that drops out
+        of it would otherwise leave a stale point behind.
+        """
+        dirty = [self.buckets[s] for s in sorted(self._dirty) if s in self.buckets]
+        self._dirty = set()
+        if not dirty:
+            return 0
+        points = [p for b in dirty for p in b.points(self.site, self.source, 0, networks=False)]
+        try:
+            return self.store.write(points)
+        except StoreError as exc:
+            log.warning("accesslog %s: live update not written (%s); retried with the next lines", self.source, exc)
+            self._dirty.update(b.start for b in dirty)
+            return 0
 
     def flush(self) -> int:
         """Close and write every open bucket (end of a backfill, shutdown)."""

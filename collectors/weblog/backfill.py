@@ -1,0 +1,138 @@
+"""``cli.py ingest``: backfill access-log files (plain, .gz, or a CloudFront log directory) into the store.
+
+Same pipeline and aggregates as the live tail. A file already ingested (same content
+fingerprint, site and source) is skipped unless ``--force``. Prints a summary; exit 0 when
+every input was read, 1 when an input could not be read, 2 for bad options.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from collectors.weblog.options import WeblogOptions
+from collectors.weblog.pipeline import IngestStats, ingest_lines
+from store.base import StoreError
+
+_FP_BYTES = 1 << 20
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory stands for its files (CloudFront delivers many), sorted."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")))
+        else:
+            out.append(p)
+    return out
+
+
+def fingerprint(path: Path, site: str, source: str) -> str:
+    """Content identity: size, first and last MiB, site and source."""
+    size = path.stat().st_size
+    h = hashlib.sha256(f"{size}\0{site}\0{source}\0".encode())
+    with path.open("rb") as f:
+        h.update(f.read(_FP_BYTES))
+        if size > _FP_BYTES:
+            f.seek(max(_FP_BYTES, size - _FP_BYTES))
+            h.update(f.read(_FP_BYTES))
+    return h.hexdigest()
+
+
+def open_lines(path: Path) -> Iterator[str]:
+    """Lines of a plain or gzip file, decoded as UTF-8 (bad bytes replaced, never fatal)."""
+    with path.open("rb") as raw:
+        magic = raw.read(2)
+    opener = gzip.open if magic == b"\x1f\x8b" else open
+    with opener(path, "rb") as f:  # type: ignore[operator]
+        yield from io.TextIOWrapper(f, encoding="utf-8", errors="replace", newline="\n")
+
+
+def _summary(label: str, st: IngestStats) -> str:
+    mal = ", ".join(f"{r}={n}" for r, n in sorted(st.malformed.items())) or "none"
+    text = (f"{label}: {st.lines} lines read, {st.parsed} parsed, malformed: {mal}, late {st.late}, "
+            f"{st.seconds:.2f} s, {st.lines_per_second:,.0f} lines/s")
+    for reason, samples in sorted(st.samples.items()):
+        text += f"\n  {reason} e.g.: {samples[0]}"
+    return text
+
+
+def run(files: list[Path], *, fmt: str = "auto", site: str | None = None, source: str | None = None,
+        force: bool = False, store_path: Path | None = None, state_path: Path | None = None,
+        progress: bool = True) -> int:
+    options = WeblogOptions()
+    if store_path is not None:
+        from store.embedded import EmbeddedStore
+        from store.state import StateDB
+
+        store = EmbeddedStore(store_path)
+        state = StateDB(state_path or store_path.with_name("state.db"))
+        site = site or "default"
+    else:
+        from config import ConfigError, load_settings
+        from store.settings import open_store
+        from store.state import StateDB
+
+        try:
+            settings = load_settings()
+        except ConfigError as exc:
+            print(f"surgewatch ingest: {exc}", file=sys.stderr)
+            return 2
+        section = (settings.collectors or {}).get("accesslog")
+        if isinstance(section, list):
+            section = section[0] if section else None
+        if isinstance(section, dict):
+            known = set(WeblogOptions.model_fields)
+            options = WeblogOptions.model_validate({k: v for k, v in section.items() if k in known})
+        store = open_store(settings.store)
+        state = StateDB(state_path or settings.state.path)
+        site = site or settings.site
+    if fmt != "auto":
+        from collectors.weblog.formats import parser_for
+
+        try:
+            parser_for(fmt)
+        except ValueError as exc:
+            print(f"surgewatch ingest: --format: {exc}", file=sys.stderr)
+            return 2
+    total = IngestStats()
+    failed = 0
+    try:
+        for path in expand(files):
+            src = source or f"file:{path.name}"
+            try:
+                fp = fingerprint(path, site, src)
+            except OSError as exc:
+                print(f"surgewatch ingest: cannot read {path}: {exc.strerror or exc}; check the path", file=sys.stderr)
+                failed += 1
+                continue
+            before = state.file_ingested(fp)
+            if before and not force:
+                print(f"{path}: already ingested ({before['lines']} lines at {before['at']}); "
+                      "use --force to ingest it again", file=sys.stderr)
+                continue
+            try:
+                st = ingest_lines(open_lines(path), store, site=site, source=src, fmt=fmt, state=state,
+                                  progress=progress, options=options)
+            except (OSError, EOFError) as exc:
+                print(f"surgewatch ingest: cannot read {path}: {exc}; the file may be truncated or not gzip",
+                      file=sys.stderr)
+                failed += 1
+                continue
+            except StoreError as exc:
+                print(f"surgewatch ingest: {exc}", file=sys.stderr)
+                return 1
+            state.mark_file_ingested(fp, str(path), st.lines)
+            print(_summary(str(path), st), file=sys.stderr)
+            total.add(st)
+    finally:
+        store.close()
+        state.close()
+    if total.lines:
+        print(_summary("total", total), file=sys.stderr)
+    return 1 if failed else 0
