@@ -1,0 +1,64 @@
+"""The Overview page renders live traffic, incidents and the calendar from the store and state DB."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages import charts, queries
+from store.base import Point
+from store.campaigns import campaigns_from_json
+from store.embedded import EmbeddedStore
+from store.state import StateDB
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def filled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[EmbeddedStore, StateDB]:
+    monkeypatch.setenv("SURGEWATCH_STORE__PATH", str(tmp_path / "ts.db"))
+    monkeypatch.setenv("SURGEWATCH_STATE__PATH", str(tmp_path / "state.db"))
+    monkeypatch.chdir(tmp_path)
+    now = int(datetime.now(UTC).timestamp())
+    now -= now % 10
+    store = EmbeddedStore(tmp_path / "ts.db")
+    store.write(
+        Point("http", {"site": "default", "source": "t", "actor": actor, "country": "JP"},
+              {"requests": 100 if actor == "human" else 20, "bytes": 1000}, now - 10 * i)
+        for i in range(360) for actor in ("human", "automated")
+    )
+    state = StateDB(tmp_path / "state.db")
+    start = (datetime.now(UTC) - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state.upsert_campaign(campaigns_from_json(
+        json.dumps([{"name": "Spring Sale APAC", "channel": "email", "start": start, "regions": ["JP"]}]))[0])
+    state.upsert_incident({"id": "inc-1", "start": start, "verdict": "campaign", "confidence": 0.9,
+                           "campaign": "Spring Sale APAC", "status": "open",
+                           "evidence": ["61% of extra traffic from JP, the campaign's audience"]})
+    return store, state
+
+
+def test_overview_shows_rate_incident_evidence_and_charts(filled: tuple[EmbeddedStore, StateDB]) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    rate, total, open_incidents = (m.value for m in at.metric)
+    assert float(rate) == pytest.approx(12.0)  # (100 + 20) requests per 10 s
+    assert open_incidents == "1"
+    text = " ".join(md.value for md in at.markdown)
+    assert "CAMPAIGN" in text and "61% of extra traffic from JP" in text
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert len(specs) == 2  # traffic and calendar
+
+
+def test_traffic_chart_stacks_actors_and_marks_campaign_starts(filled: tuple[EmbeddedStore, StateDB]) -> None:
+    store, state = filled
+    end = datetime.now(UTC)
+    df = queries.traffic(store, end - timedelta(hours=1), end, by="actor")
+    assert set(df["actor"]) == {"human", "automated"}
+    camp = queries.campaigns_frame(state, end - timedelta(hours=1), end)
+    spec = charts.traffic_chart(df, campaigns=camp).to_dict()
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
+    assert marks == ["area", "rule", "text"]
