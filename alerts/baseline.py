@@ -55,12 +55,12 @@ class RollingBaseline:
         if len(self._values) < self.warmup:
             return Expectation(0.0, 0.0, False)
         if self._cache is None:
-            arr = np.fromiter(self._values, dtype=float)
-            med = float(np.median(arr))
-            mad = float(np.median(np.abs(arr - med))) * MAD_TO_SIGMA
+            arr = np.sort(np.array(self._values, dtype=float))
+            med = _quantile(arr, 0.5)
+            mad = _quantile(np.sort(np.abs(arr - med)), 0.5) * MAD_TO_SIGMA
             # Spread of a skewed count series: MAD misses a heavy upper tail, so also look
             # at the 90th percentile distance (it is 1.28 sigma for a normal series).
-            p90 = float(np.percentile(arr, 90)) - med
+            p90 = _quantile(arr, 0.9) - med
             self._cache = Expectation(med, max(mad, p90 / 1.2816), True)
         base = self._cache
         factor = self.profile.factor(t, self._times[0], self._times[-1])
@@ -69,6 +69,14 @@ class RollingBaseline:
         floor = math.sqrt(max(level, 1.0)) if self.counts else max(1e-3 * abs(level), 1e-9)
         spread = max(spread, floor)
         return Expectation(level, spread, True)
+
+
+def _quantile(sorted_arr: np.ndarray, q: float) -> float:
+    """Linear-interpolated quantile of an already sorted array (numpy's default method)."""
+    pos = q * (len(sorted_arr) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_arr) - 1)
+    return float(sorted_arr[lo] + (sorted_arr[hi] - sorted_arr[lo]) * (pos - lo))
 
 
 class SeasonalProfile:
