@@ -136,5 +136,23 @@ def show_config() -> None:
     typer.echo(json.dumps(settings.model_dump(mode="json"), indent=2))
 
 
+@app.command()
+def demo(
+    seed: int = typer.Option(7, help="Seed of the simulated traffic."),
+    history_hours: float = typer.Option(6.0, help="Hours of past traffic written first, as the baseline."),
+    rps: float = typer.Option(8.0, help="Baseline requests per second of page views and assets."),
+    port: int = typer.Option(8501, help="Port of the dashboard."),
+    speed: float = typer.Option(1.0, help="Run the live scenario this many times faster."),
+    duration: float | None = typer.Option(None, help="Stop after this many seconds (default: until Ctrl-C)."),
+    no_dashboard: bool = typer.Option(False, "--no-dashboard", help="Run without the dashboard."),
+) -> None:
+    """Run the simulated shop, the worker and the dashboard on the embedded store (data/demo)."""
+    _settings()
+    from demo import run
+
+    raise typer.Exit(run(seed=seed, history_hours=history_hours, rps=rps, port=port, speed=speed,
+                         duration=duration, open_dashboard=not no_dashboard))
+
+
 if __name__ == "__main__":
     app()

@@ -80,11 +80,16 @@ def apply_retention(store: TimeSeriesStore, now: datetime | int, *, raw_days: in
         store.delete_before(rollup_name(name, "1h"), now_ts - days_1h * 86400)
 
 
+def rollup_range(store: TimeSeriesStore, start: datetime | int | float, end: datetime | int | float) -> int:
+    """Roll every measurement up over [start, end), e.g. after a backfill."""
+    t0, t1 = to_epoch(start), to_epoch(end)
+    return sum(rollup(store, m, t0, t1) for m in MEASUREMENTS)
+
+
 def roll_recent(store: TimeSeriesStore, now: datetime | int | None = None) -> int:
     """Re-roll the recent window (late lines may have changed it) for every measurement."""
     now_ts = to_epoch(now or datetime.now(UTC))
-    start = now_ts - ROLLUP_LAG - 3600
-    return sum(rollup(store, m, start, now_ts) for m in MEASUREMENTS)
+    return rollup_range(store, now_ts - ROLLUP_LAG - 3600, now_ts)
 
 
 def query_auto(
