@@ -14,6 +14,7 @@ string round-trips while ordinary values stay readable in InfluxDB and Grafana.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from store.base import Point
@@ -50,21 +51,28 @@ def _escape_measurement(name: str) -> str:
     return name.replace(",", "\\,").replace(" ", "\\ ")
 
 
-def _check_name(kind: str, name: str, point: Point) -> None:
+def _check_name(kind: str, name: str, measurement: str) -> None:
     if not name or any(c in name for c in _UNSAFE_IN_NAME):
         raise BadPoint(
-            f"{kind} {name!r} of a {point.measurement!r} point at {point.time} is empty or holds a "
+            f"{kind} {name!r} of a {measurement!r} point is empty or holds a "
             "backslash or line break, which line protocol cannot carry; rename it"
         )
 
 
+@lru_cache(maxsize=1024)
+def _gauges(measurement: str) -> frozenset[str]:
+    spec = spec_for(measurement)
+    return frozenset(f for f, k in spec.fields.items() if k == Kind.GAUGE) if spec else frozenset()
+
+
 def _field_value(measurement: str, key: str, value: object, point: Point) -> str:
+    if type(value) is int and key not in _gauges(measurement):
+        return f"{value}i"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, bool):
         return "true" if value else "false"
-    spec = spec_for(measurement)
-    if isinstance(value, int) and not (spec and spec.kind(key) == Kind.GAUGE):
+    if isinstance(value, int) and key not in _gauges(measurement):
         return f"{value}i"
     if isinstance(value, (int, float)):
         f = float(value)
@@ -76,18 +84,33 @@ def _field_value(measurement: str, key: str, value: object, point: Point) -> str
                    f"{type(value).__name__}; use int, float or str")
 
 
+@lru_cache(maxsize=65_536)
+def _series_prefix(series_key: tuple) -> str:
+    """``measurement,tag=value,...`` for a series key (measurement, sorted tag items)."""
+    measurement, tags = series_key
+    _check_name("measurement", measurement, measurement)
+    parts = [_escape_measurement(measurement)]
+    for key, value in tags:
+        _check_name("tag key", key, measurement)
+        parts.append(f",{_escape_key(key)}={_escape_key(encode_tag_value(str(value)))}")
+    return "".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _field_key(measurement: str, key: str) -> str:
+    _check_name("field key", key, measurement)
+    return _escape_key(key)
+
+
 def to_line(point: Point) -> str:
     """One line of line protocol for ``point`` (no trailing newline); raises BadPoint."""
-    _check_name("measurement", point.measurement, point)
     if not point.fields:
         raise BadPoint(f"a {point.measurement!r} point at {point.time} has no fields; "
                        "InfluxDB needs at least one")
-    parts = [_escape_measurement(point.measurement)]
-    for key in sorted(point.tags):
-        _check_name("tag key", key, point)
-        parts.append(f",{_escape_key(key)}={_escape_key(encode_tag_value(str(point.tags[key])))}")
-    fields = []
-    for key, value in point.fields.items():
-        _check_name("field key", key, point)
-        fields.append(f"{_escape_key(key)}={_field_value(point.measurement, key, value, point)}")
-    return f"{''.join(parts)} {','.join(fields)} {int(point.time)}"
+    try:
+        prefix = _series_prefix(point.series_key)
+        fields = ",".join(f"{_field_key(point.measurement, k)}={_field_value(point.measurement, k, v, point)}"
+                          for k, v in point.fields.items())
+    except BadPoint as e:
+        raise BadPoint(f"{e} (point at {point.time})") from None
+    return f"{prefix} {fields} {int(point.time)}"

@@ -68,6 +68,11 @@ class Service:
         self.stop()
         pytest.fail(f"{self.name} was not ready at {self.ready_url} within {timeout}s:\n{self.log()}")
 
+    def restart(self, timeout: float = 20) -> Service:
+        """Stop (if running) and start again with the same command, port and state dir."""
+        self.stop()
+        return self.start(timeout)
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
@@ -106,7 +111,7 @@ bind-address = "127.0.0.1:{rpc_port}"
 
 
 def influxd(tmpdir: str | Path, auth: bool = False, port: int | None = None) -> Service:
-    """A started influxd (1.x) keeping all state in ``tmpdir``; pass ``port`` to restart on it."""
+    """A started influxd (1.x) keeping all state in ``tmpdir`` (``Service.restart()`` reuses both)."""
     binary = require_binary("influxd")
     d = Path(tmpdir)
     d.mkdir(parents=True, exist_ok=True)
@@ -117,3 +122,76 @@ def influxd(tmpdir: str | Path, auth: bool = False, port: int | None = None) -> 
     svc = Service("influxd", [binary, "run", "-config", str(conf)], port, url, f"{url}/ping", d,
                   d / "influxd.log")
     return svc.start()
+
+
+NGINX_CONF = """\
+user root;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log {d}/access.log combined;
+  client_body_temp_path {d}/tmp_body; proxy_temp_path {d}/tmp_proxy; fastcgi_temp_path {d}/tmp_fcgi;
+  uwsgi_temp_path {d}/tmp_uwsgi; scgi_temp_path {d}/tmp_scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    root {d}/www;
+    location / {{ try_files $uri $uri/ =404; }}
+  }}
+}}
+"""
+
+
+def nginx(tmpdir: str | Path, files: dict[str, str] | None = None) -> Service:
+    """A started nginx serving ``files`` (path → text) from ``tmpdir``/www; its access log is ``extra['log']``."""
+    binary = require_binary("nginx")
+    d = Path(tmpdir)
+    (d / "www").mkdir(parents=True, exist_ok=True)
+    for name, text in (files or {"index.html": "<h1>hello</h1>\n"}).items():
+        (d / "www" / name).write_text(text)
+    port = free_port()
+    conf = d / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(d=d, port=port))
+    url = f"http://127.0.0.1:{port}"
+    svc = Service("nginx", [binary, "-c", str(conf), "-p", f"{d}/", "-e", str(d / "error.log"), "-g", "daemon off;"],
+                  port, url, f"{url}/", d, d / "nginx.log", extra={"log": d / "access.log"})
+    return svc.start()
+
+
+def varnishd(tmpdir: str | Path, backend_port: int) -> Service:
+    """A started varnishd caching 127.0.0.1:``backend_port``; its instance dir (for -n) is ``extra['instance']``."""
+    binary = require_binary("varnishd")
+    d = Path(tmpdir)
+    d.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    instance = d / "varnish"
+    url = f"http://127.0.0.1:{port}"
+    cmd = [binary, "-F", "-a", f"127.0.0.1:{port}", "-b", f"127.0.0.1:{backend_port}", "-n", str(instance),
+           "-s", "malloc,64m", "-T", "none"]
+    svc = Service("varnishd", cmd, port, url, f"{url}/", d, d / "varnishd.log", extra={"instance": instance})
+    return svc.start(timeout=30)
+
+
+PROMETHEUS_CONF = """\
+global: {{scrape_interval: 1s, evaluation_interval: 1s}}
+scrape_configs:
+  - job_name: {job}
+    static_configs: [{{targets: ['127.0.0.1:{target}']}}]
+"""
+
+
+def prometheus(tmpdir: str | Path, target_port: int, job: str = "surgewatch") -> Service:
+    """A started prometheus scraping 127.0.0.1:``target_port`` every second (first sample after ~6 s)."""
+    binary = require_binary("prometheus")
+    d = Path(tmpdir)
+    d.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = d / "prom.yml"
+    conf.write_text(PROMETHEUS_CONF.format(job=job, target=target_port))
+    url = f"http://127.0.0.1:{port}"
+    cmd = [binary, f"--config.file={conf}", f"--storage.tsdb.path={d / 'data'}",
+           f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"]
+    return Service("prometheus", cmd, port, url, f"{url}/-/ready", d, d / "prometheus.log").start()

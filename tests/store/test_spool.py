@@ -53,7 +53,7 @@ def test_influxd_stopped_mid_write_then_restarted_gives_exact_totals(own_influxd
     while len(accepted) < 25:
         time.sleep(0.005)
     depth_while_down = store.spool_depth()
-    influxd(svc.directory, port=svc.port)  # same data dir, same port
+    svc.restart()  # same data dir, same port
     thread.join(60)
     assert accepted == [300] * 40, "every write is accepted, into InfluxDB or the spool"
     assert depth_while_down > 0
@@ -62,7 +62,6 @@ def test_influxd_stopped_mid_write_then_restarted_gives_exact_totals(own_influxd
     assert total(store) == sum(p.fields["requests"] for b in batches for p in b)
     assert store.stats["points_spooled"] >= depth_while_down
     store.close()
-    svc.stop()
 
 
 def test_replaying_the_same_batch_twice_leaves_totals_unchanged(own_influxd, tmp_path):
@@ -73,13 +72,12 @@ def test_replaying_the_same_batch_twice_leaves_totals_unchanged(own_influxd, tmp
     store.write(same)
     store.write(same)
     assert store.spool_depth() == 100
-    influxd(svc.directory, port=svc.port)
+    svc.restart()
     assert store.flush_spool() == 100
     assert total(store) == sum(p.fields["requests"] for p in same)
     store.flush_spool()
     assert total(store) == sum(p.fields["requests"] for p in same)
     store.close()
-    svc.stop()
 
 
 def test_the_next_write_replays_the_spool_first_in_order(own_influxd, tmp_path):
@@ -88,12 +86,11 @@ def test_the_next_write_replays_the_spool_first_in_order(own_influxd, tmp_path):
     svc.stop()
     store.write(batch(1, T0, value=5))
     store.write(batch(1, T0, value=9))  # a later rewrite of the same point must win
-    influxd(svc.directory, port=svc.port)
+    svc.restart()
     store.write(batch(1, T0 + 10, value=1))
     assert store.spool_depth() == 0
     assert [p.fields["requests"] for p in store.points("http", T0, T0 + 20)] == [9, 1]
     store.close()
-    svc.stop()
 
 
 def test_the_spool_survives_a_restart_of_the_writer(tmp_path):
