@@ -1,0 +1,188 @@
+"""People visiting the shop: sessions of several page views, each followed by its assets.
+
+A session picks a country (then a residential address there), a browser or the shop's app, an
+entry (referrer + landing URL, which is what tells a campaign visitor from a search visitor) and
+walks the site with human think times; some log in, some buy (``/checkout/complete``). Browsers
+fetch 3-10 assets under /static/ or /assets/ within about a second of each page; the app fetches
+no assets but calls /api/.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from simulate.addresses import country_pool
+from simulate.agents import app_agents, browser_agents, popularity_weights
+from simulate.engine import Rate, Record, arrivals
+from simulate.site import Site, asset_bytes, page_bytes
+
+Entry = Callable[[random.Random], tuple[str, str]]  # -> (referrer, first target)
+
+
+@dataclass
+class World:
+    """What every traffic source of one simulation shares: the site, agents and address pools."""
+
+    site: Site
+    seed: int
+    browsers: list[str]
+    apps: list[str]
+    pool_size: int = 600
+    _browser_cum: list[float] = field(default_factory=list)
+    _pools: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, rng: random.Random, site: Site, seed: int, pool_size: int = 600,
+               agents: int = 400) -> World:
+        world = cls(site=site, seed=seed, browsers=browser_agents(rng, agents), apps=app_agents(rng),
+                    pool_size=pool_size)
+        world._browser_cum = popularity_weights(len(world.browsers))
+        return world
+
+    def browser(self, rng: random.Random) -> str:
+        return self.browsers[bisect_right(self._browser_cum, rng.random() * self._browser_cum[-1])
+                             if self._browser_cum else 0]
+
+    def pool(self, country: str) -> tuple[str, ...]:
+        if country not in self._pools:
+            self._pools[country] = country_pool(country, self.seed, self.pool_size)
+        return self._pools[country]
+
+    def address(self, rng: random.Random, country: str, fallback: str = "US") -> str:
+        pool = self.pool(country) or self.pool(fallback)
+        return rng.choice(pool)
+
+
+@dataclass
+class Audience:
+    """Who arrives through one source: their countries, how they enter, how they behave."""
+
+    countries: tuple[str, ...]
+    weights: tuple[float, ...]
+    entry: Entry
+    conversion: float = 0.02
+    app_share: float = 0.12
+    bounce: float = 0.35
+    login_share: float = 0.08
+    _cum: list[float] = field(default_factory=list)
+
+    def country(self, rng: random.Random) -> str:
+        if not self._cum:
+            total = 0.0
+            for w in self.weights:
+                total += w
+                self._cum.append(total)
+        return self.countries[bisect_right(self._cum, rng.random() * self._cum[-1])]
+
+
+def _app_target(path: str) -> str:
+    if path == "/":
+        return "/api/v2/home"
+    if path.startswith("/search"):
+        return "/api/v2/search" + path[len("/search"):]
+    return "/api/v2" + path.split("?")[0]
+
+
+def _page_status(rng: random.Random, path: str) -> int:
+    roll = rng.random()
+    if roll < 0.003:
+        return rng.choice((500, 502, 503, 504))
+    if roll < 0.018 and path.startswith("/products/"):
+        return 404
+    if roll < 0.03:
+        return 304
+    return 200
+
+
+def _walk(rng: random.Random, site: Site, first: str, audience: Audience) -> list[tuple[str, str]]:
+    """The (method, target) page requests of one session."""
+    pages = [("GET", first)]
+    extra = 0 if rng.random() < audience.bounce else min(int(rng.expovariate(1 / 3.2)) + 1, 24)
+    for _ in range(extra):
+        pages.append(("GET", site.random_path(rng)))
+    if rng.random() < audience.login_share:
+        at = rng.randint(1, len(pages))
+        pages[at:at] = [("GET", "/login"), ("POST", "/login")]
+    if rng.random() < audience.conversion:
+        pages += [("GET", "/cart"), ("GET", "/checkout"), ("POST", "/checkout"), ("GET", "/checkout/complete")]
+    elif rng.random() < 0.06:
+        pages.append(("GET", "/cart"))
+    return pages
+
+
+def session(rng: random.Random, world: World, audience: Audience, ts: float, comp: int,
+            out: list[Record]) -> None:
+    """Append every request of one visitor session starting at ``ts``."""
+    site = world.site
+    ip = world.address(rng, audience.country(rng))
+    app = rng.random() < audience.app_share
+    agent = rng.choice(world.apps) if app else world.browser(rng)
+    referrer, first = audience.entry(rng)
+    proto = "HTTP/1.1" if app else rng.choice(("HTTP/2.0", "HTTP/2.0", "HTTP/1.1"))
+    t = ts
+    previous = ""
+    for index, (method, target) in enumerate(_walk(rng, site, first, audience)):
+        if index:
+            t += max(1.5, rng.expovariate(1 / 28))
+        if app:
+            if method == "GET" and target in ("/login",):
+                continue
+            api = _app_target(target)
+            status = 200 if method == "GET" else (201 if api.endswith("complete") else 200)
+            out.append((t, ip, method, api, proto, status, page_bytes(rng, api), "-", agent, comp))
+            for _ in range(rng.randint(1, 3)):
+                call = rng.choice(("/api/v2/recommendations", "/api/v2/cart/count", "/api/v2/session",
+                                   f"/api/v2/products/{site.product(rng)}/stock", "/api/v2/banners"))
+                out.append((t + rng.uniform(0.05, 0.6), ip, "GET", call, proto, 200, page_bytes(rng, call), "-",
+                            agent, comp))
+            continue
+        ref = site.url(previous) if previous else referrer
+        if method == "POST":
+            status = (401 if rng.random() < 0.1 else 302) if target == "/login" else 303
+            out.append((t, ip, method, target, proto, status, rng.randint(0, 600), site.url(target), agent, comp))
+            continue
+        status = _page_status(rng, target)
+        out.append((t, ip, method, target, proto, status, 0 if status == 304 else page_bytes(rng, target), ref,
+                    agent, comp))
+        previous = target
+        if status >= 500:
+            continue
+        page_url = site.url(target)
+        for asset in site.assets_for(rng, target):
+            cached = index > 0 and rng.random() < 0.6
+            out.append((t + rng.uniform(0.05, 1.0), ip, "GET", asset, proto, 304 if cached else 200,
+                        0 if cached else asset_bytes(rng, asset), page_url, agent, comp))
+        if rng.random() < 0.25:
+            out.append((t + rng.uniform(0.3, 1.2), ip, "GET", "/api/v2/cart/count", proto, 200,
+                        rng.randint(40, 120), page_url, agent, comp))
+
+
+@dataclass
+class HumanTraffic:
+    """Visitor sessions arriving at ``peak * shape(t)`` sessions per second."""
+
+    name: str
+    role: str
+    world: World
+    audience: Audience
+    peak: float
+    shape: Rate
+
+    def rate(self, t: float) -> float:
+        return self.peak * self.shape(t)
+
+    def emit(self, rng: random.Random, t0: float, t1: float, index: int, out: list[Record]) -> None:
+        for ts in arrivals(rng, self.rate, t0, t1):
+            session(rng, self.world, self.audience, ts, index, out)
+
+
+def requests_per_session(world: World, audience: Audience, samples: int = 400) -> float:
+    """Mean requests per session of an audience, measured on sample sessions (to turn req/s into sessions/s)."""
+    rng = random.Random(0)
+    out: list[Record] = []
+    for _ in range(samples):
+        session(rng, world, audience, 0.0, 0, out)
+    return len(out) / samples

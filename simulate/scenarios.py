@@ -1,0 +1,256 @@
+"""Named traffic scenarios with their campaign calendar and ground-truth labels.
+
+``build(scenario, seed)`` lays a diurnal baseline (people and search crawlers) over
+``history_hours``, injects the scenario's event at the surge time, runs the clock to the end and
+labels the surge from the volumes each part actually injected (see ``simulate.truth``). Every
+random choice comes from ``random.Random`` seeded by ``seed``; the same seed gives the same log.
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from simulate.audiences import MARKETS, REGION_GROUPS, baseline_audience
+from simulate.bots import SearchCrawlers
+from simulate.engine import Engine, Record, diurnal
+from simulate.events import Injection, bot_attack, email_campaign, log_uniform, press_wave, social_wave
+from simulate.humans import HumanTraffic, World, requests_per_session
+from simulate.logline import CombinedFormatter
+from simulate.site import Site
+from simulate.truth import decayed_minute, label, series
+
+SCENARIOS: tuple[str, ...] = ("campaign_surge", "unannounced_campaign", "viral_social", "press_flash_crowd",
+                              "credential_stuffing", "l7_botnet", "scraper", "bot_during_campaign",
+                              "campaign_plus_scraper", "quiet_day", "campaign_flop")
+OVERRIDES: tuple[str, ...] = (
+    "market", "site", "tz_offset_minutes", "surge_factor", "flop_factor", "bot_factor", "bot_kind",
+    "bot_delay_minutes", "bot_minutes", "regions", "audience", "landing", "utm_campaign", "campaign_id",
+    "campaign_name", "conversion_rate", "rise_minutes", "decay_minutes", "owner", "small_campaign",
+    "crawler_rps", "pool_size", "agents",
+)
+_THEMES = ("spring-sale", "summer-drop", "black-week", "new-arrivals", "vip-preview", "flash-sale",
+           "members-day", "winter-clearance", "mid-season", "back-to-school")
+_OWNERS = ("crm-team", "lena.krause", "growth", "marketing-apac", "newsletter-desk")
+_SHAPES = {  # (rise minutes low/high, decay minutes low/high)
+    "email": (10, 30, 45, 150), "social": (4, 12, 25, 70), "press": (0.5, 3, 15, 45),
+}
+_SHAPE_OF = {"viral_social": "social", "press_flash_crowd": "press"}
+
+
+@dataclass
+class Truth:
+    """One labelled surge: what caused it and when."""
+
+    label: str                 # "campaign" | "organic" | "bot" | "mixed"
+    start: datetime            # UTC, when the injected traffic begins
+    end: datetime              # UTC, when it has decayed
+    campaign: str | None       # name of the campaign that explains it (campaign / mixed)
+    looks_like: str | None     # organic only: "viral_social" | "press" | "unannounced_campaign"
+
+
+@dataclass
+class Simulation:
+    scenario: str
+    seed: int
+    start: datetime
+    end: datetime
+    campaigns: list[dict]
+    truth: list[Truth]
+    site: str
+    params: dict = field(default_factory=dict)
+    utc_offset_minutes: int = 0
+    volumes: dict[str, int] = field(default_factory=dict)  # requests injected per component
+    records: list[Record] = field(default_factory=list, repr=False)
+
+    def lines(self) -> Iterator[str]:
+        """Combined log lines in time order (no trailing newline)."""
+        formatter = CombinedFormatter(self.utc_offset_minutes)
+        return map(formatter.line, self.records)
+
+    def write(self, path: Path) -> int:
+        """Write the log (gzip when the name ends in .gz); returns the number of lines."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        opener = gzip.open if path.suffix == ".gz" else open
+        count = 0
+        with opener(path, "wt", encoding="utf-8", newline="\n") as out:
+            batch: list[str] = []
+            for line in self.lines():
+                batch.append(line)
+                if len(batch) >= 20_000:
+                    out.write("\n".join(batch) + "\n")
+                    count += len(batch)
+                    batch.clear()
+            if batch:
+                out.write("\n".join(batch) + "\n")
+                count += len(batch)
+        return count
+
+
+def scenario_params(scenario: str, seed: int, overrides: dict) -> dict:
+    """Every size, shape and name of a scenario, drawn from the seed and then overridden."""
+    unknown = sorted(set(overrides) - set(OVERRIDES))
+    if unknown:
+        raise ValueError(f"unknown override(s) {', '.join(unknown)}; allowed: {', '.join(OVERRIDES)}")
+    rng = random.Random(f"{seed}:params")
+    market = rng.choice(("eu", "eu", "jp", "us"))
+    regions = list(rng.choice(REGION_GROUPS))
+    theme = rng.choice(_THEMES)
+    shape = _SHAPES[_SHAPE_OF.get(scenario, "email")]
+    p = {
+        "market": market,
+        "site": "shop.example.com",
+        "regions": regions,
+        "tz_offset_minutes": rng.choice((0, 0, int(MARKETS[market][2] * 60), 540, -300)),
+        "surge_factor": log_uniform(rng, 2, 29),
+        "flop_factor": rng.uniform(0.03, 0.25),
+        "rise_minutes": rng.uniform(shape[0], shape[1]),
+        "decay_minutes": rng.uniform(shape[2], shape[3]),
+        "conversion_rate": rng.uniform(0.01, 0.06),
+        "bot_kind": rng.choice(("credential_stuffing", "l7_botnet")),
+        "small_campaign": rng.random() < 0.3,
+        "bot_delay_minutes": rng.uniform(10, 40),
+        "crawler_rps": rng.uniform(0.02, 0.08),
+        "owner": rng.choice(_OWNERS),
+        "landing": f"/{theme}",
+        "pool_size": 600,
+        "agents": 400,
+    }
+    slug = f"{theme}-{regions[0].lower()}-{rng.randrange(10, 99)}"
+    p.update(utm_campaign=slug, campaign_id=slug,
+             campaign_name=f"{theme.replace('-', ' ').title()} {'/'.join(regions)} #{slug[-2:]}")
+    kind = p["bot_kind"] if scenario == "bot_during_campaign" else scenario
+    p["bot_minutes"] = {"credential_stuffing": rng.uniform(15, 60), "l7_botnet": rng.uniform(10, 40),
+                        "scraper": rng.uniform(30, 100), "campaign_plus_scraper": rng.uniform(60, 110)}.get(kind, 30.0)
+    if scenario == "bot_during_campaign":
+        p["bot_factor"] = log_uniform(rng, 2, 15) if p["small_campaign"] else p["surge_factor"] * rng.uniform(0.3, 1.5)
+    elif scenario == "campaign_plus_scraper":
+        p["bot_factor"] = p["surge_factor"] * rng.uniform(0.15, 0.8)
+    else:
+        p["bot_factor"] = log_uniform(rng, 2, 12 if scenario == "scraper" else 29)
+    p.update(overrides)
+    if scenario == "bot_during_campaign" and p["small_campaign"] and "surge_factor" not in overrides:
+        p["surge_factor"] = rng.uniform(0.2, 0.7)
+    p["regions"] = [r.upper() for r in p["regions"]]
+    if p["market"] not in MARKETS:
+        raise ValueError(f"unknown market {p['market']!r}; use one of {', '.join(MARKETS)}")
+    return p
+
+
+def _surge_time(rng: random.Random, market: str) -> datetime:
+    """A weekday morning-to-evening send time in the market's local time, spring 2025."""
+    day = datetime(2025, 3, 3, tzinfo=UTC) + timedelta(days=rng.randrange(0, 56))
+    local_hour = rng.uniform(8, 19)
+    return (day + timedelta(hours=local_hour - MARKETS[market][2])).replace(second=0, microsecond=0)
+
+
+def scenario_injections(scenario: str, world: World, p: dict, rng: random.Random, t0: float, base_rps: float,
+                        time_scale: float = 1.0) -> list[Injection]:
+    """The events of a scenario starting at t0 (an empty list for quiet_day)."""
+    f = p["surge_factor"]
+    if scenario in ("campaign_surge", "unannounced_campaign"):
+        return [email_campaign(world, p, rng, t0, base_rps, f, scenario == "campaign_surge", time_scale)]
+    if scenario == "campaign_flop":
+        return [email_campaign(world, p, rng, t0, base_rps, p["flop_factor"], True, time_scale, nominal_factor=f)]
+    if scenario == "viral_social":
+        return [social_wave(world, p, rng, t0, base_rps, f, time_scale)]
+    if scenario == "press_flash_crowd":
+        return [press_wave(world, p, rng, t0, base_rps, f, time_scale)]
+    if scenario in ("credential_stuffing", "l7_botnet", "scraper"):
+        return [bot_attack(world, scenario, rng, t0, base_rps, p["bot_factor"], p["bot_minutes"], time_scale)]
+    if scenario == "bot_during_campaign":
+        delay = p["bot_delay_minutes"] * 60 * time_scale
+        return [email_campaign(world, p, rng, t0, base_rps, f, True, time_scale),
+                bot_attack(world, p["bot_kind"], rng, t0 + delay, base_rps, p["bot_factor"], p["bot_minutes"],
+                           time_scale)]
+    if scenario == "campaign_plus_scraper":
+        delay = rng.uniform(0, 30) * 60 * time_scale
+        return [email_campaign(world, p, rng, t0, base_rps, f, True, time_scale),
+                bot_attack(world, "scraper", rng, t0 + delay, base_rps, p["bot_factor"], p["bot_minutes"],
+                           time_scale)]
+    if scenario == "quiet_day":
+        return []
+    raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
+
+
+def baseline_components(world: World, market: str, base_rps: float, crawler_rps: float) -> list:
+    """People following the market's daily curve (mean ``base_rps`` requests/s) plus search crawlers."""
+    audience = baseline_audience(world.site, market)
+    offset = MARKETS[market][2]
+    sessions = max(base_rps - crawler_rps, 0.0) / requests_per_session(world, audience)
+    people = HumanTraffic("baseline visitors", "baseline", world, audience, sessions,
+                          lambda t: diurnal(t, offset))
+    return [people, SearchCrawlers("search crawlers", world.site, crawler_rps)]
+
+
+def build(scenario: str, seed: int, *, history_hours: float = 4.0, surge_hours: float = 2.0,
+          start: datetime | None = None, base_rps: float | None = None, scale: float | None = None,
+          **overrides) -> Simulation:
+    """Generate a scenario's log, campaign calendar and truth labels, deterministically from ``seed``."""
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
+    p = scenario_params(scenario, seed, overrides)
+    prng = random.Random(f"{seed}:sizes")
+    p["scale"] = scale if scale is not None else 1.0
+    p["base_rps"] = (base_rps if base_rps is not None else prng.uniform(5, 15)) * p["scale"]
+    if start is None:
+        surge_at = _surge_time(prng, p["market"])
+        start = surge_at - timedelta(hours=history_hours)
+    else:
+        start = (start if start.tzinfo else start.replace(tzinfo=UTC)).astimezone(UTC)
+        surge_at = start + timedelta(hours=history_hours)
+    end = surge_at + timedelta(hours=surge_hours)
+    site = Site.generate(random.Random(f"{seed}:site"), p["site"])
+    p.setdefault("featured_product", site.products[prng.randrange(0, 40)])
+    world = World.create(random.Random(f"{seed}:agents"), site, seed, p["pool_size"], p["agents"])
+    rng = random.Random(f"{seed}:traffic")
+    t0, t_start, t_end = surge_at.timestamp(), start.timestamp(), end.timestamp()
+
+    components = baseline_components(world, p["market"], p["base_rps"], p["crawler_rps"] * p["scale"])
+    injections = scenario_injections(scenario, world, p, rng, t0, p["base_rps"])
+    for injection in injections:
+        components += injection.components
+    engine = Engine(components, rng, t_start)
+    records = list(engine.run(t_end))
+
+    truth = _truth(engine, components, injections, t_start, t0, t_end)
+    volumes: dict[str, int] = {}
+    for i, component in enumerate(components):
+        volumes[component.name] = volumes.get(component.name, 0) + sum(engine.per_minute.get(i, {}).values())
+    return Simulation(scenario=scenario, seed=seed, start=start, end=end,
+                      campaigns=[i.campaign for i in injections if i.campaign], truth=truth, site=site.host,
+                      params=p, utc_offset_minutes=int(p["tz_offset_minutes"]), volumes=volumes, records=records)
+
+
+def _truth(engine: Engine, components: list, injections: list[Injection], t_start: float, t0: float,
+           t_end: float) -> list[Truth]:
+    if not injections:
+        return []
+    minutes = int((t_end - t_start + 59) // 60)
+    roles = [c.role for c in components]
+    pick = [i for i, r in enumerate(roles) if r == "baseline"]
+    human = series(engine.per_minute, [i for i, r in enumerate(roles) if r == "human"], minutes)
+    bots = series(engine.per_minute, [i for i, r in enumerate(roles) if r == "bot"], minutes)
+    baseline = series(engine.per_minute, pick, minutes)
+    kind = next((i.kind for i in injections if i.kind), "campaign")
+    verdict = label(kind, human, bots, baseline)
+    if verdict is None:
+        return []
+    first = int((t0 - t_start) // 60)
+    injected = [h + b for h, b in zip(human, bots, strict=False)]
+    end_minute = decayed_minute(injected, baseline, first)
+    campaign = next((i.campaign["name"] for i in injections if i.campaign), None)
+    looks_like = next((i.looks_like for i in injections if i.looks_like), None)
+    if verdict == "bot":  # the surge is the bot wave, which may start after the campaign's send
+        first = next((m for m, n in enumerate(bots) if n), first)
+    start_dt = datetime.fromtimestamp(max(t0, t_start + first * 60), UTC)
+    end_dt = min(datetime.fromtimestamp(t_start + end_minute * 60, UTC),
+                 datetime.fromtimestamp(t_end, UTC))
+    return [Truth(label=verdict, start=start_dt, end=end_dt,
+                  campaign=campaign if verdict in ("campaign", "mixed") else None,
+                  looks_like=looks_like if verdict == "organic" else None)]
