@@ -110,8 +110,8 @@ class Scraper:
         shares = [rng.uniform(0.5, 1.5) for _ in range(n)]
         total = sum(shares)
         addresses = prefix_pool(rng, DATACENTER_PREFIXES, n)
-        return cls(name, site, [(ip, ua, total_rps * s / total) for ip, ua, s in zip(addresses, agents, shares, strict=False)],
-                   start, end)
+        clients = [(ip, ua, total_rps * s / total) for ip, ua, s in zip(addresses, agents, shares, strict=True)]
+        return cls(name, site, clients, start, end)
 
     def emit(self, rng: random.Random, t0: float, t1: float, index: int, out: list[Record]) -> None:
         if not self._next:
