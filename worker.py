@@ -60,6 +60,7 @@ class Worker:
         self.stop_event = threading.Event()
         self.scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
         self._metrics_server: Any = None
+        self._exported: dict[str, dict[str, int]] = {}
 
     # -- jobs -------------------------------------------------------------------------------
     def _job(self, name: str, fn: Callable[[], Any]) -> Callable[[], None]:
@@ -76,19 +77,40 @@ class Worker:
         return run
 
     def poll_collectors(self) -> int:
+        """Poll every collector once; returns what they report (lines or points) in total."""
         total = 0
         for c in self.collectors:
             try:
-                n = c.poll()
-                total += n
-                metrics.POINTS.labels(c.name).inc(n)
+                total += c.poll()
             except Exception as exc:
                 metrics.ERRORS.labels(f"collector:{c.name}", type(exc).__name__).inc()
                 log.error("collector %s: %s", c.name, exc)
+            self._export_stats(c)
         depth = getattr(self.store, "spool_depth", None)
         if callable(depth):
             metrics.SPOOL_DEPTH.set(depth())
         return total
+
+    def _export_stats(self, c: Collector) -> None:
+        """Bring /metrics up to date with a collector's own running counts, where it keeps them."""
+        stats = getattr(c, "stats", None)
+        if stats is None:
+            return
+        seen = self._exported.setdefault(c.name, {})
+        counts = {"parsed": stats.parsed, "late": stats.late,
+                  **{f"malformed:{reason}": n for reason, n in stats.malformed.items()}}
+        for outcome, value in counts.items():
+            delta = value - seen.get(outcome, 0)
+            if delta > 0:
+                metrics.LINES.labels(c.name, outcome).inc(delta)
+            seen[outcome] = value
+        delta = stats.points_written - seen.get("points", 0)
+        if delta > 0:
+            metrics.POINTS.labels(c.name).inc(delta)
+        seen["points"] = stats.points_written
+        newest = getattr(c, "newest", None)
+        if newest:
+            metrics.LAG.labels(c.name).set(max(0.0, self.clock().timestamp() - newest))
 
     def detect(self) -> None:
         from alerts.live import run_detection
