@@ -154,5 +154,24 @@ def demo(
                          duration=duration, open_dashboard=not no_dashboard))
 
 
+@app.command()
+def simulate(
+    scenario: str = typer.Argument(..., help="Scenario name, e.g. campaign_surge, credential_stuffing, quiet_day."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same log."),
+    out: Path = typer.Option(..., "--out", help="Access log to write (gzip when it ends in .gz)."),
+    campaigns_out: Path | None = typer.Option(None, "--campaigns-out", help="Write announced campaigns (JSON)."),
+    truth_out: Path | None = typer.Option(None, "--truth-out", help="Write ground-truth labels (JSON)."),
+    history_hours: float = typer.Option(4.0, "--history-hours", help="Hours of baseline before the surge."),
+    surge_hours: float = typer.Option(2.0, "--surge-hours", help="Hours from the surge start to the end."),
+    base_rps: float | None = typer.Option(None, "--base-rps", help="Mean baseline requests/s (default 5-15)."),
+    scale: float | None = typer.Option(None, "--scale", help="Multiply every volume (e.g. 0.1 for small logs)."),
+) -> None:
+    """Generate a realistic combined access log for a traffic scenario, with its campaigns and truth."""
+    from simulate.command import run
+
+    raise typer.Exit(run(scenario, seed=seed, out=out, campaigns_out=campaigns_out, truth_out=truth_out,
+                         history_hours=history_hours, surge_hours=surge_hours, base_rps=base_rps, scale=scale))
+
+
 if __name__ == "__main__":
     app()
