@@ -133,6 +133,24 @@ class FollowedFile:
                 break
         return out
 
+    def _read_copy(self) -> list[str]:
+        """After copytruncate: the rest of our file from its copy (same first line), so no line is lost."""
+        try:
+            siblings = [p for p in self.path.parent.iterdir() if p.name.startswith(self.path.name) and p != self.path]
+        except OSError:
+            return []
+        for p in sorted(siblings, key=lambda q: q.stat().st_mtime, reverse=True):
+            try:
+                with p.open("rb") as f:
+                    if head_hash(f.read(HEAD_BYTES)) != self.head or not self.head:
+                        continue
+                    f.seek(self.offset)
+                    rest = f.read()
+            except OSError:
+                continue
+            return rest.decode("utf-8", "replace").splitlines()
+        return []
+
     def _drain_old(self) -> list[str]:
         return self._read(final=True)
 
@@ -157,9 +175,10 @@ class FollowedFile:
             else:
                 if fst.st_size < self.offset or (self.offset and _read_head(self.fd) not in ("", self.head)):
                     log.info("accesslog: %s was truncated; reading it from the start", self.path)
+                    lines = self._read_copy()
                     self.offset = 0
                     self.head = _read_head(self.fd)
-                return self._read()
+                return lines + self._read()
         if st is None:
             if self.problem is None:
                 self.problem = f"{self.path} does not exist yet; waiting for it"

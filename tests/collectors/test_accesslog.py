@@ -1,0 +1,225 @@
+"""The live tail: rotation, copytruncate, late files, crash/restart from checkpoints, a real nginx."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from collectors.accesslog import AccessLogSettings, AccessLogTail, build
+from store.embedded import EmbeddedStore
+from store.state import StateDB
+from tests.collectors.logsamples import combined
+from tests.services import free_port, require_binary
+
+SALT = b"t" * 32
+
+
+def _now_lines(n: int, start: int, first_ip: int = 0) -> list[str]:
+    return [combined(start + i % 20, ip=f"81.2.69.{(first_ip + i) % 250 + 1}", target=f"/p/{i}") + "\n"
+            for i in range(n)]
+
+
+def _append(path: Path, lines: list[str]) -> None:
+    with path.open("a") as f:
+        f.write("".join(lines))
+
+
+def _tail(path: Path | list[Path], store: EmbeddedStore, state: StateDB, **kw: object) -> AccessLogTail:
+    files = path if isinstance(path, list) else [path]
+    settings = AccessLogSettings(files=files, format="combined", source="web", **kw)
+    return AccessLogTail(settings, store=store, state=state, site="shop", salt=SALT)
+
+
+def _requests(store: EmbeddedStore) -> int:
+    df = store.query("http", 0, 2_000_000_000, fields=["requests"])
+    return int(df["requests"].sum()) if len(df) else 0
+
+
+def _parsed(store: EmbeddedStore) -> int:
+    df = store.query("ingest", 0, 2_000_000_000, fields=["lines"], where={"reason": "parsed"})
+    return int(df["lines"].sum()) if len(df) else 0
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> tuple[EmbeddedStore, StateDB]:
+    return EmbeddedStore(tmp_path / "ts.db"), StateDB(tmp_path / "state.db")
+
+
+def test_rotation_by_rename_loses_no_line(tmp_path: Path, stores: tuple[EmbeddedStore, StateDB]) -> None:
+    store, state = stores
+    log = tmp_path / "access.log"
+    start = int(time.time()) - 60
+    _append(log, _now_lines(50, start))
+    tail = _tail(log, store, state)
+    assert tail.poll() == 50
+    _append(log, _now_lines(20, start, 50))
+    with log.open("a") as f:                       # the writer is mid-line when the file is renamed
+        f.write(_now_lines(1, start, 70)[0][:30])
+    log.rename(tmp_path / "access.log.1")
+    with (tmp_path / "access.log.1").open("a") as f:
+        f.write(_now_lines(1, start, 70)[0][30:] + "".join(_now_lines(9, start, 71)))
+    _append(log, _now_lines(30, start, 80))
+    assert tail.poll() == 60
+    tail.flush()
+    assert _requests(store) == 110 and tail.stats.malformed == {}
+
+
+def test_rotation_by_copytruncate_loses_no_line(tmp_path: Path, stores: tuple[EmbeddedStore, StateDB]) -> None:
+    store, state = stores
+    log = tmp_path / "access.log"
+    start = int(time.time()) - 60
+    _append(log, _now_lines(50, start))
+    tail = _tail(log, store, state)
+    tail.poll()
+    _append(log, _now_lines(15, start, 50))        # written after our last read, before the copy
+    shutil.copyfile(log, tmp_path / "access.log.1")
+    os.truncate(log, 0)
+    _append(log, _now_lines(25, start, 65))
+    tail.poll()
+    tail.flush()
+    assert _requests(store) == 90
+
+
+def test_file_that_appears_later_and_truncation(tmp_path: Path, stores: tuple[EmbeddedStore, StateDB]) -> None:
+    store, state = stores
+    log = tmp_path / "later.log"
+    tail = _tail(log, store, state)
+    assert tail.poll() == 0 and "does not exist yet" in tail.problems()[0]
+    start = int(time.time()) - 60
+    _append(log, _now_lines(10, start))
+    assert tail.poll() == 10
+    os.truncate(log, 0)
+    _append(log, _now_lines(4, start, 10))
+    assert tail.poll() == 4
+    tail.flush()
+    assert _requests(store) == 14
+
+
+def test_restart_from_checkpoint_neither_loses_nor_double_counts(tmp_path: Path) -> None:
+    store_path, state_path = tmp_path / "ts.db", tmp_path / "state.db"
+    log = tmp_path / "access.log"
+    start = int(time.time()) - 120
+    written = 0
+
+    class CrashingState(StateDB):
+        """A state DB whose next checkpoint fails, like a crash between store write and checkpoint."""
+
+        armed = False
+
+        def put_checkpoint(self, source: str, data: dict) -> None:
+            if self.armed:
+                raise RuntimeError("crash before checkpoint")
+            super().put_checkpoint(source, data)
+
+    for round_no in range(4):
+        store, state = EmbeddedStore(store_path), CrashingState(state_path)
+        tail = _tail(log, store, state)
+        for _ in range(3):
+            batch = _now_lines(37, start + written // 10, written)
+            _append(log, batch)
+            written += len(batch)
+            tail.poll()
+        batch = _now_lines(11, start + written // 10, written)
+        _append(log, batch)
+        written += len(batch)
+        if round_no % 2:
+            state.armed = True                       # the lines are read and buckets written, then the crash
+            with pytest.raises(RuntimeError):
+                tail.poll()
+        store.close()
+        state.close()                               # no flush: the process died
+    store, state = EmbeddedStore(store_path), StateDB(state_path)
+    tail = _tail(log, store, state)
+    tail.poll()
+    tail.flush()
+    assert _requests(store) == written == _parsed(store)
+
+
+def test_build_rejects_bad_section_with_the_field_name(stores: tuple[EmbeddedStore, StateDB]) -> None:
+    store, state = stores
+    with pytest.raises(ValueError, match="trusted_proxies"):
+        build({"files": ["/x.log"], "trusted_proxies": ["nope"]}, store=store, state=state, site="s")
+    with pytest.raises(ValueError, match="files"):
+        build({}, store=store, state=state, site="s")
+
+
+NGINX_CONF = """
+user root;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log {d}/access.log combined;
+  client_body_temp_path {d}/tmp_body; proxy_temp_path {d}/tmp_proxy; fastcgi_temp_path {d}/tmp_fcgi;
+  uwsgi_temp_path {d}/tmp_uwsgi; scgi_temp_path {d}/tmp_scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    root {d}/www;
+    location / {{ try_files $uri $uri/ =404; }}
+  }}
+}}
+"""
+
+
+@pytest.mark.service
+def test_tails_a_real_nginx_access_log_through_log_reopen(stores: tuple[EmbeddedStore, StateDB]) -> None:
+    binary = require_binary("nginx")
+    store, state = stores
+    d = Path(tempfile.mkdtemp(prefix="nginx-"))
+    (d / "www").mkdir()
+    (d / "www" / "index.html").write_text("<h1>shop</h1>")
+    port = free_port()
+    (d / "nginx.conf").write_text(NGINX_CONF.format(d=d, port=port))
+    proc = subprocess.Popen([binary, "-c", str(d / "nginx.conf"), "-p", f"{d}/", "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 20
+        while True:
+            assert proc.poll() is None, (d / "error.log").read_text() if (d / "error.log").exists() else "nginx died"
+            try:
+                httpx.get(url + "/", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.time() < deadline, "nginx did not start"
+                time.sleep(0.05)
+        tail = _tail(d / "access.log", store, state)
+        tail.poll()
+        base = tail.stats.parsed
+        with httpx.Client(base_url=url) as client:
+            for i in range(40):
+                client.get(f"/?utm_campaign=spring&i={i}", headers={"X-Forwarded-For": "8.8.8.8"})
+            client.get("/missing.css")
+            tail.poll()
+            (d / "access.log").rename(d / "access.log.1")
+            os.kill(proc.pid, signal.SIGUSR1)       # nginx reopens its log: rotation by rename
+            deadline = time.time() + 10
+            while not (d / "access.log").exists():
+                assert time.time() < deadline, "nginx did not reopen its log"
+                time.sleep(0.05)
+            for _ in range(9):
+                client.get("/")
+        tail.poll()
+        tail.flush()
+        assert tail.stats.parsed - base == 50
+        df = store.query("http", 0, 2_000_000_000, fields=["requests"], group_by=["country", "status", "utm_campaign"])
+        counts = {(r.country, r.status, r.utm_campaign): int(r.requests) for r in df.itertuples()}
+        assert counts.get(("none", "4xx", "none")) == 1           # loopback: no country, header not trusted
+        # a new campaign gets its own tag from its 3rd request (campaign_min_requests); before, "other"
+        assert counts.get(("none", "2xx", "spring")) == 38 and counts.get(("none", "2xx", "other")) == 2
+        assert _requests(store) == 50 + base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(d, ignore_errors=True)
