@@ -1,0 +1,166 @@
+"""Access-log ingest speed vs GoAccess on the same simulated combined log, in the same run.
+
+Generates a combined log with the simulator (many addresses, hundreds of user agents),
+then times (1) Surgewatch's parse + enrich + aggregate (+ writing the buckets to an
+in-memory embedded store), single core, in a fresh process so its peak memory is its own,
+and (2) ``goaccess --log-format=COMBINED -o json`` on the same file. Prints both lines/s,
+the ratio and our peak memory. Default 200,000 lines; ``--full`` for 1.5 million.
+``--tail`` also measures live-tail latency (p95 from append to visible in the store).
+
+    .venv/bin/python bench/ingest.py [--full] [--lines N] [--tail]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def make_log(path: Path, lines: int, seed: int = 11) -> int:
+    """A combined log of exactly ``lines`` lines from simulated scenarios, seeds counted up."""
+    from simulate.scenarios import build
+
+    written = 0
+    with path.open("w", encoding="utf-8") as out:
+        while written < lines:
+            sim = build("campaign_plus_scraper", seed, history_hours=3.0, surge_hours=2.0, scale=3.0)
+            for line in sim.lines():
+                out.write(line + "\n")
+                written += 1
+                if written >= lines:
+                    break
+            seed += 1
+    return written
+
+
+def run_ours(path: Path) -> dict:
+    """Child process: ingest the file, report time and peak memory."""
+    from collectors.weblog.pipeline import ingest_lines
+    from store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(":memory:")
+    t0 = time.perf_counter()
+    with path.open(encoding="utf-8", errors="replace") as f:
+        stats = ingest_lines(f, store, site="bench", source="bench", salt=b"b" * 32)
+    seconds = time.perf_counter() - t0
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"lines": stats.lines, "parsed": stats.parsed, "seconds": seconds, "peak_mb": peak_kb / 1024,
+            "points": stats.points_written}
+
+
+def run_goaccess(path: Path) -> dict | None:
+    binary = shutil.which("goaccess")
+    if binary is None:
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "report.json"
+        t0 = time.perf_counter()
+        subprocess.run([binary, str(path), "--log-format=COMBINED", "-o", str(out)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seconds = time.perf_counter() - t0
+        total = json.loads(out.read_text())["general"]["total_requests"]
+    return {"lines": total, "seconds": seconds}
+
+
+def tail_latency(seconds: float = 10.0, rate: int = 20_000) -> list[float]:
+    """Append ``rate`` lines/s for ``seconds``; latency of marked lines until their bucket shows them."""
+    from collectors.accesslog import AccessLogSettings, AccessLogTail
+    from store.embedded import EmbeddedStore
+    from store.state import StateDB
+    from tests.collectors.logsamples import combined
+
+    d = Path(tempfile.mkdtemp(prefix="tailbench-"))
+    log = d / "access.log"
+    log.touch()
+    store, state = EmbeddedStore(d / "ts.db"), StateDB(d / "state.db")
+    tail = AccessLogTail(AccessLogSettings(files=[log], format="combined", source="bench"), store=store,
+                         state=state, site="bench", salt=b"b" * 32)
+    import threading
+
+    marks: dict[int, float] = {}  # bucket start -> when its first marked line was appended
+    stop = threading.Event()
+
+    def writer() -> None:
+        with log.open("a", buffering=1 << 16) as f:
+            t_end = time.time() + seconds
+            i = 0
+            while time.time() < t_end:
+                now = int(time.time())
+                batch = [combined(now, ip=f"81.2.{(i + k) // 250 % 250}.{(i + k) % 250 + 1}", target=f"/p/{k}") + "\n"
+                         for k in range(rate // 10)]
+                batch[0] = combined(now, ip="81.2.69.1", target="/?utm_campaign=mark") + "\n"
+                f.write("".join(batch))
+                f.flush()
+                marks.setdefault(now - now % 10, time.time())
+                i += len(batch)
+                time.sleep(max(0.0, 0.1 - (time.time() % 0.1)))
+        stop.set()
+
+    th = threading.Thread(target=writer)
+    th.start()
+    seen: dict[int, float] = {}
+    while not stop.is_set() or len(seen) < len(marks):
+        tail.poll()
+        df = store.query("http", 0, 2_000_000_000, fields=["requests"], where={"utm_campaign": "mark"},
+                         every=10)
+        for t in df["time"]:
+            start = int(t.timestamp())
+            seen.setdefault(start, time.time())
+        if stop.is_set() and len(seen) >= len(marks):
+            break
+        time.sleep(1.0)
+    th.join()
+    tail.flush()
+    return sorted(seen[s] - marks[s] for s in marks if s in seen)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="1.5 million lines")
+    ap.add_argument("--lines", type=int, default=None)
+    ap.add_argument("--tail", action="store_true", help="also measure live-tail latency")
+    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(run_ours(args.child)))
+        return 0
+    n = args.lines or (1_500_000 if args.full else 200_000)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "access.log"
+        t0 = time.perf_counter()
+        make_log(path, n)
+        print(f"log: {n:,} lines, {path.stat().st_size / 1e6:.0f} MB, generated in {time.perf_counter() - t0:.0f} s")
+        child = subprocess.run([sys.executable, __file__, "--child", str(path)], check=True, capture_output=True,
+                               text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        ours = json.loads(child.stdout.strip().splitlines()[-1])
+        theirs = run_goaccess(path)
+    ours_rate = ours["lines"] / ours["seconds"]
+    print(f"surgewatch: {ours['lines']:,} lines in {ours['seconds']:.2f} s = {ours_rate:,.0f} lines/s "
+          f"(parse + enrich + aggregate + store, 1 core), peak memory {ours['peak_mb']:.0f} MB")
+    if theirs is None:
+        print("goaccess: not installed (apt-get install goaccess); no ratio")
+    else:
+        rate = theirs["lines"] / theirs["seconds"]
+        print(f"goaccess:   {theirs['lines']:,} lines in {theirs['seconds']:.2f} s = {rate:,.0f} lines/s")
+        print(f"ratio: {ours_rate / rate:.2f}x GoAccess (target 5x)")
+    if args.tail:
+        lat = tail_latency()
+        if lat:
+            p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
+            print(f"live tail at 20,000 lines/s: p95 append-to-visible {p95:.2f} s, {len(lat)} buckets (target 5 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
