@@ -173,5 +173,50 @@ def simulate(
                          history_hours=history_hours, surge_hours=surge_hours, base_rps=base_rps, scale=scale))
 
 
+campaigns_app = typer.Typer(help="Import, list and export announced campaigns (state DB).", no_args_is_help=True)
+app.add_typer(campaigns_app, name="campaigns")
+
+
+def _state_path(state: Path | None) -> Path:
+    return state if state is not None else _settings().state.path
+
+
+@campaigns_app.command("import")
+def campaigns_import(
+    files: list[Path] = typer.Argument(..., help="Campaign files: .json, .csv or .ics."),
+    site: str | None = typer.Option(None, "--site", help="Set this site on every imported campaign."),
+    state: Path | None = typer.Option(None, "--state", help="State DB (default: [state] path)."),
+) -> None:
+    """Import campaign files; bad rows are reported by file, row and field and skipped."""
+    from collectors.campaign_files import run_import
+
+    raise typer.Exit(run_import(files, _state_path(state), site))
+
+
+@campaigns_app.command("list")
+def campaigns_list(
+    site: str | None = typer.Option(None, "--site", help="Only this site."),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    state: Path | None = typer.Option(None, "--state", help="State DB (default: [state] path)."),
+) -> None:
+    """List the campaigns in the state DB."""
+    from collectors.campaign_files import run_list
+
+    raise typer.Exit(run_list(_state_path(state), site, fmt))
+
+
+@campaigns_app.command("export")
+def campaigns_export(
+    fmt: str = typer.Option("json", "--format", help="ics or json"),
+    out: Path | None = typer.Option(None, "--out", help="File to write (default: standard output)."),
+    site: str | None = typer.Option(None, "--site", help="Only this site."),
+    state: Path | None = typer.Option(None, "--state", help="State DB (default: [state] path)."),
+) -> None:
+    """Export the campaigns as ICS (for calendars) or JSON."""
+    from collectors.campaign_files import run_export
+
+    raise typer.Exit(run_export(_state_path(state), fmt, out, site))
+
+
 if __name__ == "__main__":
     app()
