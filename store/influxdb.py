@@ -128,6 +128,10 @@ class InfluxStore:
             self._replay(attempts=self.retries)
             return before - self._spool.depth()
 
+    def flush(self) -> None:
+        """On shutdown: one more try to deliver the spool (what stays is kept on disk)."""
+        self.flush_spool()
+
     def spool_depth(self) -> int:
         """Points waiting in the disk spool (0 without a spool)."""
         return self._spool.depth() if self._spool is not None else 0
