@@ -14,6 +14,7 @@ import enum
 import gzip
 import logging
 import re
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -112,7 +113,12 @@ class InfluxStore:
                         raise StoreError(
                             f"InfluxDB at {self.url} is unreachable or failing; {len(lines) - i} points "
                             "not written. Start it, or set a spool directory to keep points until it is back")
-                    self._spool.append(body, len(batch))
+                    try:
+                        self._spool.append(body, len(batch))
+                    except sqlite3.Error as e:
+                        raise StoreError(f"InfluxDB is unreachable and the spool at {self._spool.path} cannot "
+                                         f"take {len(batch)} points ({e}); free disk space or fix the spool "
+                                         "directory") from e
                     self.stats["points_spooled"] += len(batch)
                     accepted += len(batch)
                 elif outcome is Outcome.DELIVERED:
@@ -316,7 +322,11 @@ class InfluxStore:
             self.stats["query_errors"] += 1
             raise StoreError(f"InfluxDB at {self.url} answered HTTP {r.status_code} to a query: "
                              f"{_error_text(r)}; check credentials and the database {self.database!r}")
-        body = r.json()
+        try:
+            body = r.json()
+        except ValueError as e:
+            raise StoreError(f"InfluxDB at {self.url} answered a query with something other than JSON "
+                             f"({r.text[:100]!r}); check the URL points at InfluxDB's HTTP API") from e
         if "error" in body:
             raise StoreError(f"InfluxDB query failed: {body['error']}")
         series: list[dict] = []
@@ -325,6 +335,8 @@ class InfluxStore:
                 if "database not found" in result["error"]:
                     return []
                 raise StoreError(f"InfluxDB query failed: {result['error']}")
+            if result.get("partial"):
+                log.warning("InfluxDB returned a partial result (a server row limit?) for: %s", q[:200])
             series.extend(result.get("series", []))
         return series
 

@@ -39,7 +39,7 @@ HOSTILE = (
 )
 
 
-@pytest.fixture(params=["embedded", "influxdb"])
+@pytest.fixture(params=["embedded", pytest.param("influxdb", marks=pytest.mark.service)])
 def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[TimeSeriesStore]:
     if request.param == "embedded":
         embedded = pytest.importorskip("store.embedded")

@@ -22,6 +22,8 @@ from store.base import Point, StoreError
 from store.influxdb import InfluxStore
 from tests.services import free_port, influxd
 
+pytestmark = pytest.mark.service
+
 T0 = 1_699_999_200
 TOKEN = "s3cr3t-t0ken=="
 

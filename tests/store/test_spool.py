@@ -13,6 +13,8 @@ from store.influxdb import InfluxStore
 from store.spool import Spool
 from tests.services import influxd
 
+pytestmark = pytest.mark.service
+
 T0 = 1_699_999_200
 
 
