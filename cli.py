@@ -105,7 +105,8 @@ def dashboard(
     here = Path(__file__).resolve().parent
     args = [sys.executable, "-m", "streamlit", "run", str(here / "app.py"),
             "--server.address", host or settings.dashboard.host, "--server.port", str(port or settings.dashboard.port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "viewer"]
     os.execv(sys.executable, args)
 
 

@@ -49,7 +49,8 @@ def traffic_chart(df: pd.DataFrame, *, by: str = "actor", campaigns: pd.DataFram
         text = alt.Chart(camp).mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#333").encode(
             x="start:T", y=alt.value(10), text="name:N")
         layers += [rule, text]
-    return alt.layer(*layers).properties(height=height).interactive(bind_y=False)
+    return (alt.layer(*layers).resolve_scale(color="independent").properties(height=height)
+            .interactive(bind_y=False))
 
 
 def calendar_chart(campaigns: pd.DataFrame, *, tz: str = "UTC", height: int | None = None) -> alt.Chart:
@@ -57,7 +58,7 @@ def calendar_chart(campaigns: pd.DataFrame, *, tz: str = "UTC", height: int | No
     data = campaigns.copy()
     for col in ("start", "end"):
         data[col] = pd.to_datetime(data[col], utc=True).dt.tz_convert(tz)
-    return alt.Chart(data).mark_bar(cornerRadius=3).encode(
+    return alt.Chart(data).mark_bar(cornerRadius=3, height=18).encode(
         x=alt.X("start:T", title=None), x2="end:T",
         y=alt.Y("name:N", title=None, sort=alt.EncodingSortField("start")),
         color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),

@@ -1,0 +1,86 @@
+"""The dashboard as a person sees it: served by `cli.py dashboard`, rendered by headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from store.base import Point
+from store.campaigns import campaigns_from_json
+from store.embedded import EmbeddedStore
+from store.state import StateDB
+from tests.services import Service, free_port, require_binary
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path) -> Service:
+    now = int(datetime.now(UTC).timestamp())
+    now -= now % 10
+    store = EmbeddedStore(tmp_path / "ts.db")
+    store.write(
+        Point("http", {"site": "shop", "source": "t", "actor": actor},
+              {"requests": (60 if actor == "human" else 5) * (3 if i < 60 else 1), "bytes": 1}, now - 10 * i)
+        for i in range(1080) for actor in ("human", "automated", "scanner")
+    )
+    state = StateDB(tmp_path / "state.db")
+    start = (datetime.now(UTC) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state.upsert_campaign(campaigns_from_json(
+        f'[{{"name": "Spring Sale APAC", "channel": "email", "start": "{start}", "regions": ["JP", "KR"]}}]')[0])
+    state.upsert_incident({"id": "inc-1", "site": "shop", "start": start, "verdict": "campaign", "confidence": 0.87,
+                           "campaign": "Spring Sale APAC", "status": "open",
+                           "evidence": ["78% of extra requests carry utm_campaign=spring_212 (Spring Sale APAC)"]})
+    port = free_port()
+    env_file = tmp_path / "surgewatch.toml"
+    env_file.write_text(f'site = "shop"\n[store]\npath = "{tmp_path / "ts.db"}"\n'
+                        f'[state]\npath = "{tmp_path / "state.db"}"\n')
+    svc = Service("dashboard", [sys.executable, str(ROOT / "cli.py"), "dashboard", "--port", str(port)], port,
+                  f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/_stcore/health", tmp_path,
+                  tmp_path / "dashboard.log")
+    old = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SURGEWATCH_")}
+    try:
+        svc.start(timeout=60)
+    finally:
+        os.environ.update(old)
+    yield svc
+    svc.stop()
+
+
+def test_overview_renders_in_chromium_with_chart_incident_and_calendar(dashboard: Service, tmp_path: Path) -> None:
+    require_binary("chromium")
+    require_binary("chromedriver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service as DriverService
+    from selenium.webdriver.common.by import By
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
+                "--disable-gpu", "--disable-background-networking", "--disable-component-update"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=DriverService("/usr/bin/chromedriver"), options=opts)
+    try:
+        driver.get(dashboard.url)
+        deadline = time.monotonic() + 45
+        text = ""
+        while time.monotonic() < deadline:
+            text = driver.find_element(By.TAG_NAME, "body").text
+            charts = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart'] canvas, "
+                                                           "[data-testid='stVegaLiteChart'] svg")
+            if "CAMPAIGN" in text and "Campaign calendar" in text and len(charts) >= 2:
+                break
+            time.sleep(0.5)
+        driver.save_screenshot(str(tmp_path / "overview.png"))
+        assert "Overview" in text
+        assert "CAMPAIGN" in text and "utm_campaign=spring_212" in text, text[:2000]
+        assert "Campaign calendar" in text
+        assert len(charts) >= 2, "the traffic chart and the calendar should be drawn"
+        assert "Traceback" not in text and "Error" not in text
+    finally:
+        driver.quit()
