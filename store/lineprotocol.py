@@ -14,6 +14,7 @@ string round-trips while ordinary values stay readable in InfluxDB and Grafana.
 from __future__ import annotations
 
 import math
+import numbers
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
@@ -60,28 +61,33 @@ def _check_name(kind: str, name: str, measurement: str) -> None:
 
 
 @lru_cache(maxsize=1024)
-def _gauges(measurement: str) -> frozenset[str]:
+def _kinds(measurement: str) -> dict[str, Kind]:
     spec = spec_for(measurement)
-    return frozenset(f for f, k in spec.fields.items() if k == Kind.GAUGE) if spec else frozenset()
+    return dict(spec.fields) if spec else {}
 
 
 def _field_value(measurement: str, key: str, value: object, point: Point) -> str:
-    if type(value) is int and key not in _gauges(measurement):
+    """A field value typed so one field keeps one InfluxDB type: gauges are always floats,
+    counters and maxima integers whenever the value is whole, other numbers as given."""
+    if type(value) is int and key not in _kinds(measurement):
         return f"{value}i"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int) and key not in _gauges(measurement):
-        return f"{value}i"
-    if isinstance(value, (int, float)):
-        f = float(value)
-        if not math.isfinite(f):
-            raise BadPoint(f"field {key!r} of a {measurement!r} point at {point.time} is {f}; "
-                           "line protocol has no NaN or infinity, send a finite number")
-        return repr(f)
-    raise BadPoint(f"field {key!r} of a {measurement!r} point at {point.time} has type "
-                   f"{type(value).__name__}; use int, float or str")
+    if not isinstance(value, numbers.Real):
+        raise BadPoint(f"field {key!r} of a {measurement!r} point at {point.time} has type "
+                       f"{type(value).__name__}; use int, float or str")
+    kind = _kinds(measurement).get(key)
+    if isinstance(value, numbers.Integral) and kind is not Kind.GAUGE:
+        return f"{int(value)}i"
+    f = float(value)
+    if not math.isfinite(f):
+        raise BadPoint(f"field {key!r} of a {measurement!r} point at {point.time} is {f}; "
+                       "line protocol has no NaN or infinity, send a finite number")
+    if kind in (Kind.COUNTER, Kind.MAX) and f.is_integer():
+        return f"{int(f)}i"
+    return repr(f)
 
 
 @lru_cache(maxsize=65_536)

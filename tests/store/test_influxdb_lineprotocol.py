@@ -54,3 +54,12 @@ def test_select_groups_by_epoch_aligned_time_and_quoted_tags_without_empty_bucke
                          every=60, agg="max")
     assert q == ('SELECT max("requests") AS "requests" FROM "http_1m" WHERE time >= 0s AND time < 60s'
                  ' AND ("site" = \'a\' OR "site" = \'b\') GROUP BY time(60s), "site" fill(none)')
+
+
+def test_counters_stay_integers_and_numpy_numbers_are_written_by_kind():
+    import numpy as np
+
+    p = Point("http_1m", {"source": "t"}, {"requests": 3.0, "bytes": np.int64(7)}, 10)
+    assert to_line(p) == "http_1m,source=t requests=3i,bytes=7i 10"
+    q = Point("visitors", {"source": "t"}, {"rpc_p50": np.int64(2), "uniques_estimate": 4.0, "pages": 2.5}, 10)
+    assert to_line(q) == "visitors,source=t rpc_p50=2.0,uniques_estimate=4.0,pages=2.5 10"
