@@ -2,9 +2,9 @@
 
 Generates a combined log with the simulator (many addresses, hundreds of user agents),
 then times (1) Surgewatch's parse + enrich + aggregate (+ writing the buckets to an
-in-memory embedded store), single core, in a fresh process so its peak memory is its own,
+embedded store file), single core, in a fresh process so its peak memory is its own,
 and (2) ``goaccess --log-format=COMBINED -o json`` on the same file. Prints both lines/s,
-the ratio and our peak memory. Default 200,000 lines; ``--full`` for 1.5 million.
+the ratio and our peak memory (the store is a file in the temp dir). Default 200,000 lines; ``--full`` for 1.5 million.
 ``--tail`` also measures live-tail latency (p95 from append to visible in the store).
 
     .venv/bin/python bench/ingest.py [--full] [--lines N] [--tail]
@@ -49,7 +49,7 @@ def run_ours(path: Path) -> dict:
     from collectors.weblog.pipeline import ingest_lines
     from store.embedded import EmbeddedStore
 
-    store = EmbeddedStore(":memory:")
+    store = EmbeddedStore(path.with_name("bench-store.db"))
     t0 = time.perf_counter()
     with path.open(encoding="utf-8", errors="replace") as f:
         stats = ingest_lines(f, store, site="bench", source="bench", salt=b"b" * 32)

@@ -238,7 +238,7 @@ class WeblogPipeline:
             agent = classify(ua)
             client = verify(agent, net.asn) if agent.engine else agent.client
             who = (net.country, client, net.asn, net.datacenter, net.prefix, agent.family)
-        if len(self._who) > 200_000:
+        if len(self._who) > 100_000:
             self._who.clear()
         self._who[(addr, ua)] = who
         return who
@@ -247,7 +247,7 @@ class WeblogPipeline:
         path, query = split_target(raw)
         utm = utm_params(query, self._safe) if query else {}
         out = (self._paths.group(path, method), utm.get("utm_campaign"), utm.get("utm_medium") in EMAIL_MEDIUMS)
-        if len(self._targets) > 200_000:
+        if len(self._targets) > 50_000:
             self._targets.clear()
         self._targets[(raw, method)] = out
         return out
@@ -266,6 +266,8 @@ class WeblogPipeline:
             for s in sorted(k for k in self.buckets if k < limit):
                 self.pending.append(self.buckets.pop(s))
             self._tracker.prune(start)
+            if len(self.pending) >= 30:  # backfill: write as we go, memory stays bounded
+                self.write_closed()
 
     def write_closed(self) -> int:
         """Write closed buckets; on a store error keep them for the next call (nothing lost)."""
