@@ -93,21 +93,14 @@ class CloudflareCollector(PolledCollector):
 
     def __init__(self, settings: CloudflareSettings, store: TimeSeriesStore, state: StateDB, *,
                  site: str = "default", client: httpx.Client | None = None) -> None:
-        super().__init__()
+        super().__init__(settings, store, state, site=site, measurement="cdn")
         if not settings.zone_tag:
             raise ValueError("collectors.cloudflare.zone_tag is empty; set it to the zone ID from the zone's "
                              "Overview page in the Cloudflare dashboard")
         if settings.api_token is None:
             raise ValueError("collectors.cloudflare.api_token is not set; set SURGEWATCH_COLLECTORS__CLOUDFLARE__"
                              "API_TOKEN to a token with Zone > Analytics > Read")
-        self.settings = settings
-        self.store = store
-        self.state = state
-        self.site = site
-        self.source = settings.source
-        self.every_seconds = settings.every_seconds
         self.client = client or httpx.Client(timeout=settings.timeout_seconds)
-        self.checkpoint_key = f"cdn:{settings.source}"
 
     # -- polling ----------------------------------------------------------------------------
     def _poll(self, now: datetime) -> int:

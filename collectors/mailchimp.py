@@ -97,20 +97,13 @@ class MailchimpCollector(PolledCollector):
 
     def __init__(self, settings: MailchimpSettings, store: TimeSeriesStore, state: StateDB, *,
                  site: str = "default", client: httpx.Client | None = None) -> None:
-        super().__init__()
+        super().__init__(settings, store, state, site=site, measurement="sends")
         if settings.api_key is None:
             raise ValueError("collectors.mailchimp.api_key is not set; set SURGEWATCH_COLLECTORS__MAILCHIMP__API_KEY")
         key = settings.api_key.get_secret_value()
         base = settings.base_url or f"https://{data_center(key)}.api.mailchimp.com"
         self.base_url = base.rstrip("/") + "/3.0"
-        self.settings = settings
-        self.store = store
-        self.state = state
-        self.site = site
-        self.source = settings.source
-        self.every_seconds = settings.every_seconds
         self.client = client or httpx.Client(timeout=settings.timeout_seconds, auth=("surgewatch", key))
-        self.checkpoint_key = f"sends:{settings.source}"
         self.campaigns_changed = 0
 
     # -- HTTP -------------------------------------------------------------------------------

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
-from store.base import StoreError
+from store.base import StoreError, TimeSeriesStore
+from store.state import StateDB
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +36,15 @@ class RateLimited(SourceError):
 class PolledCollector:
     """Base of the polled collectors: subclasses implement ``_poll(now) -> points written``."""
 
-    source: str = "collector"
-    every_seconds: float = 0.0
-
-    def __init__(self) -> None:
+    def __init__(self, settings: Any, store: TimeSeriesStore, state: StateDB, *, site: str, measurement: str) -> None:
+        """``settings`` has ``source`` and ``every_seconds``; the checkpoint key is ``measurement:source``."""
+        self.settings = settings
+        self.store = store
+        self.state = state
+        self.site = site
+        self.source: str = settings.source
+        self.every_seconds: float = settings.every_seconds
+        self.checkpoint_key = f"{measurement}:{settings.source}"
         self.errors: Counter[str] = Counter()
         self.last_error: str | None = None
         self.points_written = 0

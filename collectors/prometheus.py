@@ -65,15 +65,8 @@ class PrometheusCollector(PolledCollector):
 
     def __init__(self, settings: PrometheusSettings, store: TimeSeriesStore, state: StateDB, *,
                  site: str = "default", client: httpx.Client | None = None) -> None:
-        super().__init__()
-        self.settings = settings
-        self.store = store
-        self.state = state
-        self.site = site
-        self.source = settings.source
-        self.every_seconds = settings.every_seconds
+        super().__init__(settings, store, state, site=site, measurement="origin")
         self.client = client or httpx.Client(timeout=settings.timeout_seconds)
-        self.checkpoint_key = f"origin:{settings.source}"
         self.query_errors: dict[str, str] = {}
 
     def _poll(self, now: datetime) -> int:

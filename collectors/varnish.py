@@ -77,14 +77,7 @@ class VarnishCollector(PolledCollector):
 
     def __init__(self, settings: VarnishSettings, store: TimeSeriesStore, state: StateDB, *,
                  site: str = "default") -> None:
-        super().__init__()
-        self.settings = settings
-        self.store = store
-        self.state = state
-        self.site = site
-        self.source = settings.source
-        self.every_seconds = settings.every_seconds
-        self.checkpoint_key = f"cdn:{settings.source}"
+        super().__init__(settings, store, state, site=site, measurement="cdn")
         self.restarts_seen = 0
 
     def read_counters(self) -> dict[str, int]:
