@@ -46,8 +46,7 @@ def where_clause(start: int, end: int | None, where: TagFilter | None) -> str:
     for tag, wanted in (where or {}).items():
         values = [wanted] if isinstance(wanted, str) else list(wanted)
         if not values:
-            conds.append("false")  # filtering on none of no values matches nothing
-            continue
+            raise ValueError(f"where {tag!r}: an empty list matches nothing; check it before building a query")
         ors = " OR ".join(f"{ident(tag)} = {literal(encode_tag_value(str(v)))}" for v in values)
         conds.append(f"({ors})")
     return " WHERE " + " AND ".join(conds)
