@@ -235,9 +235,10 @@ class InfluxStore:
         group_by = list(group_by)
         start_s, end_s = to_epoch(start), to_epoch(end)
         fields = list(fields) if fields is not None else self._numeric_fields(measurement)
-        q = influxql.select_aggregate(measurement, fields or ["_"], start_s, end_s, where=where,
-                                      group_by=group_by, every=every, agg=agg)
-        if not fields or end_s <= start_s or _filters_nothing(where):
+        nothing = not fields or end_s <= start_s or _filters_nothing(where)
+        q = influxql.select_aggregate(measurement, fields or ["_"], start_s, end_s,  # validates agg, every
+                                      where=None if nothing else where, group_by=group_by, every=every, agg=agg)
+        if nothing:
             return empty_frame(group_by, fields)
         rows: list[list] = []
         for s in self._select(q):
