@@ -73,6 +73,8 @@ def _settings():  # noqa: ANN202 - lazily typed
 
     logging.basicConfig(level=settings.log_level, format="%(name)s: %(message)s", datefmt="[%X]",
                         handlers=[RichHandler(show_path=False, rich_tracebacks=False)])
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return settings
 
 

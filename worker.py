@@ -93,10 +93,19 @@ class Worker:
 
     def _export_stats(self, c: Collector) -> None:
         """Bring /metrics up to date with a collector's own running counts, where it keeps them."""
+        seen = self._exported.setdefault(c.name, {})
+        for kind, n in getattr(c, "errors", {}).items():  # polled collectors count their failures
+            key = f"error:{kind}"
+            if n > seen.get(key, 0):
+                metrics.ERRORS.labels(f"collector:{c.name}", kind).inc(n - seen.get(key, 0))
+            seen[key] = n
         stats = getattr(c, "stats", None)
         if stats is None:
+            written = getattr(c, "points_written", 0)
+            if written > seen.get("points", 0):
+                metrics.POINTS.labels(c.name).inc(written - seen.get("points", 0))
+            seen["points"] = written
             return
-        seen = self._exported.setdefault(c.name, {})
         counts = {"parsed": stats.parsed, "late": stats.late,
                   **{f"malformed:{reason}": n for reason, n in stats.malformed.items()}}
         for outcome, value in counts.items():

@@ -15,8 +15,9 @@ import logging
 import time
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
+from collectors.polling import settings_from_section
 from collectors.weblog.follow import FollowedFile
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import IngestStats, WeblogPipeline
@@ -58,6 +59,11 @@ class AccessLogTail:
     @property
     def stats(self) -> IngestStats:
         return self.pipeline.stats
+
+    @property
+    def newest(self) -> float | None:
+        """Epoch second of the newest data read (for the lag metric), None before any."""
+        return self.pipeline.newest + 10 if self.pipeline.newest >= 0 else None
 
     def _restore(self) -> None:
         data = self.state.get_checkpoint(self.key) if self.state is not None else None
@@ -115,10 +121,4 @@ class AccessLogTail:
 
 def build(section: dict, *, store: TimeSeriesStore, state, site: str) -> AccessLogTail:  # noqa: ANN001
     """The registry hook: ``[collectors.accesslog]`` → a running tail."""
-    try:
-        settings = AccessLogSettings.model_validate(section)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise ValueError(f"{where}: {first['msg']}") from None
-    return AccessLogTail(settings, store=store, state=state, site=site)
+    return AccessLogTail(settings_from_section(AccessLogSettings, section), store=store, state=state, site=site)

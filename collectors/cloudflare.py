@@ -18,7 +18,7 @@ import httpx
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from collectors.http_api import send
-from collectors.polling import PolledCollector, SourceError
+from collectors.polling import PolledCollector, SourceError, builder
 from store.base import Point, TimeSeriesStore
 from store.schema import NONE
 from store.state import StateDB
@@ -212,3 +212,6 @@ def _messages(body: object) -> str:
                 parts.append(str(err))
         return "; ".join(parts)
     return str(body)[:200]
+
+
+build = builder(CloudflareSettings, CloudflareCollector)  # the registry hook

@@ -21,7 +21,7 @@ import httpx
 from pydantic import BaseModel, Field, SecretStr
 
 from collectors.http_api import send
-from collectors.polling import PolledCollector, SourceError
+from collectors.polling import PolledCollector, SourceError, builder
 from store.base import Point, TimeSeriesStore
 from store.campaigns import Campaign, Channel, Status
 from store.state import StateDB
@@ -202,3 +202,6 @@ def _problem(response: httpx.Response, body: object) -> str:
             text += f" (instance {body['instance']})"
         return text
     return f"HTTP {response.status_code}: {response.text[:200]!r}"
+
+
+build = builder(MailchimpSettings, MailchimpCollector)  # the registry hook

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from store.base import StoreError, TimeSeriesStore
 from store.state import StateDB
@@ -50,6 +51,13 @@ class PolledCollector:
         self.points_written = 0
         self._next_at = 0.0
 
+    @property
+    def name(self) -> str:
+        return self.checkpoint_key
+
+    def flush(self) -> None:
+        """Nothing is held in memory between polls: every poll writes whole buckets and checkpoints."""
+
     def poll(self, now: datetime | None = None) -> int:
         """Read the source once (unless it is not yet time) and write whole buckets; never raises."""
         now = now or datetime.now(UTC)
@@ -82,3 +90,22 @@ class PolledCollector:
 
     def _poll(self, now: datetime) -> int:
         raise NotImplementedError
+
+
+def settings_from_section(model: type[BaseModel], section: dict[str, Any]) -> Any:
+    """Validate a ``[collectors.<kind>]`` section; a ValueError names the first bad key."""
+    try:
+        return model.model_validate(section)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "section"
+        raise ValueError(f"{where}: {first['msg']}") from None
+
+
+def builder(model: type[BaseModel], collector: type[PolledCollector]) -> Any:
+    """The registry hook of a polled collector: ``build(section, *, store, state, site)``."""
+
+    def build(section: dict[str, Any], *, store: TimeSeriesStore, state: StateDB, site: str) -> PolledCollector:
+        return collector(settings_from_section(model, section), store, state, site=site)
+
+    return build

@@ -19,7 +19,7 @@ import httpx
 from pydantic import BaseModel, Field, field_validator
 
 from collectors.http_api import send
-from collectors.polling import PolledCollector, SourceError
+from collectors.polling import PolledCollector, SourceError, builder
 from store.base import BUCKET_SECONDS, Point, TimeSeriesStore, bucket_start
 from store.state import StateDB
 
@@ -122,3 +122,6 @@ class PrometheusCollector(PolledCollector):
                 if not math.isnan(value):
                     out[int(round(float(ts)))] += value
         return dict(out)
+
+
+build = builder(PrometheusSettings, PrometheusCollector)  # the registry hook

@@ -9,10 +9,13 @@ with ``name``, ``poll()`` and ``flush()``; adding a source is one line here. A s
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 from store.base import TimeSeriesStore
 from store.state import StateDB
+
+log = logging.getLogger(__name__)
 
 REGISTRY: dict[str, str] = {
     "accesslog": "collectors.accesslog",
@@ -21,6 +24,10 @@ REGISTRY: dict[str, str] = {
     "mailchimp": "collectors.mailchimp",
     "prometheus": "collectors.prometheus",
 }
+
+
+# Sections of these kinds run only with ``enabled = true`` (they call a service or an API).
+OFF_BY_DEFAULT = {"varnish", "cloudflare", "mailchimp", "prometheus"}
 
 
 class CollectorConfigError(ValueError):
@@ -38,6 +45,10 @@ def build_collectors(settings: Any, store: TimeSeriesStore, state: StateDB) -> l
         for i, section in enumerate(sections if isinstance(sections, list) else [sections]):
             if not isinstance(section, dict):
                 raise CollectorConfigError(f"[collectors.{kind}] entry {i + 1} must be a table of settings")
+            enabled = str(section.get("enabled", kind not in OFF_BY_DEFAULT)).strip().lower() in ("1", "true", "yes", "on")
+            if not enabled:
+                log.info("[collectors.%s] entry %d is not enabled", kind, i + 1)
+                continue
             try:
                 out.append(module.build(section, store=store, state=state, site=settings.site))
             except ValueError as exc:

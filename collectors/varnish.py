@@ -17,7 +17,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from collectors.polling import PolledCollector, SourceError
+from collectors.polling import PolledCollector, SourceError, builder
 from store.base import Point, TimeSeriesStore, bucket_start
 from store.schema import NONE
 from store.state import StateDB
@@ -116,3 +116,6 @@ class VarnishCollector(PolledCollector):
         written = self.store.write([Point("cdn", tags, acc, bucket)])
         self.state.put_checkpoint(self.checkpoint_key, {"last": current, "bucket": bucket, "acc": acc})
         return written
+
+
+build = builder(VarnishSettings, VarnishCollector)  # the registry hook

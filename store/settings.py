@@ -48,6 +48,7 @@ def open_store(settings: StoreSettings, *, readonly: bool = False) -> TimeSeries
             token=settings.influx_token.get_secret_value() if settings.influx_token else None,
             gzip=settings.influx_gzip,
             spool_dir=None if readonly else settings.spool_dir,
+            spool_max_bytes=settings.spool_max_mb * 1024 * 1024,
         )
     from store.embedded import EmbeddedStore
 
