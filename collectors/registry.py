@@ -45,8 +45,8 @@ def build_collectors(settings: Any, store: TimeSeriesStore, state: StateDB) -> l
         for i, section in enumerate(sections if isinstance(sections, list) else [sections]):
             if not isinstance(section, dict):
                 raise CollectorConfigError(f"[collectors.{kind}] entry {i + 1} must be a table of settings")
-            enabled = str(section.get("enabled", kind not in OFF_BY_DEFAULT)).strip().lower() in ("1", "true", "yes", "on")
-            if not enabled:
+            enabled = str(section.get("enabled", kind not in OFF_BY_DEFAULT)).strip().lower()
+            if enabled not in ("1", "true", "yes", "on"):
                 log.info("[collectors.%s] entry %d is not enabled", kind, i + 1)
                 continue
             try:
