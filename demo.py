@@ -28,6 +28,7 @@ from store.state import StateDB
 log = logging.getLogger("surgewatch.demo")
 ROOT = Path(__file__).resolve().parent
 
+SITE = "shop.example.com"
 # (seconds after start, scenario): what happens live in the demo.
 SCHEDULE: list[tuple[float, str]] = [(60.0, "campaign_surge"), (360.0, "credential_stuffing")]
 
@@ -35,7 +36,7 @@ SCHEDULE: list[tuple[float, str]] = [(60.0, "campaign_surge"), (360.0, "credenti
 def demo_settings(data: Path, metrics_port: int) -> tuple[Settings, dict[str, str]]:
     """Settings of the demo, and the same as environment variables for the dashboard process."""
     env = {
-        "SURGEWATCH_SITE": "shop",
+        "SURGEWATCH_SITE": SITE,
         "SURGEWATCH_STORE__BACKEND": "embedded",
         "SURGEWATCH_STORE__PATH": str(data / "surgewatch.db"),
         "SURGEWATCH_STATE__PATH": str(data / "state.db"),
@@ -84,7 +85,7 @@ def run(*, seed: int = 7, history_hours: float = 6.0, rps: float = 8.0, port: in
     settings, env = demo_settings(data, metrics_port=_free_port())
 
     print(f"Surgewatch demo: writing {history_hours:g} h of history to {log_path} ...", file=sys.stderr)
-    live.backfill(log_path, hours=history_hours, seed=seed, rps=rps)
+    live.backfill(log_path, hours=history_hours, seed=seed, rps=rps, site=SITE)
 
     worker = Worker(settings)
     print("Surgewatch demo: the worker is reading the history into the embedded store ...", file=sys.stderr)
@@ -100,7 +101,7 @@ def run(*, seed: int = 7, history_hours: float = 6.0, rps: float = 8.0, port: in
     stop = threading.Event()
     sim = threading.Thread(target=live.run_live, name="simulator", daemon=True, kwargs={
         "path": log_path, "seed": seed, "rps": rps, "schedule": SCHEDULE, "stop": stop, "speed": speed,
-        "campaigns_out": campaigns_path})
+        "campaigns_out": campaigns_path, "site": SITE})
     dashboard = None
     if open_dashboard:
         dashboard = subprocess.Popen(
@@ -109,7 +110,7 @@ def run(*, seed: int = 7, history_hours: float = 6.0, rps: float = 8.0, port: in
         )
     worker.start()
     sim.start()
-    when = ", ".join(f"{scenario.replace('_', ' ')} at +{offset / speed / 60:.0f} min" for offset, scenario in SCHEDULE)
+    when = ", ".join(f"{scenario.replace('_', ' ')} in {_duration(offset / speed)}" for offset, scenario in SCHEDULE)
     print(f"\n  Surgewatch demo is running: open http://localhost:{port}\n  live: {when}; Ctrl-C stops.\n",
           file=sys.stderr, flush=True)
 
@@ -147,6 +148,10 @@ def _summary(state: StateDB) -> dict[str, Any]:
         "incidents": [{"verdict": i.get("verdict"), "campaign": i.get("campaign"), "start": i.get("start")}
                       for i in reversed(state.list_incidents())],
     }
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def _free_port() -> int:

@@ -73,12 +73,21 @@ def _campaign_row(c: Campaign, end: datetime) -> dict:
             "status": c.status.value, "owner": c.owner}
 
 
+def _when(value: object) -> pd.Timestamp:
+    """An incident time (epoch seconds or ISO 8601) as a UTC timestamp; NaT when absent."""
+    if value is None or value == "":
+        return pd.NaT
+    if isinstance(value, (int, float)):
+        return pd.Timestamp(value, unit="s", tz="UTC")
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
 def incidents_frame(state: StateDB, since: datetime, *, site: str | None = None) -> pd.DataFrame:
     rows = []
     for inc in state.list_incidents(site=site, since=since):
         rows.append({
-            "id": inc["id"], "start": pd.Timestamp(inc["start"]),
-            "end": pd.Timestamp(inc["end"]) if inc.get("end") else pd.NaT,
+            "id": inc["id"], "start": _when(inc["start"]), "end": _when(inc.get("end")),
             "verdict": inc.get("verdict", "unknown"), "confidence": inc.get("confidence"),
             "campaign": inc.get("campaign"), "peak_rps": inc.get("peak_rps"), "status": inc.get("status", "open"),
             "evidence": inc.get("evidence", []),
