@@ -11,7 +11,7 @@ base64 HyperLogLog merged by union (see ``store.sketch``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -29,6 +29,8 @@ class Measurement:
     fields: dict[str, Kind]
     doc: str
     raw_retention_days: int | None = None  # None: the configured default
+    # Summary rollups: name -> the only tags kept (see store.rollup), for wide, fast charts.
+    summaries: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def kind(self, field: str) -> Kind:
         return self.fields.get(field, Kind.COUNTER)
@@ -64,6 +66,7 @@ MEASUREMENTS: dict[str, Measurement] = {
             _common + ("country", "client", "actor", "referrer", "path_group", "status", "method", "utm_campaign"),
             {"requests": Kind.COUNTER, "bytes": Kind.COUNTER},
             "Requests from access logs, broken down by the dimensions alerts and pages slice by.",
+            summaries={"by_actor": ("site", "actor")},
         ),
         Measurement(
             "visitors",

@@ -69,7 +69,8 @@ def test_broken_json_says_where() -> None:
 
 
 def test_csv_lists_are_separated_by_semicolons_and_errors_name_the_row() -> None:
-    text = "name,channel,start,regions,landing\nA,email,2026-01-01T00:00:00Z,JP;KR,/a;/b\nB,fax,2026-01-01T00:00:00Z,,\n"
+    text = ("name,channel,start,regions,landing\n"
+            "A,email,2026-01-01T00:00:00Z,JP;KR,/a;/b\nB,fax,2026-01-01T00:00:00Z,,\n")
     with pytest.raises(CampaignError, match="row 3: channel"):
         campaigns_from_csv(text, name="cal.csv")
     (a,) = campaigns_from_csv(text.splitlines(keepends=True)[0] + text.splitlines(keepends=True)[1])
