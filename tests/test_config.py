@@ -26,7 +26,8 @@ def test_defaults_run_on_the_embedded_store_without_a_file() -> None:
 
 
 def test_toml_values_are_read_and_env_overrides_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "surgewatch.toml").write_text('site = "shop"\n[store]\nbackend = "influxdb"\n[worker]\npoll_every = 5\n')
+    (tmp_path / "surgewatch.toml").write_text(
+        'site = "shop"\n[store]\nbackend = "influxdb"\n[worker]\npoll_every = 5\n')
     monkeypatch.setenv("SURGEWATCH_WORKER__POLL_EVERY", "1.5")
     s = load_settings()
     assert (s.site, s.store.backend, s.worker.poll_every) == ("shop", "influxdb", 1.5)
