@@ -29,9 +29,11 @@ class SiteAnalysis:
 
 
 def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int,
-              campaigns: list[CampaignInfo]) -> Incident:
+              campaigns: list[CampaignInfo]) -> Incident | None:
     surge = det.surges[idx]
     ex = excess_of(traffic, surge, det)
+    if surge.send_burst is not None and not ex.rest_is_surge:
+        return None  # only an email send's scanner burst: campaign automation, no surge of people or bots
     v = judge(surge, ex, campaigns)
     block = None
     if v.verdict in ("bot", "mixed"):
@@ -47,9 +49,14 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
                               f"{suggestion.share:.0%} of the extra automated requests"
                               + (f" (mostly {', '.join(suggestion.asns[:3])})" if suggestion.asns else ""))
     end_of_last = surge.end + BUCKET_SECONDS
+    start = surge.start
+    if surge.send_burst is not None and v.verdict != "bot":
+        start = min(start, surge.send_burst)  # the surge began with the send its scanners show
+    i0 = int((start - traffic.grid[0]) // BUCKET_SECONDS)
+    k = i0 + int(det.everything[i0:surge.i1 + 1].argmax())
     return Incident(
-        id=Incident.make_id(traffic.site, surge.start), site=traffic.site, start=surge.start, end=end_of_last,
-        peak_rps=surge.peak_value / BUCKET_SECONDS, baseline_rps=surge.expected_at_peak / BUCKET_SECONDS,
+        id=Incident.make_id(traffic.site, start), site=traffic.site, start=start, end=end_of_last,
+        peak_rps=float(det.everything[k]) / BUCKET_SECONDS, baseline_rps=float(det.levels[k]) / BUCKET_SECONDS,
         verdict=v.verdict, confidence=v.confidence, campaign=v.campaign, evidence=v.evidence, block=block,
         updated_at=time.time(), status="open" if surge.open else "closed", detected_at=surge.detected_at,
         bot_share=v.bot_share, looks_like=v.looks_like, peak_time=surge.peak_time, trigger=surge.trigger,
@@ -67,7 +74,9 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
     for i, surge in enumerate(det.surges):
         if since is not None and surge.end + BUCKET_SECONDS < since and not surge.open:
             continue
-        incidents.append(_incident(store, traffic, det, i, campaigns))
+        inc = _incident(store, traffic, det, i, campaigns)
+        if inc is not None:
+            incidents.append(inc)
     outages = [o for o in det.outages
                if o.kind == "drop" or not any(i.start <= o.start <= i.end for i in incidents)]
     return SiteAnalysis(site, incidents, outages, len(traffic.grid))

@@ -12,10 +12,12 @@ from __future__ import annotations
 import calendar
 import gzip
 import heapq
+import itertools
 import json
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from alerts.correlate import CampaignInfo
 
 SITE = "analyze"
 _TIME = re.compile(r"\[(\d{2})/(\w{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\]")
+_REFERER = re.compile(r'" \d{3} \S+ "https?://([^/":]+)')
+SNIFF_LINES = 50_000
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
                                        "Nov", "Dec"), start=1)}
 
@@ -78,6 +82,15 @@ def merged_lines(paths: list[Path]) -> Iterator[str]:
         yield line
 
 
+def own_host(lines: list[str]) -> str | None:
+    """The site's own host: the referrer most lines carry (pages refer their assets and links)."""
+    counts = Counter(m.group(1).lower() for line in lines if (m := _REFERER.search(line)))
+    if not counts:
+        return None
+    host, n = counts.most_common(1)[0]
+    return host if n >= 0.2 * sum(counts.values()) else None
+
+
 def load_campaigns(path: Path | None) -> list[CampaignInfo]:
     if path is None:
         return []
@@ -94,14 +107,20 @@ def load_campaigns(path: Path | None) -> list[CampaignInfo]:
 
 def analyze_logs(paths: list[Path], campaigns: list[CampaignInfo], progress: bool = True) -> dict:
     """The analyze report for these logs (raises InputError when one cannot be read)."""
+    from collectors.weblog.options import WeblogOptions
     from collectors.weblog.pipeline import ingest_lines
-
     from store.embedded import EmbeddedStore
 
     store = EmbeddedStore(":memory:")
     t0 = time.perf_counter()
+    lines = merged_lines(paths)
+    head = list(itertools.islice(lines, SNIFF_LINES))
+    host = own_host(head)
+    options = WeblogOptions(own_hosts=[host] if host else [])
+    if progress:
+        print(f"site host (from referrers): {host or 'unknown'}", file=sys.stderr)
     try:
-        stats = ingest_lines(merged_lines(paths), store, site=SITE, source="analyze")
+        stats = ingest_lines(itertools.chain(head, lines), store, site=SITE, source="analyze", options=options)
         if progress:
             print(f"ingested {paths_label(paths)} in {time.perf_counter() - t0:.1f}s: {stats}", file=sys.stderr)
         result = analyze_site(store, SITE, 0, 2**31 - 1, campaigns)

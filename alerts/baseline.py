@@ -18,7 +18,7 @@ import numpy as np
 
 DAY = 86400
 SLOT_SECONDS = 900  # time-of-day profile resolution: 15 minutes
-MAD_TO_SIGMA = 1.4826
+SQRT2 = math.sqrt(2.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,10 @@ class Expectation:
 
 
 class RollingBaseline:
-    """Median / MAD of the last ``window`` accepted values, optionally time-of-day scaled."""
+    """Median level and difference-based spread of the last ``window`` accepted values.
+
+    Optionally scaled by the time-of-day profile.
+    """
 
     def __init__(self, window: int = 180, warmup: int = 30, counts: bool = True,
                  bucket_seconds: float = 10.0) -> None:
@@ -55,13 +58,14 @@ class RollingBaseline:
         if len(self._values) < self.warmup:
             return Expectation(0.0, 0.0, False)
         if self._cache is None:
-            arr = np.sort(np.array(self._values, dtype=float))
-            med = _quantile(arr, 0.5)
-            mad = _quantile(np.sort(np.abs(arr - med)), 0.5) * MAD_TO_SIGMA
-            # Spread of a skewed count series: MAD misses a heavy upper tail, so also look
-            # at the 90th percentile distance (it is 1.28 sigma for a normal series).
-            p90 = _quantile(arr, 0.9) - med
-            self._cache = Expectation(med, max(mad, p90 / 1.2816), True)
+            values = np.array(self._values, dtype=float)
+            med = _quantile(np.sort(values), 0.5)
+            # Noise from successive differences: a slow ramp or a level shift barely moves them,
+            # so the spread cannot inflate itself while traffic climbs. The 90th percentile
+            # keeps a heavy-tailed (bursty) series from looking calmer than it is.
+            d = np.sort(np.abs(np.diff(values)))
+            sigma = max(_quantile(d, 0.5) / (0.6745 * SQRT2), _quantile(d, 0.9) / (1.6449 * SQRT2))
+            self._cache = Expectation(med, sigma, True)
         base = self._cache
         factor = self.profile.factor(t, self._times[0], self._times[-1])
         level = base.level * factor

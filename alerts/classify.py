@@ -20,6 +20,7 @@ from alerts.buckets import VISITOR_COUNTERS, Traffic
 from alerts.slices import TOTAL, Detection, Surge
 
 REFERENCE_BUCKETS = 180  # the half hour before a surge is its baseline mix
+SEND_WINDOW = 300        # seconds after an email send whose automated clicks are the send's scanners
 AUTOMATED_ACTORS = ("automated", "crawler")
 HUMAN = "human"
 SCANNER = "scanner"
@@ -38,6 +39,7 @@ class Excess:
     scanner: float
     human_is_surge: bool
     automated_is_surge: bool
+    rest_is_surge: bool                     # people and programs together, mail scanners left out
     dims: dict[str, pd.Series]             # dimension -> excess per value (positive part)
     human_dims: dict[str, pd.Series]        # the same for the human part only
     automated_dims: dict[str, pd.Series]
@@ -98,8 +100,12 @@ def _behaviour(traffic: Traffic, t0: int, t1: int, r0: int, r1: int, scale: floa
     return out
 
 
-def _human_looks_automated(b: dict[str, float]) -> str | None:
-    """Why the human-labelled excess behaves like a program, or None."""
+def _human_looks_automated(b: dict[str, float], referred: float) -> str | None:
+    """Why the human-labelled excess behaves like a program, or None.
+
+    ``referred`` is the share of that excess arriving from email or social links: people
+    following a link are never re-labelled on asset and conversion figures alone.
+    """
     pages = b["pages"] - b["ref_pages"]
     req = b["requests"] - b["ref_requests"]
     if req <= 0:
@@ -117,7 +123,7 @@ def _human_looks_automated(b: dict[str, float]) -> str | None:
     dc = max(b["datacenter"] - b["ref_datacenter"], 0.0) / req
     assetless = base_assets >= 1.0 and extra_assets < 0.2 * base_assets
     no_conv = base_conv > 0 and extra_conv < 0.2 * base_conv
-    if assetless and (no_conv or dc > 0.6):
+    if assetless and (no_conv or dc > 0.6) and referred < 0.3:
         return (f"the extra 'browser' traffic loads {extra_assets:.1f} assets per page (baseline "
                 f"{base_assets:.1f}) and converts {extra_conv:.2%} of pages (baseline {base_conv:.2%})")
     return None
@@ -137,6 +143,13 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
     scale = expected / ref_total if ref_total > 0 else 0.0
     win = _window(cube, t0, t1)
     ref = _window(cube, r0, r1) if r1i >= r0i else cube.iloc[0:0]
+    if surge.send_burst is not None:
+        # Right after a send, automated clicks are the recipients' link scanners (cloud addresses,
+        # odd agents): campaign automation, counted with the mail scanners.
+        at_send = win["actor"].isin(AUTOMATED_ACTORS) & (win["t"] < surge.send_burst + SEND_WINDOW)
+        if at_send.any():
+            win = win.copy()
+            win.loc[at_send, "actor"] = SCANNER
     by_actor_s = win.groupby("actor")["requests"].sum().sub(
         ref.groupby("actor")["requests"].sum() * scale, fill_value=0.0)
     by_actor = {str(k): float(v) for k, v in by_actor_s.items()}
@@ -146,7 +159,9 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
     automated = sum(max(by_actor.get(a, 0.0), 0.0) for a in AUTOMATED_ACTORS)
     scanner = max(by_actor.get(SCANNER, 0.0), 0.0)
     human_rows = win["actor"] == HUMAN
-    why = _human_looks_automated(behaviour[HUMAN]) if HUMAN in behaviour else None
+    referrers = _excess_by(win[win["actor"] == HUMAN], ref[ref["actor"] == HUMAN], "referrer", scale)
+    referred = float(referrers[referrers.index.isin(["email", "social"])].sum()) / max(float(referrers.sum()), 1.0)
+    why = _human_looks_automated(behaviour[HUMAN], referred) if HUMAN in behaviour else None
     if why and human > 0:
         notes.append(why)
         automated += human
@@ -173,5 +188,6 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
         human=human, automated=automated, scanner=scanner,
         human_is_surge=_is_surge(human_b, spreads, levels, TOTAL.z_high, TOTAL.min_excess, TOTAL.confirm),
         automated_is_surge=_is_surge(auto_b, spreads, levels, TOTAL.z_high, TOTAL.min_excess, TOTAL.confirm),
+        rest_is_surge=_is_surge(human_b + auto_b, spreads, levels, TOTAL.z_high, TOTAL.min_excess, TOTAL.confirm),
         dims=dims, human_dims=human_dims, automated_dims=auto_dims, behaviour=behaviour, notes=notes,
     )

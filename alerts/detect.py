@@ -30,6 +30,7 @@ class DetectorConfig:
     min_drop_level: float = 20.0  # drops count only where the level is at least this
     counts: bool = True       # values are counts (Poisson floor on the spread)
     max_spike: int = 1080     # after this many values a surge is the new normal (3 h)
+    clip: float = 3.0         # values enter the baseline clipped to level +- clip x spread
 
 
 @dataclass
@@ -106,7 +107,9 @@ class OnlineDetector:
                 self._open_spike(t, direction)
         else:
             self._pending = []
-            self.baseline.add(t, value)
+            # Winsorized update: a slow ramp must not drag the baseline (and its spread) up with it.
+            lo, hi = exp.level - c.clip * exp.spread, exp.level + c.clip * exp.spread
+            self.baseline.add(t, min(max(value, lo), hi))
         return Observation(t, value, exp, z, score)
 
     def _open_spike(self, t: float, direction: str) -> None:

@@ -22,6 +22,8 @@ SLICE = DetectorConfig(z_high=7.0, z_low=2.5, confirm=3, min_excess=40.0, min_ra
 SLICE_DIMENSIONS = ("country", "client", "path_group", "utm_campaign")
 MERGE_GAP = 18          # buckets (3 min): rises closer than this are one surge
 MIN_SLICE_SHARE = 0.002  # slices with less of the traffic are not judged alone
+SEND_GAP = 270          # buckets (45 min): a surge this soon after a mail-scanner burst follows that send
+SCANNER = "scanner"
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Surge:
     i1: int                  # grid index of end (inclusive)
     trigger: str = "total"
     slices: list[str] = field(default_factory=list)
+    send_burst: int | None = None  # start of a mail-scanner burst shortly before: the email send
 
 
 @dataclass
@@ -54,9 +57,10 @@ class Outage:
 class Detection:
     surges: list[Surge]
     outages: list[Outage]
-    levels: np.ndarray   # expected requests per bucket (total), from the causal baseline
+    levels: np.ndarray   # expected requests per bucket (judged traffic), from the causal baseline
     spreads: np.ndarray
-    total: np.ndarray
+    total: np.ndarray    # judged traffic: all requests but mail scanners'
+    everything: np.ndarray  # all requests
 
 
 def _run(grid: np.ndarray, values: np.ndarray, config: DetectorConfig) -> tuple[list[Observation], list[Spike]]:
@@ -87,8 +91,25 @@ def _merge(spikes: list[Spike], grid: np.ndarray) -> list[Surge]:
     return out
 
 
+def _merge_sends(surges: list[Surge], grid: np.ndarray) -> list[Surge]:
+    """Surges following the same email send (its scanner burst, then its readers) are one."""
+    out: list[Surge] = []
+    for g in sorted(surges, key=lambda g: g.start):
+        prev = out[-1] if out else None
+        if prev is not None and g.send_burst is not None and g.send_burst == prev.send_burst:
+            prev.i1 = max(prev.i1, g.i1)
+            prev.end = int(grid[prev.i1])
+            prev.open = prev.open or g.open
+            prev.slices += [s for s in g.slices if s not in prev.slices]
+            if g.peak_value > prev.peak_value:
+                prev.peak_time, prev.peak_value, prev.expected_at_peak = g.peak_time, g.peak_value, g.expected_at_peak
+            continue
+        out.append(g)
+    return out
+
+
 def _slice_series(traffic: Traffic) -> dict[str, np.ndarray]:
-    cube = traffic.cube
+    cube = traffic.cube[traffic.cube["actor"] != SCANNER]
     total = float(cube["requests"].sum()) or 1.0
     out = {}
     for dim in SLICE_DIMENSIONS:
@@ -103,9 +124,13 @@ def _slice_series(traffic: Traffic) -> dict[str, np.ndarray]:
 def find_surges(traffic: Traffic, slices: bool = True) -> Detection:
     """Surges (rises of total or of a slice) and outages of one site, in time order."""
     grid = traffic.grid
-    total = traffic.total()
+    everything = traffic.total()
+    scanners = traffic.series(traffic.cube[traffic.cube["actor"] == SCANNER])
+    # Mail link scanners click every link of a send within seconds: campaign automation, never a
+    # surge of its own. Surges are judged on everything else; a scanner burst marks the send.
+    total = everything - scanners
     if not len(grid):
-        return Detection([], [], np.zeros(0), np.zeros(0), total)
+        return Detection([], [], np.zeros(0), np.zeros(0), total, everything)
     obs, spikes = _run(grid, total, TOTAL)
     levels = np.array([o.expected.level for o in obs])
     spreads = np.array([o.expected.spread for o in obs])
@@ -130,6 +155,15 @@ def find_surges(traffic: Traffic, slices: bool = True) -> Detection:
                 k = int(np.argmax(seg)) + i0
                 surges.append(Surge(int(s.start), int(s.end), int(grid[k]), float(total[k]), float(levels[k]),
                                     int(s.detected_at), s.open, i0, i1, trigger=name, slices=[name]))
+        for s in _run(grid, scanners, SLICE)[1]:
+            if s.direction != "rise":
+                continue
+            i0, i1 = _index(grid, s.start), _index(grid, s.end)
+            for g in surges:
+                if i0 - 6 <= g.i0 <= i1 + SEND_GAP and g.send_burst is None:
+                    g.send_burst = int(s.start)
+                    g.slices.append(f"actor={SCANNER}")
+        surges = _merge_sends(surges, grid)
         errors = traffic.cube[traffic.cube["status"].isin(["4xx", "5xx"])]
         for status in ("4xx", "5xx"):
             series = traffic.series(errors[errors["status"] == status])
@@ -139,4 +173,4 @@ def find_surges(traffic: Traffic, slices: bool = True) -> Detection:
                                           s.expected_at_peak, s.open))
     surges.sort(key=lambda g: g.start)
     outages.sort(key=lambda o: o.start)
-    return Detection(surges, outages, levels, spreads, total)
+    return Detection(surges, outages, levels, spreads, total, everything)
