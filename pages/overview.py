@@ -47,6 +47,18 @@ def live() -> None:
 
 live()
 
+st.subheader("Last 15 minutes")
+recent = v.end - timedelta(minutes=15)
+cols = st.columns(3)
+for col, (dim, title) in zip(cols, (("country", "Countries"), ("referrer", "Referrers"),
+                                    ("client", "Clients")), strict=True):
+    df = queries.top(v.store, recent, v.end, dim, n=8)
+    col.markdown(f"**{title}**")
+    if df.empty:
+        col.caption("no requests")
+    else:
+        col.altair_chart(charts.share_bars(df, dim, title=""), width="stretch")
+
 st.subheader("Campaign calendar")
 campaigns = queries.campaigns_frame(v.state, v.start - timedelta(days=1), v.end + timedelta(days=7))
 if campaigns.empty:

@@ -50,7 +50,7 @@ def test_overview_shows_rate_incident_evidence_and_charts(filled: tuple[Embedded
     text = " ".join(md.value for md in at.markdown)
     assert "CAMPAIGN" in text and "61% of extra traffic from JP" in text
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
-    assert len(specs) == 2  # traffic and calendar
+    assert len(specs) == 5  # traffic, countries, referrers, clients, calendar
 
 
 def test_traffic_chart_stacks_actors_and_marks_campaign_starts(filled: tuple[EmbeddedStore, StateDB]) -> None:
