@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 REGISTRY: dict[str, str] = {
     "accesslog": "collectors.accesslog",
     "varnish": "collectors.varnish",
+    "varnishncsa": "collectors.varnishncsa",
     "cloudflare": "collectors.cloudflare",
     "mailchimp": "collectors.mailchimp",
     "prometheus": "collectors.prometheus",
@@ -27,7 +28,7 @@ REGISTRY: dict[str, str] = {
 
 
 # Sections of these kinds run only with ``enabled = true`` (they call a service or an API).
-OFF_BY_DEFAULT = {"varnish", "cloudflare", "mailchimp", "prometheus"}
+OFF_BY_DEFAULT = {"varnish", "varnishncsa", "cloudflare", "mailchimp", "prometheus"}
 
 
 class CollectorConfigError(ValueError):

@@ -14,7 +14,8 @@ from collectors.registry import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-SETTINGS_MODELS = {"accesslog": "AccessLogSettings", "varnish": "VarnishSettings", "cloudflare": "CloudflareSettings",
+SETTINGS_MODELS = {"accesslog": "AccessLogSettings", "varnish": "VarnishSettings",
+                   "varnishncsa": "VarnishNcsaSettings", "cloudflare": "CloudflareSettings",
                    "mailchimp": "MailchimpSettings", "prometheus": "PrometheusSettings"}
 
 

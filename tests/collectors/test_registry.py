@@ -22,16 +22,17 @@ def test_every_kind_builds_into_a_collector_the_worker_can_drive(tmp_path: Path,
         "accesslog": [{"files": [str(tmp_path / "a.log")], "source": "web1"},
                       {"files": [str(tmp_path / "b.log")], "source": "web2"}],
         "varnish": {"enabled": True, "instance": str(tmp_path / "varnish")},
+        "varnishncsa": {"enabled": True, "instance": str(tmp_path / "varnish")},
         "cloudflare": {"enabled": True, "zone_tag": "0" * 32, "api_token": "t"},
         "mailchimp": {"enabled": True, "api_key": "k-us6"},
         "prometheus": {"enabled": True, "url": "http://127.0.0.1:9"},
     })
     built = build_collectors(settings, *deps)
-    assert len(built) == 6
+    assert len(built) == 7
     assert {type(c).__module__ for c in built} == set(REGISTRY.values())
     for c in built:
         assert c.name and callable(c.poll) and callable(c.flush)
-    assert len({c.name for c in built}) == 6
+    assert len({c.name for c in built}) == 7
 
 
 def test_api_collectors_stay_off_unless_enabled(deps) -> None:  # noqa: ANN001
