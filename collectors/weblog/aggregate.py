@@ -43,7 +43,7 @@ class Bucket:
         for actor, v in self.vis.items():
             counts = sorted(self.clients.get(actor, {}).values())
             sketch = new_sketch()
-            for vid in self.uniques.get(actor, ()):
+            for vid in sorted(self.uniques.get(actor, ())):  # sorted: the same sketch bytes whatever the order
                 sketch.update(vid)
             fields: dict[str, float | int | str] = dict(zip(VIS_FIELDS, v, strict=True))
             fields.update(

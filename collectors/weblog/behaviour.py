@@ -23,6 +23,7 @@ class ActorTracker:
         self.bare_pages = options.pages_without_assets
         # key -> [window, req, pages, assets, logins, prev_req, prev_pages, prev_assets, prev_logins]
         self.clients: dict[int, list[int]] = {}
+        self.pruned_at = -1  # the ``now`` of the last prune
 
     def actor(self, key: int, ts: int, client: str, asset: bool, page: bool, login_post: bool) -> str:
         fixed = _FIXED.get(client)
@@ -57,6 +58,7 @@ class ActorTracker:
 
     def prune(self, now: int) -> None:
         """Forget clients not seen for two windows."""
+        self.pruned_at = max(self.pruned_at, now)
         oldest = now // _W - 1
         for key in [k for k, e in self.clients.items() if e[0] < oldest]:
             del self.clients[key]

@@ -9,6 +9,7 @@ counted ``late``; malformed lines are counted by reason. Neither is ever silentl
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Iterable
@@ -33,9 +34,10 @@ from store.schema import NONE
 
 log = logging.getLogger(__name__)
 
-_STATUS = {i: f"{i}xx" for i in range(1, 6)}
-_METHODS = {"GET": "GET", "POST": "POST", "HEAD": "HEAD"}
-_SAMPLES_PER_REASON = 3
+STATUS_CLASS = {i: f"{i}xx" for i in range(1, 6)}
+METHOD_CLASS = {"GET": "GET", "POST": "POST", "HEAD": "HEAD"}
+SAMPLES_PER_REASON = 3
+COLUMNAR_FORMATS = ("combined", "varnishncsa", "combined_request_time")
 
 
 @dataclass
@@ -116,7 +118,7 @@ class WeblogPipeline:
             st.malformed[reason] = st.malformed.get(reason, 0) + 1
             if line is not None:
                 samples = st.samples.setdefault(reason, [])
-                if len(samples) < _SAMPLES_PER_REASON:
+                if len(samples) < SAMPLES_PER_REASON:
                     samples.append(redact(line.rstrip("\r\n")))
 
     def feed(self, lines: Iterable[str]) -> int:
@@ -183,9 +185,12 @@ class WeblogPipeline:
         status = rec.status
         auth_fail = status == 401 or status == 403
 
-        b = self.buckets[start]
+        b = self.buckets.get(start)
+        if b is None:  # an earlier bucket that no line had opened yet (lines slightly out of order)
+            b = self.buckets[start] = Bucket(start)
         self._dirty.add(start)
-        hk = (country, client, actor, ref, group, _STATUS.get(status // 100, "5xx"), _METHODS.get(method, "other"), utm)
+        hk = (country, client, actor, ref, group, STATUS_CLASS.get(status // 100, "5xx"),
+              METHOD_CLASS.get(method, "other"), utm)
         h = b.http.get(hk)
         if h is None:
             b.http[hk] = [1, rec.size]
@@ -350,14 +355,35 @@ class WeblogPipeline:
 
 def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
                  salt: bytes | None = None, state=None, progress: bool = False,  # noqa: ANN001
-                 options: WeblogOptions | None = None) -> IngestStats:
-    """Aggregate ``lines`` into 10 s buckets, write them to ``store``, flush every bucket at the end."""
+                 options: WeblogOptions | None = None, columnar: bool = True) -> IngestStats:
+    """Aggregate ``lines`` into 10 s buckets, write them to ``store``, flush every bucket at the end.
+
+    Combined logs go through the block-at-a-time path (``columnar``), which writes the same
+    buckets as the per-line path (``columnar=False``) several times faster.
+    """
     pipe = WeblogPipeline(store, site=site, source=source, fmt=fmt, options=options, salt=salt, state=state)
     if progress:
         from collectors.weblog.progress import with_progress
 
         lines = with_progress(lines)
-    pipe.feed(lines)
+    lines = iter(lines)
+    name = fmt.strip().lower()
+    if columnar and name == "auto":
+        first = next(lines, None)
+        if first is not None:
+            name = sniff([first]) if first.strip() else "combined"
+            lines = itertools.chain([first], lines)
+    if columnar and name in COLUMNAR_FORMATS:
+        from collectors.weblog.columnar import feed_lines
+
+        if pipe._parser is None:
+            pipe._parser = parser_for(name)
+        feed_lines(pipe, lines)
+        t0 = time.perf_counter()
+        pipe.write_closed()
+        pipe.stats.seconds += time.perf_counter() - t0
+    else:
+        pipe.feed(lines)
     t0 = time.perf_counter()
     pipe.flush()
     pipe.stats.seconds += time.perf_counter() - t0

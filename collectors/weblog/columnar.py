@@ -1,0 +1,455 @@
+"""Backfill of combined logs a block at a time: parse with Arrow, enrich distinct values once, aggregate by group.
+
+The per-line path (``WeblogPipeline.feed``) is what the live tail runs; a backfill reads
+millions of lines, so here a block of whole lines (``feed_block``) is split by Arrow
+kernels, and every step that is a pure function of a value (timestamp, request line,
+address, user agent, referrer, target) runs once per *distinct* value, with the result
+mapped back to the lines by dictionary index. The order-dependent steps (late lines,
+buckets, actors, campaign admission) follow the lines in order, so the buckets written
+are the very ones the per-line path writes. Lines that do not have the plain shape
+(``ip - - [time] "request" status size "referer" "agent"``, no backslash, no Unicode
+whitespace) are parsed by the per-line parser, so every malformed-line reason is the same.
+Raw addresses and agents stay in the block's arrays; only the pipeline's anonymous
+outputs reach a bucket.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from collectors.weblog.actors import actors_in_order
+from collectors.weblog.aggregate import Bucket
+from collectors.weblog.formats import MAX_LINE, parse_combined
+from collectors.weblog.pipeline import METHOD_CLASS, SAMPLES_PER_REASON, STATUS_CLASS, WeblogPipeline
+from collectors.weblog.privacy import redact
+from collectors.weblog.reasons import Reason
+from collectors.weblog.record import LogRecord, split_request
+from collectors.weblog.referrer import referrer_class
+from collectors.weblog.timestamps import parse_time_local
+from store.base import BUCKET_SECONDS
+from store.schema import NONE
+
+BLOCK_LINES = 65_536
+BLOCK_BYTES = 16 << 20
+# characters Python's ``\s`` matches but RE2's does not, and the backslash (escaped quotes)
+_ODD = r'[\\\x0b\x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]'
+_HEAD = r"^\S+ \S+ \S+ \[[^\]]*\] $"
+_MIDDLE = r"^ \S+ \S+ $"
+_DIGITS = r"^[0-9]{1,18}$"
+_FIXED = {"crawler": "crawler", "search_crawler": "crawler", "mail_scanner": "scanner",
+          "script": "automated", "headless": "automated"}
+
+
+class _Codes:
+    """Interns values as small ints, so columns of strings become numpy arrays of codes."""
+
+    def __init__(self) -> None:
+        self.index: dict = {}
+        self.values: list = []
+
+    def code(self, value: object) -> int:
+        c = self.index.get(value)
+        if c is None:
+            c = self.index[value] = len(self.values)
+            self.values.append(value)
+        return c
+
+    def many(self, values: list) -> np.ndarray:
+        return np.fromiter((self.code(v) for v in values), np.int64, len(values))
+
+
+def lines_array(data: bytes) -> pa.StringArray:
+    """Whole lines of ``data`` (each keeping its newline, as a text file yields them), as one Arrow array."""
+    nb = np.frombuffer(data, np.uint8)
+    ends = np.flatnonzero(nb == 10) + 1
+    if len(data) and data[-1] != 10:
+        ends = np.append(ends, len(data))
+    offsets = np.concatenate(([0], ends)).astype(np.int32)
+    return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _decoded(data: bytes) -> bytes:
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace").encode("utf-8")
+
+
+def _dict(arr: pa.Array) -> tuple[np.ndarray, list]:
+    enc = pc.dictionary_encode(arr)
+    return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary.to_pylist()
+
+
+def _np(arr: pa.Array) -> np.ndarray:
+    return arr.to_numpy(zero_copy_only=False)
+
+
+class ColumnarFeeder:
+    """Feeds blocks of combined-log lines into a ``WeblogPipeline``'s buckets."""
+
+    def __init__(self, pipe: WeblogPipeline) -> None:
+        self.pipe = pipe
+        self.tags = _Codes()      # every tag value (country, client, actor, ...) as one code space
+        self.keys = _Codes()      # (method, target) pairs
+        self._req_cache: dict[str, object] = {}
+
+    # -- parse ----------------------------------------------------------------------------------
+    def feed_block(self, data: bytes) -> int:
+        """Process whole lines (``data`` ends at a newline or at the end of the input); returns lines read."""
+        if not data:
+            return 0
+        lines = lines_array(_decoded(data))
+        n = len(lines)
+        parts = pc.split_pattern(lines, '"')
+        nparts = _np(pc.list_value_length(parts))
+        ok = nparts >= 7
+        too_long = _np(pc.utf8_length(lines)) > MAX_LINE
+        ok &= ~too_long
+        ok &= ~_np(pc.match_substring_regex(lines, _ODD))
+        idx_ok = np.flatnonzero(ok)
+        sub = parts.take(pa.array(idx_ok))
+        head, middle = pc.list_element(sub, 0), pc.list_element(sub, 2)
+        shape = (_np(pc.match_substring_regex(head, _HEAD)) & _np(pc.match_substring_regex(middle, _MIDDLE))
+                 & _np(pc.equal(pc.list_element(sub, 4), " ")))
+        mid = pc.split_pattern(middle, " ")
+        size_text = pc.list_element(mid, 2)
+        shape &= _np(pc.match_substring_regex(size_text, _DIGITS))
+        fast = idx_ok[shape]
+        sel = pa.array(np.flatnonzero(shape))
+        head, mid, size_text, sub = head.take(sel), mid.take(sel), size_text.take(sel), sub.take(sel)
+        slow = np.flatnonzero(~np.isin(np.arange(n), fast))
+
+        # per-line columns over the whole block; -1 = not a record
+        reason = np.full(n, -1, np.int64)     # index into _REASONS for lines that are not records
+        ts = np.zeros(n, np.int64)
+        req = np.full(n, -1, np.int64)        # code of (method, target)
+        status = np.zeros(n, np.int64)
+        size = np.zeros(n, np.int64)
+        addr = np.full(n, -1, np.int64)
+        agent = np.full(n, -1, np.int64)
+        referer = np.full(n, -1, np.int64)
+        addr_codes, ua_codes, ref_codes = _Codes(), _Codes(), _Codes()
+
+        if len(fast):
+            hp = pc.split_pattern(head, " ", max_splits=3)
+            when = pc.utf8_slice_codeunits(pc.list_element(hp, 3), 1, -2)
+            wi, wv = _dict(when)
+            wts = np.array([_or(parse_time_local(w), -1) for w in wv], np.int64)
+            ri, rv = _dict(pc.list_element(sub, 1))
+            rcode = np.array([self._request(r) for r in rv], np.int64)
+            si, sv = _dict(pc.list_element(mid, 1))
+            scode = np.array([int(s) if len(s) == 3 and s.isdigit() else -1 for s in sv], np.int64)
+            t, r, s = wts[wi], rcode[ri], scode[si]
+            bad = np.where(t < 0, _R[Reason.BAD_TIMESTAMP], np.where(r < 0, _R[Reason.BAD_REQUEST],
+                                                                       np.where(s < 0, _R[Reason.BAD_STATUS], -1)))
+            reason[fast] = bad
+            ts[fast], req[fast], status[fast] = t, r, s
+            size[fast] = _np(pc.cast(size_text, pa.int64()))
+            ai, av = _dict(pc.list_element(hp, 0))
+            addr[fast] = addr_codes.many(av)[ai]
+            ui, uv = _dict(pc.list_element(sub, 5))
+            agent[fast] = ua_codes.many(["" if u == "-" else u for u in uv])[ui]
+            fi, fv = _dict(pc.list_element(sub, 3))
+            referer[fast] = ref_codes.many(["" if f == "-" else f for f in fv])[fi]
+        texts = lines.take(pa.array(slow, pa.int64())).to_pylist() if len(slow) else []
+        for i, line in zip(slow.tolist(), texts, strict=True):
+            rec = Reason.TOO_LONG if len(line) > MAX_LINE else parse_combined(line)
+            if type(rec) is not LogRecord:
+                reason[i] = _R[rec]
+                continue
+            ts[i], status[i], size[i] = rec.ts, rec.status, rec.size
+            req[i] = self.keys.code((rec.method, rec.target))
+            addr[i], agent[i] = addr_codes.code(rec.remote), ua_codes.code(rec.ua)
+            referer[i] = ref_codes.code(rec.referer)
+        self._aggregate(n, lines, reason, ts, req, status, size, addr, agent, referer,
+                        addr_codes.values, ua_codes.values, ref_codes.values)
+        return n
+
+    def _request(self, request: str) -> int:
+        req = split_request(request)
+        return -1 if req is None else self.keys.code(req)
+
+    # -- order-dependent steps and aggregation ------------------------------------------------
+    def _aggregate(self, n: int, lines: pa.StringArray, reason: np.ndarray, ts: np.ndarray,
+                   req: np.ndarray, status: np.ndarray, size: np.ndarray, addr: np.ndarray, agent: np.ndarray,
+                   referer: np.ndarray, addrs: list[str], uas: list[str], refs: list[str]) -> None:
+        pipe = self.pipe
+        rec = reason < 0
+        start = ts - ts % BUCKET_SECONDS
+        newest0, closed0, window = pipe.newest, pipe.closed_before, pipe._window
+        g = np.maximum.accumulate(np.where(rec, start, -1))
+        g = np.maximum(g, newest0)                                  # newest bucket after each line
+        g_before = np.concatenate(([newest0], g[:-1]))
+        closed = np.where(g_before >= 0, np.maximum(closed0, g_before - window), closed0)
+        late = rec & (start < closed)
+        live = rec & ~late
+        # who: (address, agent) pairs enriched once each
+        pair = np.where(live, addr * max(1, len(uas)) + agent, -1)
+        upairs, pinv = np.unique(pair[live], return_inverse=True)
+        who = [pipe._who.get((addrs[p // max(1, len(uas))], uas[p % max(1, len(uas))]), False) for p in upairs.tolist()]
+        who = [w if w is not False else pipe._enrich_client(addrs[p // max(1, len(uas))], uas[p % max(1, len(uas))])
+               for w, p in zip(who, upairs.tolist(), strict=True)]
+        pbad = np.array([w is None for w in who], bool)
+        bad_addr = np.zeros(n, bool)
+        live_idx = np.flatnonzero(live)
+        bad_addr[live_idx[pbad[pinv]]] = True
+        reason[late] = _R[Reason.LATE]
+        reason[bad_addr] = _R[Reason.BAD_ADDRESS]
+        if pipe._orphans and rec.any():  # the first bucket opened takes the counts read before it
+            self._bucket(int(g[int(np.argmax(rec))]))
+        self._count_reasons(reason, g, lines)
+        ok = live & ~bad_addr
+        idx = np.flatnonzero(ok)
+        pipe.stats.parsed += len(idx)
+        pipe.stats.lines += n
+        if len(idx) == 0:
+            self._close(g[-1], newest0)
+            return
+        who_ok = pinv[~pbad[pinv]]
+        tags = self.tags
+        W = [(tags.code(w[0]), tags.code(w[1]), tags.code((w[4], w[2])), 1 if w[3] else 0, tags.code(w[5]))
+             if w is not None else (0, 0, 0, 0, 0) for w in who]
+        warr = np.array(W, np.int64).reshape(-1, 5)[who_ok]
+        country, client, net, dc, family = warr.T
+        # targets: path group, campaign, e-mail medium per distinct (method, target)
+        r = req[idx]
+        ureq, rinv = np.unique(r, return_inverse=True)
+        tinfo = [pipe._targets.get(self.keys.values[k][::-1]) or pipe._enrich_target(self.keys.values[k][1],
+                                                                                      self.keys.values[k][0])
+                 for k in ureq.tolist()]
+        group = np.array([tags.code(t[0]) for t in tinfo], np.int64)[rinv]
+        email_med = np.array([t[2] for t in tinfo], bool)[rinv]
+        campaign = [t[1] for t in tinfo]
+        meth = np.array([tags.code(METHOD_CLASS.get(self.keys.values[k][0], "other")) for k in ureq.tolist()],
+                        np.int64)[rinv]
+        # campaign admission follows the lines in order
+        utm = np.full(len(idx), tags.code(NONE), np.int64)
+        has_c = np.flatnonzero(np.array([c is not None for c in campaign], bool)[rinv])
+        folder_tag = pipe._folder.tag
+        for j in has_c.tolist():
+            utm[j] = tags.code(folder_tag(campaign[rinv[j]]))
+        # referrer class per distinct referer, e-mail medium without a referrer counts as e-mail
+        fu, finv = np.unique(referer[idx], return_inverse=True)
+        own = pipe._own
+        ref = np.array([tags.code(referrer_class(refs[f], own)) for f in fu.tolist()], np.int64)[finv]
+        ref = np.where(email_med & (ref == tags.code("direct")), tags.code("email"), ref)
+        st = status[idx]
+        classes = np.array([tags.code(STATUS_CLASS.get(c, "5xx")) for c in range(10)], np.int64)
+        sclass = classes[np.minimum(st // 100, 9)]
+        # anonymous ids per distinct (address, day) and (address, agent, day)
+        lts = ts[idx]
+        day = lts // 86_400
+        ids = pipe._ids
+        a = addr[idx]
+        first, inv = groups(a, day)
+        key = np.array([ids.client_key(addrs[x], d) for x, d in zip(a[first].tolist(), day[first].tolist(),
+                                                                   strict=True)], np.int64)[inv]
+        ag = agent[idx]
+        first, inv = groups(a, ag, day)
+        vid = np.array([ids.visitor(addrs[x], uas[u], d) for x, u, d in zip(a[first].tolist(), ag[first].tolist(),
+                                                                         day[first].tolist(), strict=True)],
+                       np.int64)[inv]
+        # actors: fixed by client class, or by behaviour, line by line in order
+        g_ok = g[idx]
+        is_asset = group == tags.code("asset")
+        is_page = np.isin(group, [tags.code("page"), tags.code("conversion"), tags.code("checkout")])
+        login_post = (group == tags.code("login")) & (meth == tags.code("POST"))
+        actor = actors_in_order(pipe._tracker, tags, client, key, lts, g_ok, is_asset, is_page, login_post, _FIXED)
+        auth_fail = (st == 401) | (st == 403)
+        conv = group == tags.code("conversion")
+        self._fill(start[idx], [country, client, actor, ref, group, sclass, meth, utm], size[idx], actor, is_page,
+                   is_asset, login_post, auth_fail, conv, dc.astype(bool), key, vid, family, net)
+        self._close(g[-1], newest0)
+
+    def _count_reasons(self, reason: np.ndarray, g: np.ndarray, lines: pa.StringArray) -> None:
+        pipe = self.pipe
+        st = pipe.stats
+        for i in np.flatnonzero(reason >= 0).tolist():
+            r = _REASONS[reason[i]]
+            where = int(g[i])
+            if where < 0:
+                pipe._orphans[r] = pipe._orphans.get(r, 0) + 1
+            else:
+                self._bucket(where).count(r)
+            if r == Reason.LATE:
+                st.late += 1
+                continue
+            if r == Reason.COMMENT:
+                st.comments += 1
+                continue
+            st.malformed[r] = st.malformed.get(r, 0) + 1
+            if r == Reason.EMPTY:
+                continue
+            samples = st.samples.setdefault(r, [])
+            if len(samples) < SAMPLES_PER_REASON:
+                samples.append(redact(lines[i].as_py().rstrip("\r\n")))
+
+    def _bucket(self, start: int) -> Bucket:
+        pipe = self.pipe
+        b = pipe.buckets.get(start)
+        if b is None:
+            b = pipe.buckets[start] = Bucket(start)
+            if pipe._orphans:
+                for r, k in pipe._orphans.items():
+                    b.count(r, k)
+                pipe._orphans = {}
+        return b
+
+    def _fill(self, start: np.ndarray, http_cols: list[np.ndarray], size: np.ndarray, actor: np.ndarray,
+              is_page: np.ndarray, is_asset: np.ndarray, login_post: np.ndarray, auth_fail: np.ndarray,
+              conv: np.ndarray, dc: np.ndarray, key: np.ndarray, vid: np.ndarray, family: np.ndarray,
+              net: np.ndarray) -> None:
+        tv = self.tags.values
+        human = self.tags.code("human")
+        for s in np.unique(start).tolist():
+            self._bucket(s)
+        buckets = self.pipe.buckets
+        first, inv = groups(start, *http_cols)
+        reqs = np.bincount(inv)
+        byts = np.bincount(inv, weights=size)
+        cols = [c[first].tolist() for c in http_cols]
+        for s, n, b, *k in zip(start[first].tolist(), reqs.tolist(), byts.tolist(), *cols, strict=True):
+            h = buckets[s].http
+            hk = tuple(tv[c] for c in k)
+            v = h.get(hk)
+            if v is None:
+                h[hk] = [n, int(b)]
+            else:
+                v[0] += n
+                v[1] += int(b)
+        first, inv = groups(start, actor)
+        m = len(first)
+        counts = [np.bincount(inv, minlength=m)] + [
+            np.bincount(inv, weights=flag, minlength=m) for flag in (is_page, is_asset & ~is_page, login_post,
+                                                                     auth_fail, conv, dc)]
+        for j, (s, a) in enumerate(zip(start[first].tolist(), actor[first].tolist(), strict=True)):
+            b = buckets[s]
+            name = tv[a]
+            v = b.vis.get(name)
+            if v is None:
+                v = b.vis[name] = [0, 0, 0, 0, 0, 0, 0]
+                b.clients[name] = {}
+                b.uniques[name] = set()
+                b.families[name] = set()
+            for f in range(7):
+                v[f] += int(counts[f][j])
+        first, inv = groups(start, actor, key)
+        cnt = np.bincount(inv)
+        for s, a, k, c in zip(start[first].tolist(), actor[first].tolist(), key[first].tolist(), cnt.tolist(),
+                              strict=True):
+            d = buckets[s].clients[tv[a]]
+            d[k] = d.get(k, 0) + c
+        first, _ = groups(start, actor, vid)
+        for s, a, v in zip(start[first].tolist(), actor[first].tolist(), vid[first].tolist(), strict=True):
+            buckets[s].uniques[tv[a]].add(v)
+        first, _ = groups(start, actor, family)
+        for s, a, f in zip(start[first].tolist(), actor[first].tolist(), family[first].tolist(), strict=True):
+            buckets[s].families[tv[a]].add(tv[f])
+        first, inv = groups(start, net)
+        m = len(first)
+        ncounts = [np.bincount(inv, minlength=m), np.bincount(inv, weights=login_post, minlength=m),
+                   np.bincount(inv, weights=auth_fail, minlength=m),
+                   np.bincount(inv, weights=actor != human, minlength=m)]
+        for j, (s, nk) in enumerate(zip(start[first].tolist(), net[first].tolist(), strict=True)):
+            nets = buckets[s].nets
+            k = tv[nk]
+            v = nets.get(k)
+            if v is None:
+                v = nets[k] = [0, 0, 0, 0]
+            for f in range(4):
+                v[f] += int(ncounts[f][j])
+        rows, cnt = np.unique(start, return_counts=True)
+        for s, c in zip(rows.tolist(), cnt.tolist(), strict=True):
+            buckets[s].count("parsed", c)
+        self.pipe._dirty.update(rows.tolist())
+
+    def _close(self, newest: int, newest0: int) -> None:
+        """Close what the newest line closed, as ``WeblogPipeline._advance`` does line by line."""
+        pipe = self.pipe
+        newest = int(newest)
+        if newest <= newest0:
+            return
+        pipe.newest = newest
+        limit = newest - pipe._window
+        if limit > pipe.closed_before:
+            pipe.closed_before = limit
+            for s in sorted(k for k in pipe.buckets if k < limit):
+                pipe.pending.append(pipe.buckets.pop(s))
+            pipe._tracker.prune(newest)
+            if len(pipe.pending) >= 30:
+                pipe.write_closed()
+
+
+def feed_lines(pipe: WeblogPipeline, lines: Iterable[str], block_lines: int = BLOCK_LINES) -> int:
+    """Feed text lines (newline-terminated or not) a block at a time; returns lines read."""
+    feeder = ColumnarFeeder(pipe)
+    batch: list[str] = []
+    n = 0
+    for line in lines:
+        batch.append(line if line[-1:] == "\n" else line + "\n")
+        if len(batch) >= block_lines:
+            n += _timed(pipe, feeder, "".join(batch).encode("utf-8", "surrogateescape"))
+            batch = []
+    if batch:
+        n += _timed(pipe, feeder, "".join(batch).encode("utf-8", "surrogateescape"))
+    return n
+
+
+def feed_binary(pipe: WeblogPipeline, f: BinaryIO, block_bytes: int = BLOCK_BYTES) -> int:
+    """Feed a binary stream (plain or gzip) in blocks cut at line ends; returns lines read."""
+    feeder = ColumnarFeeder(pipe)
+    rest = b""
+    n = 0
+    while True:
+        data = f.read(block_bytes)
+        if not data:
+            break
+        data = rest + data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            rest = data
+            continue
+        rest = data[cut:]
+        n += _timed(pipe, feeder, data[:cut])
+    if rest:
+        n += _timed(pipe, feeder, rest)
+    return n
+
+
+def _timed(pipe: WeblogPipeline, feeder: ColumnarFeeder, data: bytes) -> int:
+    t0 = time.perf_counter()
+    n = feeder.feed_block(data)
+    pipe.stats.seconds += time.perf_counter() - t0
+    return n
+
+
+def groups(*cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by equal values in ``cols``: (index of each group's first row, group of each row)."""
+    key = np.zeros(len(cols[0]), np.int64)
+    for c in cols:
+        c = np.asarray(c, np.int64)
+        lo = int(c.min())
+        span = int(c.max()) - lo + 1
+        if span > 1 << 24:
+            c = np.unique(c, return_inverse=True)[1].ravel()
+            lo, span = 0, int(c.max()) + 1
+        if int(key.max()) * span + span >= 1 << 62:
+            key = np.unique(key, return_inverse=True)[1].ravel().astype(np.int64)
+        key = key * span + (c - lo)
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    return first, inv.ravel()
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+_REASONS = list(Reason)
+_R = {r: i for i, r in enumerate(_REASONS)}
