@@ -29,11 +29,13 @@ class SiteAnalysis:
 
 
 def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int,
-              campaigns: list[CampaignInfo]) -> Incident | None:
+              campaigns: list[CampaignInfo], live: bool) -> Incident | None:
     surge = det.surges[idx]
     ex = excess_of(traffic, surge, det)
-    if surge.send_burst is not None and not ex.rest_is_surge:
-        return None  # only an email send's scanner burst: campaign automation, no surge of people or bots
+    if not (live and surge.open) and not ex.rest_is_surge:
+        # Minimum-volume guard: over no 5 minutes did people and programs add the baseline's own
+        # volume (an email send's scanner burst alone, a blip). A live surge still going is kept.
+        return None
     v = judge(surge, ex, campaigns)
     block = None
     if v.verdict in ("bot", "mixed"):
@@ -74,7 +76,7 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
     for i, surge in enumerate(det.surges):
         if since is not None and surge.end + BUCKET_SECONDS < since and not surge.open:
             continue
-        inc = _incident(store, traffic, det, i, campaigns)
+        inc = _incident(store, traffic, det, i, campaigns, live)
         if inc is not None:
             incidents.append(inc)
     outages = [o for o in det.outages

@@ -17,13 +17,18 @@ import numpy as np
 import pandas as pd
 
 from alerts.buckets import VISITOR_COUNTERS, Traffic
-from alerts.slices import TOTAL, Detection, Surge
+from alerts.slices import Detection, Surge
+from store.base import BUCKET_SECONDS
 
 REFERENCE_BUCKETS = 180  # the half hour before a surge is its baseline mix
+SURGE_WINDOW = 30        # buckets (5 min) over which a part must add ...
+SURGE_RATIO = 0.85       # ... this much of the baseline's own volume to be a surge on its own
+BARE_SHARE = 0.4         # assetless 'browser' pages must be this share of the extra pages to count
 SEND_WINDOW = 300        # seconds after an email send whose automated clicks are the send's scanners
 AUTOMATED_ACTORS = ("automated", "crawler")
 HUMAN = "human"
 SCANNER = "scanner"
+INTERNAL = "internal"
 
 
 @dataclass
@@ -37,9 +42,9 @@ class Excess:
     human: float
     automated: float
     scanner: float
-    human_is_surge: bool
-    automated_is_surge: bool
-    rest_is_surge: bool                     # people and programs together, mail scanners left out
+    human_ratio: float       # extra / baseline over the busiest 5 minutes, people only
+    automated_ratio: float
+    rest_ratio: float        # people and programs together, mail scanners left out
     dims: dict[str, pd.Series]             # dimension -> excess per value (positive part)
     human_dims: dict[str, pd.Series]        # the same for the human part only
     automated_dims: dict[str, pd.Series]
@@ -49,6 +54,18 @@ class Excess:
     @property
     def total(self) -> float:
         return max(self.observed - self.expected, 0.0)
+
+    @property
+    def human_is_surge(self) -> bool:
+        return self.human_ratio >= SURGE_RATIO
+
+    @property
+    def automated_is_surge(self) -> bool:
+        return self.automated_ratio >= SURGE_RATIO
+
+    @property
+    def rest_is_surge(self) -> bool:
+        return self.rest_ratio >= SURGE_RATIO
 
     @property
     def bot_share(self) -> float:
@@ -68,15 +85,18 @@ def _excess_by(win: pd.DataFrame, ref: pd.DataFrame, dim: str, scale: float) -> 
     return diff.clip(lower=0.0).sort_values(ascending=False)
 
 
-def _is_surge(extra: np.ndarray, spreads: np.ndarray, levels: np.ndarray, z_high: float, min_excess: float,
-              confirm: int) -> bool:
-    """Would this extra traffic alone, on top of the baseline, open a spike?"""
-    ok = (extra >= z_high * spreads) & (extra >= min_excess) & (extra >= 0.3 * levels)
-    run = best = 0
-    for flag in ok:
-        run = run + 1 if flag else 0
-        best = max(best, run)
-    return best >= confirm
+def surge_ratio(extra: np.ndarray, levels: np.ndarray) -> float:
+    """Largest extra / baseline over 5-minute windows (1.0: that part alone doubles the traffic).
+
+    A surge shorter than a window is compared with a whole window of baseline.
+    """
+    if not len(extra):
+        return 0.0
+    w = min(SURGE_WINDOW, len(extra))
+    ce = np.concatenate(([0.0], np.cumsum(extra)))
+    sums = ce[w:] - ce[:-w]
+    base = max(float(np.mean(levels)), 1e-9) * SURGE_WINDOW
+    return float(sums.max()) / base
 
 
 def _behaviour(traffic: Traffic, t0: int, t1: int, r0: int, r1: int, scale: float) -> dict[str, dict[str, float]]:
@@ -100,33 +120,43 @@ def _behaviour(traffic: Traffic, t0: int, t1: int, r0: int, r1: int, scale: floa
     return out
 
 
-def _human_looks_automated(b: dict[str, float], referred: float) -> str | None:
-    """Why the human-labelled excess behaves like a program, or None.
-
-    ``referred`` is the share of that excess arriving from email or social links: people
-    following a link are never re-labelled on asset and conversion figures alone.
-    """
-    pages = b["pages"] - b["ref_pages"]
+def _failing_logins(b: dict[str, float]) -> str | None:
+    """Why the human-labelled excess is a login attack, or None."""
     req = b["requests"] - b["ref_requests"]
-    if req <= 0:
-        return None
     logins = b["login_posts"] - b["ref_login_posts"]
     fails = b["auth_failures"] - b["ref_auth_failures"]
-    if logins > 0.5 * req and fails > 0.5 * logins:
+    if req > 0 and logins > 0.5 * req and fails > 0.5 * logins:
         return f"{logins / req:.0%} of the extra 'browser' requests are failing login posts"
+    return None
+
+
+def _bare_pages(vis: pd.DataFrame, grid: np.ndarray, i0: int, i1: int, b: dict[str, float]) -> tuple[np.ndarray, str]:
+    """Per bucket, 'browser' page views that load no assets and do not convert, when they are many.
+
+    People load about as many assets per page as in the baseline; the pages the surge's
+    assets do not account for come from programs with browser user agents.
+    """
+    n = i1 - i0 + 1
+    zero = np.zeros(n)
+    pages = b["pages"] - b["ref_pages"]
     if pages <= 0 or b["ref_pages"] <= 0:
-        return None
-    base_assets = b["ref_assets"] / b["ref_pages"]
-    extra_assets = max(b["assets"] - b["ref_assets"], 0.0) / pages
+        return zero, ""
+    ratio = b["ref_assets"] / b["ref_pages"]
+    if ratio < 1.0:
+        return zero, ""
+    rows = vis[(vis["actor"] == HUMAN) & (vis["t"] >= grid[i0]) & (vis["t"] <= grid[i1])]
+    idx = ((rows["t"].to_numpy() - grid[i0]) // BUCKET_SECONDS).astype(int)
+    bare = zero.copy()
+    np.add.at(bare, idx, rows["pages"].to_numpy() - rows["assets"].to_numpy() / ratio)
+    total = float(bare.sum())
     base_conv = b["ref_conversions"] / b["ref_pages"]
     extra_conv = max(b["conversions"] - b["ref_conversions"], 0.0) / pages
-    dc = max(b["datacenter"] - b["ref_datacenter"], 0.0) / req
-    assetless = base_assets >= 1.0 and extra_assets < 0.2 * base_assets
-    no_conv = base_conv > 0 and extra_conv < 0.2 * base_conv
-    if assetless and (no_conv or dc > 0.6) and referred < 0.3:
-        return (f"the extra 'browser' traffic loads {extra_assets:.1f} assets per page (baseline "
-                f"{base_assets:.1f}) and converts {extra_conv:.2%} of pages (baseline {base_conv:.2%})")
-    return None
+    converts_less = base_conv <= 0 or extra_conv < 0.6 * base_conv
+    if total < BARE_SHARE * pages or not converts_less:
+        return zero, ""
+    why = (f"{total:,.0f} extra 'browser' page views load no assets (people load {ratio:.1f} per page) and "
+           f"the extra pages convert {extra_conv:.2%} (baseline {base_conv:.2%}): counted as automated")
+    return bare, why
 
 
 def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
@@ -159,9 +189,7 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
     automated = sum(max(by_actor.get(a, 0.0), 0.0) for a in AUTOMATED_ACTORS)
     scanner = max(by_actor.get(SCANNER, 0.0), 0.0)
     human_rows = win["actor"] == HUMAN
-    referrers = _excess_by(win[win["actor"] == HUMAN], ref[ref["actor"] == HUMAN], "referrer", scale)
-    referred = float(referrers[referrers.index.isin(["email", "social"])].sum()) / max(float(referrers.sum()), 1.0)
-    why = _human_looks_automated(behaviour[HUMAN], referred) if HUMAN in behaviour else None
+    why = _failing_logins(behaviour[HUMAN]) if HUMAN in behaviour else None
     if why and human > 0:
         notes.append(why)
         automated += human
@@ -174,20 +202,31 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
         share = float(ref[ref["actor"].isin(actors)]["requests"].sum()) / ref_total if ref_total else 0.0
         return seen - share * det.levels[i0:i1 + 1]
 
-    spreads, levels = det.spreads[i0:i1 + 1], det.levels[i0:i1 + 1]
+    levels = det.levels[i0:i1 + 1]
     human_b = per_bucket(human_rows, (HUMAN,))
     auto_b = per_bucket(auto_rows, AUTOMATED_ACTORS + ((HUMAN,) if why else ()))
+    if not why and HUMAN in behaviour and human > 0:
+        bare, bare_why = _bare_pages(traffic.visitors, grid, i0, i1, behaviour[HUMAN])
+        if bare_why:
+            notes.append(bare_why)
+            moved = min(float(bare.sum()), human)
+            human -= moved
+            automated += moved
+            human_b, auto_b = human_b - bare, auto_b + bare
     dims = {d: _excess_by(win, ref, d, scale) for d in ("country", "client", "referrer", "path_group", "status",
                                                           "method", "utm_campaign", "actor")}
     hw, hr = win[human_rows], ref[ref["actor"] == HUMAN]
     aw, ar = win[auto_rows], ref[ref["actor"].isin(AUTOMATED_ACTORS)]
-    human_dims = {d: _excess_by(hw, hr, d, scale) for d in ("country", "referrer", "utm_campaign", "path_group")}
+    human_dims = {d: _excess_by(hw, hr, d, scale) for d in ("country", "path_group")}
+    # Where people come from shows on arrivals only: assets and clicks inside the site carry an
+    # internal referrer and no utm_campaign.
+    aw_h, ar_h = hw[hw["referrer"] != INTERNAL], hr[hr["referrer"] != INTERNAL]
+    human_dims.update({d: _excess_by(aw_h, ar_h, d, scale) for d in ("referrer", "utm_campaign")})
     auto_dims = {d: _excess_by(aw, ar, d, scale) for d in ("client", "path_group", "status", "method")}
     return Excess(
         buckets=i1 - i0 + 1, observed=observed, expected=expected, by_actor=by_actor,
         human=human, automated=automated, scanner=scanner,
-        human_is_surge=_is_surge(human_b, spreads, levels, TOTAL.z_high, TOTAL.min_excess, TOTAL.confirm),
-        automated_is_surge=_is_surge(auto_b, spreads, levels, TOTAL.z_high, TOTAL.min_excess, TOTAL.confirm),
-        rest_is_surge=_is_surge(human_b + auto_b, spreads, levels, TOTAL.z_high, TOTAL.min_excess, TOTAL.confirm),
+        human_ratio=surge_ratio(human_b, levels), automated_ratio=surge_ratio(auto_b, levels),
+        rest_ratio=surge_ratio(human_b + auto_b, levels),
         dims=dims, human_dims=human_dims, automated_dims=auto_dims, behaviour=behaviour, notes=notes,
     )

@@ -124,13 +124,13 @@ def match_campaign(c: CampaignInfo, surge: Surge, ex: Excess) -> Match:
     if timing_text:
         evidence.append(f"Surge {timing_text}")
     if utm_share >= 0.05:
-        evidence.append(f"{utm_share:.0%} of extra human requests carry utm_campaign={c.utm_campaign} ({c.name})")
+        evidence.append(f"{utm_share:.0%} of extra human arrivals carry utm_campaign={c.utm_campaign} ({c.name})")
     if region_share is not None:
         top = ", ".join(list(ex.human_dims["country"].index[:3]))
         evidence.append(f"{region_share:.0%} of extra human traffic from the campaign's regions "
                         f"({'/'.join(c.regions[:6])}); top countries {top}")
     if referrer_share is not None:
-        evidence.append(f"{referrer_share:.0%} of extra human traffic arrives the {c.channel} way "
+        evidence.append(f"{referrer_share:.0%} of extra human arrivals come the {c.channel} way "
                         f"(referrer {'/'.join(refs)})")
     score = 0.0
     if timing > 0 or utm_share >= 0.3:

@@ -22,7 +22,7 @@ from alerts.slices import Surge
 from store.base import BUCKET_SECONDS
 
 MIXED_SHARE = 0.2
-BOT_SHARE = 0.5
+BOT_SHARE = 0.35  # people alone no surge, together they are: bots this much of the excess make it bot
 
 
 @dataclass
@@ -115,18 +115,18 @@ def _looks_like(ex: Excess, campaigns: list[CampaignInfo]) -> tuple[str, str]:
     """What an unexplained human surge resembles, and why."""
     utm = unannounced_utm(campaigns, ex)
     if utm:
-        return "unannounced_campaign", f"{utm[1]:.0%} of extra human requests carry utm_campaign={utm[0]}, " \
+        return "unannounced_campaign", f"{utm[1]:.0%} of extra human arrivals carry utm_campaign={utm[0]}, " \
                                        "which no announced campaign uses"
     refs = ex.human_dims["referrer"]
     email = _share(refs, ("email",))
     social = _share(refs, ("social",))
     press = _share(refs, ("other", "search"))
     if email >= 0.3 or (ex.scanner > 0.05 * max(ex.human, 1) and email >= 0.15):
-        return "unannounced_campaign", f"{email:.0%} of extra human traffic comes from webmail / mail clients " \
+        return "unannounced_campaign", f"{email:.0%} of extra human arrivals come from webmail / mail clients " \
                                        "(an email nobody announced)"
     if social >= 0.35 and social >= press:
-        return "viral_social", f"{social:.0%} of extra human traffic is referred by social sites"
-    return "press", f"{press:.0%} of extra human traffic is referred by news/other sites and search " \
+        return "viral_social", f"{social:.0%} of extra human arrivals are referred by social sites"
+    return "press", f"{press:.0%} of extra human arrivals are referred by news/other sites and search " \
                     f"({social:.0%} social, {_share(refs, ('direct',)):.0%} direct)"
 
 
@@ -135,12 +135,12 @@ def judge(surge: Surge, ex: Excess, campaigns: list[CampaignInfo]) -> Verdict:
     evidence = [_headline(surge, ex), _actor_split(ex), *ex.notes]
     match = best_match(campaigns, surge, ex)
     automated_counts = ex.automated >= 0.2 * max(ex.total, 1.0)
-    if ex.automated_is_surge and not ex.human_is_surge and share >= BOT_SHARE:
-        verdict, conf = "bot", 0.6 + 0.4 * share
+    if not ex.human_is_surge and (ex.automated_is_surge or (ex.rest_is_surge and share >= BOT_SHARE)):
+        verdict, conf = "bot", 0.5 + 0.45 * share
     elif ex.human_is_surge and share >= MIXED_SHARE and automated_counts:
-        verdict, conf = "mixed", 0.55 + 0.4 * min(share / 0.5, 1.0) * 0.9
-    elif not ex.human_is_surge and share >= 0.7:
-        verdict, conf = "bot", 0.5 + 0.3 * share
+        verdict, conf = "mixed", 0.55 + 0.4 * min(share / 0.5, 1.0)
+    elif not ex.human_is_surge and share >= 0.6:
+        verdict, conf = "bot", 0.4 + 0.3 * share  # early or small: may sharpen as the surge grows
     else:
         verdict, conf = ("campaign" if match else "organic"), 0.5 + 0.4 * (1 - share)
         if not ex.human_is_surge:

@@ -104,4 +104,4 @@ def test_browser_looking_traffic_without_assets_or_conversions_counts_as_automat
     fake = Component(surge(HIST, 300, decay=1e9), asset_ratio=0.0, conversion=0.0, prefixes=50)
     inc = analyze(baseline() + [fake]).incidents[0]
     assert inc.verdict == "bot"
-    assert any("assets per page" in e for e in inc.evidence)
+    assert any("load no assets" in e for e in inc.evidence)
