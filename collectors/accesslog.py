@@ -20,7 +20,7 @@ from pydantic import Field
 from collectors.polling import settings_from_section
 from collectors.weblog.follow import FollowedFile
 from collectors.weblog.options import WeblogOptions
-from collectors.weblog.pipeline import IngestStats, WeblogPipeline
+from collectors.weblog.source import WeblogSource
 from store.base import StoreError, TimeSeriesStore
 
 log = logging.getLogger(__name__)
@@ -38,32 +38,18 @@ class AccessLogSettings(WeblogOptions):
     max_read_bytes: int = Field(8 << 20, ge=4096, description="bytes read per file per poll")
 
 
-class AccessLogTail:
+class AccessLogTail(WeblogSource):
     """Called by the worker: ``poll()`` every 1-2 s, ``flush()`` at shutdown."""
+
+    kind = "accesslog"
 
     def __init__(self, settings: AccessLogSettings, *, store: TimeSeriesStore, state, site: str = "default",
                  salt: bytes | None = None) -> None:  # noqa: ANN001
-        self.settings = settings
-        self.store = store
-        self.state = state
-        self.site = settings.site or site
-        self.name = f"accesslog:{settings.source}"
-        self.key = f"accesslog:{self.site}:{settings.source}"
-        self.pipeline = WeblogPipeline(store, site=self.site, source=settings.source, fmt=settings.format,
-                                       options=settings, salt=salt, state=state)
+        super().__init__(settings, store=store, state=state, site=site, fmt=settings.format, salt=salt)
         self.files = {str(p): FollowedFile(Path(p), max_bytes=settings.max_read_bytes,
                                            from_end=settings.start_at_end) for p in settings.files}
         self._restored_lines: list[str] = []
         self._restore()
-
-    @property
-    def stats(self) -> IngestStats:
-        return self.pipeline.stats
-
-    @property
-    def newest(self) -> float | None:
-        """Epoch second of the newest data read (for the lag metric), None before any."""
-        return self.pipeline.newest + 10 if self.pipeline.newest >= 0 else None
 
     def _restore(self) -> None:
         data = self.state.get_checkpoint(self.key) if self.state is not None else None

@@ -32,7 +32,7 @@ from pydantic import Field
 
 from collectors.polling import settings_from_section
 from collectors.weblog.options import WeblogOptions
-from collectors.weblog.pipeline import IngestStats, WeblogPipeline
+from collectors.weblog.source import WeblogSource
 from store.base import StoreError, TimeSeriesStore
 
 log = logging.getLogger(__name__)
@@ -68,21 +68,16 @@ class VarnishNcsaSettings(WeblogOptions):
     restart_max_seconds: float = Field(60, gt=0, description="Longest pause between restarts.")
 
 
-class VarnishNcsaStream:
+class VarnishNcsaStream(WeblogSource):
     """Called by the worker: ``poll()`` every 1-2 s, ``flush()`` at shutdown."""
+
+    kind = "varnishncsa"
 
     def __init__(self, settings: VarnishNcsaSettings, *, store: TimeSeriesStore, state, site: str = "default",
                  salt: bytes | None = None) -> None:  # noqa: ANN001
-        self.settings = settings
-        self.store = store
-        self.state = state
-        self.site = settings.site or site
-        self.name = f"varnishncsa:{settings.source}"
-        self.key = f"varnishncsa:{self.site}:{settings.source}"
-        self.where = f"varnishncsa for instance {settings.instance or '(default)'}"
         self.argument, fmt = FORMATS[settings.format]
-        self.pipeline = WeblogPipeline(store, site=self.site, source=settings.source, fmt=fmt,
-                                       options=settings, salt=salt, state=state)
+        super().__init__(settings, store=store, state=state, site=site, fmt=fmt, salt=salt)
+        self.where = f"varnishncsa for instance {settings.instance or '(default)'}"
         self.errors: Counter[str] = Counter()
         self.last_error: str | None = None
         self.starts = 0
@@ -96,15 +91,6 @@ class VarnishNcsaStream:
         self._backoff = settings.restart_min_seconds
         self._started_at = 0.0
         self._restore()
-
-    @property
-    def stats(self) -> IngestStats:
-        return self.pipeline.stats
-
-    @property
-    def newest(self) -> float | None:
-        """Epoch second of the newest data read (for the lag metric), None before any."""
-        return self.pipeline.newest + 10 if self.pipeline.newest >= 0 else None
 
     @property
     def running(self) -> bool:

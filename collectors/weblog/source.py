@@ -1,0 +1,38 @@
+"""What every live access-log source shares: its pipeline, names, checkpoint key, stats and lag.
+
+A source (a tailed file, a varnishncsa stream) feeds lines to one ``WeblogPipeline``;
+the worker reads ``stats`` and ``newest`` for /metrics.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collectors.weblog.pipeline import IngestStats, WeblogPipeline
+from store.base import BUCKET_SECONDS, TimeSeriesStore
+
+
+class WeblogSource:
+    """Base of the live access-log collectors; ``kind`` names the checkpoint and metrics."""
+
+    kind = "weblog"
+
+    def __init__(self, settings: Any, *, store: TimeSeriesStore, state: Any, site: str, fmt: str,
+                 salt: bytes | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.state = state
+        self.site = settings.site or site
+        self.name = f"{self.kind}:{settings.source}"
+        self.key = f"{self.kind}:{self.site}:{settings.source}"
+        self.pipeline = WeblogPipeline(store, site=self.site, source=settings.source, fmt=fmt,
+                                       options=settings, salt=salt, state=state)
+
+    @property
+    def stats(self) -> IngestStats:
+        return self.pipeline.stats
+
+    @property
+    def newest(self) -> float | None:
+        """Epoch second of the newest data read (for the lag metric), None before any."""
+        return self.pipeline.newest + BUCKET_SECONDS if self.pipeline.newest >= 0 else None
