@@ -35,7 +35,7 @@ from collectors.weblog.timestamps import parse_time_local
 from store.base import BUCKET_SECONDS
 from store.schema import NONE
 
-BLOCK_LINES = 65_536
+BLOCK_LINES = 65536
 BLOCK_BYTES = 16 << 20
 # characters Python's ``\s`` matches but RE2's does not, and the backslash (escaped quotes)
 _ODD = r'[\\\x0b\x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]'
@@ -202,7 +202,9 @@ class ColumnarFeeder:
         bad_addr[live_idx[pbad[pinv]]] = True
         reason[late] = _R[Reason.LATE]
         reason[bad_addr] = _R[Reason.BAD_ADDRESS]
-        if pipe._orphans and rec.any():  # the first bucket opened takes the counts read before it
+        # the first bucket opened takes the counts of the lines read before it
+        g = np.where(g < 0, int(g[int(np.argmax(rec))]) if rec.any() else -1, g)
+        if rec.any():
             self._bucket(int(g[int(np.argmax(rec))]))
         self._count_reasons(reason, g, lines)
         ok = live & ~bad_addr
