@@ -35,8 +35,8 @@ from collectors.weblog.timestamps import parse_time_local
 from store.base import BUCKET_SECONDS
 from store.schema import NONE
 
-BLOCK_LINES = 65536
-BLOCK_BYTES = 16 << 20
+BLOCK_LINES = 16_384
+BLOCK_BYTES = 4 << 20
 # characters Python's ``\s`` matches but RE2's does not, and the backslash (escaped quotes)
 _ODD = r'[\\\x0b\x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]'
 _HEAD = r"^\S+ \S+ \S+ \[[^\]]*\] $"
