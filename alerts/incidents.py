@@ -105,6 +105,34 @@ class Incident:
         }
 
 
+def feedback_from_rows(rows: list[dict[str, Any]]) -> Feedback | None:
+    """Fold the state DB's feedback rows (kind verdict / campaign, oldest first) into one Feedback."""
+    fb: Feedback | None = None
+    for row in rows:
+        kind, value = row.get("kind"), row.get("value")
+        if kind not in ("verdict", "campaign") or not value:
+            continue
+        fb = fb or Feedback()
+        if kind == "verdict" and value in VERDICTS:
+            fb.verdict = value
+        elif kind == "campaign":
+            fb.campaign = value
+        fb.note = row.get("comment") or fb.note
+        fb.by = row.get("user") or fb.by
+        at = row.get("at")
+        fb.at = at.timestamp() if isinstance(at, datetime) else float(at or 0.0)
+    return fb
+
+
+def labelled_history(incidents: list[dict[str, Any]]) -> list[tuple[Incident, str]]:
+    """Past incidents with the verdict to learn from: on-call's correction where there is one."""
+    out = []
+    for d in incidents:
+        inc = Incident.from_dict(d)
+        out.append((inc, inc.final_verdict))
+    return out
+
+
 class IncidentSink(Protocol):
     """Where live incidents go; ``store.state.StateDB`` implements it.
 

@@ -16,7 +16,7 @@ from typing import Any
 from alerts.analysis import analyze_site
 from alerts.buckets import sites
 from alerts.correlate import CampaignInfo
-from alerts.incidents import Incident, IncidentSink
+from alerts.incidents import Incident, IncidentSink, feedback_from_rows
 from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore, bucket_start, to_epoch
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,11 @@ def _merge_previous(inc: Incident, state: IncidentSink, open_now: list[dict[str,
             inc.id = old["id"]
             break
     prev = state.get_incident(inc.id)
-    if prev and prev.get("feedback"):
+    rows = getattr(state, "feedback", None)
+    fb = feedback_from_rows(rows(inc.id)) if callable(rows) else None
+    if fb is not None:
+        inc.feedback = fb
+    elif prev and prev.get("feedback"):
         inc.feedback = Incident.from_dict(prev).feedback
     return inc
 
