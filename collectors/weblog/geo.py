@@ -1,8 +1,9 @@
 """Network facts about a client address: country, ASN name, hosting/datacenter flag, /24 or /48 prefix.
 
-Country and ASN come from geoip2fast's bundled data (IPv4 + IPv6 with ASN names), or the
-country from a MaxMind ``.mmdb`` when one is configured. The datacenter flag matches the
-ASN name against known hosting and cloud providers. Results are cached per address.
+Country and ASN come from geoip2fast's bundled data (IPv4 + IPv6 with ASN names, repacked
+as memory-mapped arrays by ``geo_tables``), or the country from a MaxMind ``.mmdb`` when one
+is configured. The datacenter flag matches the ASN name against known hosting and cloud
+providers. Results are cached per address.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from collectors.weblog.geo_tables import GeoTables
+from collectors.weblog.geo_tables import load as load_tables
 from store.schema import NONE
 
 _CACHE_MAX = 200_000
@@ -25,10 +28,8 @@ class NetInfo(NamedTuple):
 
 
 @lru_cache(maxsize=1)
-def _geoip2fast():  # noqa: ANN202 - third-party object
-    from geoip2fast import GeoIP2Fast
-
-    return GeoIP2Fast(geoip2fast_data_file="geoip2fast-asn-ipv6.dat.gz")
+def _tables() -> GeoTables:
+    return load_tables()
 
 
 def mask(addr: str) -> str | None:
@@ -46,7 +47,7 @@ def mask(addr: str) -> str | None:
 
 class GeoLookup:
     def __init__(self, *, mmdb_path: Path | None = None, datacenter_asns: list[str] | None = None) -> None:
-        self._geo = _geoip2fast()
+        self._geo = _tables()
         self._mmdb = None
         if mmdb_path is not None:
             import maxminddb
@@ -67,13 +68,13 @@ class GeoLookup:
         prefix = mask(addr)
         info = None
         if prefix is not None:
-            r = self._geo.lookup(addr)
-            country = r.country_code if r.country_code and r.country_code != "--" else NONE
+            code, asn_name = self._geo.lookup(addr)
+            country = code if code and code != "--" else NONE
             if self._mmdb is not None:
                 rec = self._mmdb.get(addr)
                 iso = ((rec or {}).get("country") or (rec or {}).get("registered_country") or {}).get("iso_code")
                 country = iso or NONE
-            asn = (r.asn_name or "").strip() or NONE
+            asn = asn_name.strip() or NONE
             upper = asn.upper()
             info = NetInfo(country, asn, any(m in upper for m in self._markers), prefix)
         if len(self._cache) > _CACHE_MAX:
