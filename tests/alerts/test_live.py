@@ -1,0 +1,88 @@
+"""The worker's detection job: incidents raised within seconds, updated in place, feedback kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alerts.incidents import Incident, MemoryIncidentSink
+from alerts.live import run_detection
+from collectors.weblog.options import WeblogOptions
+from collectors.weblog.pipeline import ingest_lines
+from simulate.scenarios import build
+from store.campaigns import parse_campaign
+from store.embedded import EmbeddedStore
+from store.state import StateDB
+
+SIZE = {"scale": 0.5, "history_hours": 2.0, "surge_hours": 0.5}
+
+
+@pytest.fixture(scope="module")
+def attack() -> tuple[EmbeddedStore, int, str]:
+    sim = build("bot_during_campaign", 3, bot_delay_minutes=4.0, small_campaign=False, **SIZE)
+    store = EmbeddedStore(":memory:")
+    ingest_lines(sim.lines(), store, site=sim.site, source="web1", options=WeblogOptions(own_hosts=[sim.site]))
+    yield store, int(sim.truth[0].start.timestamp()), sim.site
+    store.close()
+
+
+def test_incident_is_raised_within_30_seconds_and_updated_not_duplicated(attack, tmp_path: Path) -> None:
+    store, onset, site = attack
+    state = StateDB(tmp_path / "state.db")
+    try:
+        first = None
+        for step in range(1, 4):
+            if run_detection(store, state, onset + 10 * step):
+                first = 10 * step
+                break
+        assert first is not None and first <= 30
+        for later in (120, 600, 1500):
+            run_detection(store, state, onset + later)
+        incidents = state.list_incidents(site=site)
+        assert len(incidents) == 1
+        inc = Incident.from_dict(incidents[0])
+        assert inc.end - inc.start >= 600
+        assert inc.verdict in ("mixed", "bot") and inc.evidence
+        assert len(state.incident_history(inc.id)) >= 2  # updated as the surge grew
+    finally:
+        state.close()
+
+
+def test_feedback_is_kept_across_updates(attack, tmp_path: Path) -> None:
+    store, onset, site = attack
+    state = StateDB(tmp_path / "state.db")
+    try:
+        (inc,) = run_detection(store, state, onset + 300)
+        state.add_feedback(inc.id, user="oncall", kind="verdict", value="campaign", comment="our sale")
+        (again,) = run_detection(store, state, onset + 900)
+        assert again.id == inc.id
+        stored = Incident.from_dict(state.get_incident(inc.id))
+        assert stored.feedback is not None and stored.feedback.verdict == "campaign"
+        assert stored.final_verdict == "campaign" and stored.verdict == again.verdict
+    finally:
+        state.close()
+
+
+def test_same_state_twice_writes_nothing_new(attack) -> None:
+    store, onset, _ = attack
+    sink = MemoryIncidentSink()
+    run_detection(store, sink, onset + 1500)
+    writes = sink.writes
+    run_detection(store, sink, onset + 1500)
+    assert sink.writes == writes and len(sink.incidents) == 1
+
+
+def test_campaigns_come_from_the_state_db(attack, tmp_path: Path) -> None:
+    store, onset, site = attack
+    sim = build("bot_during_campaign", 3, bot_delay_minutes=4.0, small_campaign=False, **SIZE)
+    state = StateDB(tmp_path / "state.db")
+    try:
+        state.upsert_campaign(parse_campaign({**sim.campaigns[0], "site": site}))
+        (inc,) = run_detection(store, state, onset + 1500)
+        truth = sim.truth[0]
+        assert truth.label == "mixed"
+        assert (inc.verdict, inc.campaign) == (truth.label, truth.campaign)
+        assert inc.block and inc.block["cidrs"]
+    finally:
+        state.close()
