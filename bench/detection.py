@@ -63,7 +63,16 @@ def _truth_key(sim) -> tuple[str, str | None]:
 
 
 def run_case(args: tuple[str, int, int]) -> dict:
-    scenario, seed, live_steps = args
+    try:
+        return _run_case(*args)
+    except Exception as exc:  # one broken case is reported, the others still run
+        scenario, seed, _ = args
+        return {"scenario": scenario, "seed": seed, "truth": "?", "looks": None, "got": f"error: {exc!r}",
+                "got_looks": None, "ok": False, "human_called_bot": False, "delay": None, "live_delay": None,
+                "lines": 0, "analyze_s": 0.0, "ingest_s": 0.0, "params": draw(scenario, seed)}
+
+
+def _run_case(scenario: str, seed: int, live_steps: int) -> dict:
     kw = draw(scenario, seed)
     sim = build(scenario, seed, **kw)
     with tempfile.TemporaryDirectory() as tmp:
@@ -197,7 +206,7 @@ def main() -> int:
     if found:
         print(f"live delay to first incident (s): median {statistics.median(found):.0f}, max {max(found):.0f}; "
               f"{len(live) - len(found)} of {len(live)} surges had no incident within {args.live * 10} s")
-    lines = sum(r["lines"] for r in results)
+    lines = sum(r["lines"] for r in results) or 1
     print(f"analyze: {sum(r['analyze_s'] for r in results) / lines * 1e5:.2f} s per 100,000 lines "
           f"(pipeline alone on the same logs: {sum(r['ingest_s'] for r in results) / lines * 1e5:.2f} s)")
     return 0
