@@ -79,8 +79,10 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
         inc = _incident(store, traffic, det, i, campaigns, live)
         if inc is not None:
             incidents.append(inc)
-    outages = [o for o in det.outages
-               if o.kind == "drop" or not any(i.start <= o.start <= i.end for i in incidents)]
+    # Errors that come with a bot surge (401s of a login attack) are that surge's; a campaign's
+    # own landing failing is always worth saying.
+    outages = [o for o in det.outages if o.kind == "drop" or o.what.startswith("utm_campaign=")
+               or not any(i.start <= o.start <= i.end and i.verdict in ("bot", "mixed") for i in incidents)]
     return SiteAnalysis(site, incidents, outages, len(traffic.grid))
 
 

@@ -19,6 +19,8 @@ from store.schema import NONE, OTHER
 
 TOTAL = DetectorConfig()
 SLICE = DetectorConfig(z_high=7.0, z_low=2.5, confirm=3, min_excess=40.0, min_ratio=2.0)
+ERRORS = DetectorConfig(z_high=6.0, z_low=2.5, confirm=3, min_excess=5.0, min_ratio=2.0)
+MIN_ERROR_RATE = 0.2   # of the slice's requests failing, for an errors alert
 SLICE_DIMENSIONS = ("country", "client", "path_group", "utm_campaign")
 MERGE_GAP = 18          # buckets (3 min): rises closer than this are one surge
 MIN_SLICE_SHARE = 0.002  # slices with less of the traffic are not judged alone
@@ -89,6 +91,14 @@ def _merge(spikes: list[Spike], grid: np.ndarray) -> list[Surge]:
         out.append(Surge(int(s.start), int(s.end), int(s.peak_time), s.peak_value, s.expected_at_peak,
                          int(s.detected_at), s.open, i0, i1))
     return out
+
+
+def _error_rate_jumped(errors: np.ndarray, requests: np.ndarray, i0: int, i1: int) -> bool:
+    """More errors only count when a larger share of requests fails (not just more traffic)."""
+    seen = errors[i0:i1 + 1].sum() / max(requests[i0:i1 + 1].sum(), 1.0)
+    r0 = max(0, i0 - 180)
+    before = errors[r0:i0].sum() / max(requests[r0:i0].sum(), 1.0)
+    return bool(seen >= max(2.0 * before, MIN_ERROR_RATE))
 
 
 def _merge_sends(surges: list[Surge], grid: np.ndarray) -> list[Surge]:
@@ -165,11 +175,17 @@ def find_surges(traffic: Traffic, slices: bool = True) -> Detection:
                     g.slices.append(f"actor={SCANNER}")
         surges = _merge_sends(surges, grid)
         errors = traffic.cube[traffic.cube["status"].isin(["4xx", "5xx"])]
-        for status in ("4xx", "5xx"):
-            series = traffic.series(errors[errors["status"] == status])
-            for s in _run(grid, series, SLICE)[1]:
-                if s.direction == "rise":
-                    outages.append(Outage("errors", f"status={status}", int(s.start), int(s.end), s.peak_value,
+        series = {f"status={st}": traffic.series(errors[errors["status"] == st]) for st in ("4xx", "5xx")}
+        # A campaign whose landing answers 4xx/5xx (a broken link in the email) shows in its utm_campaign.
+        scope = {k: everything for k in series}
+        for utm in sorted(set(errors["utm_campaign"]) - {NONE, OTHER, ""}):
+            series[f"utm_campaign={utm}"] = traffic.series(errors[errors["utm_campaign"] == utm])
+            scope[f"utm_campaign={utm}"] = traffic.series(traffic.cube[traffic.cube["utm_campaign"] == utm])
+        for what, values in series.items():
+            for s in _run(grid, values, ERRORS)[1]:
+                if s.direction == "rise" and _error_rate_jumped(values, scope[what], _index(grid, s.start),
+                                                                _index(grid, s.end)):
+                    outages.append(Outage("errors", what, int(s.start), int(s.end), s.peak_value,
                                           s.expected_at_peak, s.open))
     surges.sort(key=lambda g: g.start)
     outages.sort(key=lambda o: o.start)

@@ -108,8 +108,8 @@ def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
-def _ingest_only(path: Path) -> float:
-    """Seconds the access-log pipeline alone takes on the same log (the peer figure)."""
+def _ingested(path: Path, site: str):  # noqa: ANN202
+    """A fresh in-memory store holding the log, as ``analyze`` builds it, and the seconds it took."""
     from collectors.weblog.options import WeblogOptions
     from collectors.weblog.pipeline import ingest_lines
     from store.embedded import EmbeddedStore
@@ -118,9 +118,15 @@ def _ingest_only(path: Path) -> float:
     lines = list(merged_lines([path]))
     t0 = time.perf_counter()
     host = own_host(lines[:50_000])
-    ingest_lines(lines, store, site="bench", source="bench", options=WeblogOptions(own_hosts=[host] if host else []))
+    ingest_lines(lines, store, site=site, source="bench", options=WeblogOptions(own_hosts=[host] if host else []))
+    return store, time.perf_counter() - t0
+
+
+def _ingest_only(path: Path) -> float:
+    """Seconds the access-log pipeline alone takes on the same log (the peer figure)."""
+    store, seconds = _ingested(path, "bench")
     store.close()
-    return time.perf_counter() - t0
+    return seconds
 
 
 def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> float | None:

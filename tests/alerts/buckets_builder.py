@@ -28,6 +28,7 @@ class Component:
     prefixes: int = 0                  # spread over this many /24s (networks measurement)
     datacenter: float = 0.0
     rpc: float = 3.0
+    broken: bool = False               # its pages answer 404
 
 
 def build(components: list[Component], buckets: int, seed: int) -> list[Point]:
@@ -47,7 +48,8 @@ def build(components: list[Component], buckets: int, seed: int) -> list[Point]:
             for country, share in c.countries.items():
                 k = round(pages * share)
                 if k:
-                    path, method, status = ("login", "POST", "4xx") if c.login else ("page", "GET", "2xx")
+                    path, method, status = ("login", "POST", "4xx") if c.login else (
+                        "page", "GET", "4xx" if c.broken else "2xx")
                     http[(country, c.client, c.actor, c.referrer, path, status, method, c.utm)] += k
                     if assets:
                         http[(country, c.client, c.actor, c.referrer, "asset", "2xx", "GET", c.utm)] += round(

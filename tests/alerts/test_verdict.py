@@ -105,3 +105,18 @@ def test_browser_looking_traffic_without_assets_or_conversions_counts_as_automat
     inc = analyze(baseline() + [fake]).incidents[0]
     assert inc.verdict == "bot"
     assert any("load no assets" in e for e in inc.evidence)
+
+
+def test_campaign_landing_answering_404_is_reported_as_errors() -> None:
+    broken = Component(surge(HIST, 60, decay=1e9), countries=JP, referrer="email", utm="spring_212", broken=True,
+                       asset_ratio=0.0)
+    res = analyze(baseline() + [broken], [SPRING])
+    assert any(o.kind == "errors" and o.what == "utm_campaign=spring_212" for o in res.outages)
+
+
+def test_traffic_falling_to_almost_nothing_is_reported_as_a_drop() -> None:
+    base = Component(lambda i: 60.0 if i < HIST + 100 else 1.0)
+    res = analyze([base])
+    assert [o.kind for o in res.outages] == ["drop"]
+    assert res.outages[0].start == T0 + 10 * (HIST + 100)
+    assert res.incidents == []
