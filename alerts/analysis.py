@@ -50,7 +50,8 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
             v.evidence.append(f"Block suggestion: {len(suggestion.cidrs)} networks sending "
                               f"{suggestion.share:.0%} of the extra automated requests"
                               + (f" (mostly {', '.join(suggestion.asns[:3])})" if suggestion.asns else ""))
-    end_of_last = surge.end + BUCKET_SECONDS
+    # A surge still going at the end of the data ends, for now, with the last bucket.
+    end_of_last = (int(traffic.grid[-1]) if surge.open else surge.end) + BUCKET_SECONDS
     start = surge.start
     if surge.send_burst is not None and v.verdict != "bot":
         start = min(start, surge.send_burst)  # the surge began with the send its scanners show
