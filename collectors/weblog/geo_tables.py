@@ -136,10 +136,15 @@ class GeoTables:
         self._a = arrays
         self._countries = [str(c) for c in arrays["countries"]]
         self._names: dict[int, str] = {}
+        # IPv4 networks (high half 0) as their own slices: one search per lookup
+        self._v4 = arrays["lo"][:int(np.searchsorted(arrays["hi"], np.uint64(1), "left"))]
+        self._v4_asn = arrays["asn_lo"][:int(np.searchsorted(arrays["asn_hi"], np.uint64(1), "left"))]
 
     @staticmethod
-    def _find(hi: np.ndarray, lo: np.ndarray, value: int) -> int:
+    def _find(hi: np.ndarray, lo: np.ndarray, value: int, v4: np.ndarray) -> int:
         """Index of the last network starting at or before ``value`` (-1 if none)."""
+        if value < _MAX_V4:
+            return int(v4.searchsorted(np.uint64(value), "right")) - 1
         h, low = np.uint64(value >> 64), np.uint64(value & _LOW)
         start = int(np.searchsorted(hi, h, "left"))
         end = int(np.searchsorted(hi, h, "right"))
@@ -155,7 +160,7 @@ class GeoTables:
         except OSError:
             return "", ""
         a = self._a
-        i = self._find(a["hi"], a["lo"], value)
+        i = self._find(a["hi"], a["lo"], value, self._v4)
         if i < 0:
             return _NOT_FOUND, ""
         first = (int(a["hi"][i]) << 64) | int(a["lo"][i])
@@ -168,7 +173,7 @@ class GeoTables:
 
     def _asn(self, value: int) -> str:
         a = self._a
-        i = self._find(a["asn_hi"], a["asn_lo"], value)
+        i = self._find(a["asn_hi"], a["asn_lo"], value, self._v4_asn)
         if i < 0:
             return ""
         first = (int(a["asn_hi"][i]) << 64) | int(a["asn_lo"][i])
