@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from collectors.weblog.options import WeblogOptions
-from collectors.weblog.pipeline import IngestStats, ingest_lines
+from collectors.weblog.pipeline import IngestStats
+from collectors.weblog.stream_ingest import ingest_stream
 from store.base import StoreError
 
 _FP_BYTES = 1 << 20
@@ -44,13 +46,14 @@ def fingerprint(path: Path, site: str, source: str) -> str:
     return h.hexdigest()
 
 
-def open_lines(path: Path) -> Iterator[str]:
-    """Lines of a plain or gzip file, decoded as UTF-8 (bad bytes replaced, never fatal)."""
+@contextmanager
+def open_bytes(path: Path) -> Iterator[BinaryIO]:
+    """A plain or gzip file as a binary stream (decoded later, a block at a time)."""
     with path.open("rb") as raw:
         magic = raw.read(2)
     opener = gzip.open if magic == b"\x1f\x8b" else open
     with opener(path, "rb") as f:  # type: ignore[operator]
-        yield from io.TextIOWrapper(f, encoding="utf-8", errors="replace", newline="\n")
+        yield f
 
 
 def _summary(label: str, st: IngestStats) -> str:
@@ -117,8 +120,9 @@ def run(files: list[Path], *, fmt: str = "auto", site: str | None = None, source
                       "use --force to ingest it again", file=sys.stderr)
                 continue
             try:
-                st = ingest_lines(open_lines(path), store, site=site, source=src, fmt=fmt, state=state,
-                                  progress=progress, options=options)
+                with open_bytes(path) as f:
+                    st = ingest_stream(f, store, site=site, source=src, fmt=fmt, state=state, progress=progress,
+                                       options=options)
             except (OSError, EOFError) as exc:
                 print(f"surgewatch ingest: cannot read {path}: {exc}; the file may be truncated or not gzip",
                       file=sys.stderr)

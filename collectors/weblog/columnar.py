@@ -16,7 +16,7 @@ outputs reach a bucket.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
 import numpy as np
@@ -404,7 +404,8 @@ def feed_lines(pipe: WeblogPipeline, lines: Iterable[str], block_lines: int = BL
     return n
 
 
-def feed_binary(pipe: WeblogPipeline, f: BinaryIO, block_bytes: int = BLOCK_BYTES) -> int:
+def feed_binary(pipe: WeblogPipeline, f: BinaryIO, block_bytes: int = BLOCK_BYTES,
+                on_block: Callable[[int], None] | None = None) -> int:
     """Feed a binary stream (plain or gzip) in blocks cut at line ends; returns lines read."""
     feeder = ColumnarFeeder(pipe)
     rest = b""
@@ -413,21 +414,28 @@ def feed_binary(pipe: WeblogPipeline, f: BinaryIO, block_bytes: int = BLOCK_BYTE
         data = f.read(block_bytes)
         if not data:
             break
-        data = rest + data
+        data = rest + data if rest else data
         cut = data.rfind(b"\n") + 1
         if cut == 0:
             rest = data
             continue
         rest = data[cut:]
-        n += _timed(pipe, feeder, data[:cut])
+        k = _timed(pipe, feeder, data[:cut] if cut < len(data) else data)
+        n += k
+        if on_block is not None:
+            on_block(k)
     if rest:
-        n += _timed(pipe, feeder, rest)
+        k = _timed(pipe, feeder, rest)
+        n += k
+        if on_block is not None:
+            on_block(k)
     return n
 
 
 def _timed(pipe: WeblogPipeline, feeder: ColumnarFeeder, data: bytes) -> int:
     t0 = time.perf_counter()
     n = feeder.feed_block(data)
+    _POOL.release_unused()  # Arrow's allocator would otherwise keep every block's buffers mapped
     pipe.stats.seconds += time.perf_counter() - t0
     return n
 
@@ -453,5 +461,6 @@ def _or(value: int | None, default: int) -> int:
     return default if value is None else value
 
 
+_POOL = pa.default_memory_pool()
 _REASONS = list(Reason)
 _R = {r: i for i, r in enumerate(_REASONS)}

@@ -379,15 +379,17 @@ def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, sou
         if pipe._parser is None:
             pipe._parser = parser_for(name)
         feed_lines(pipe, lines)
-        t0 = time.perf_counter()
-        pipe.write_closed()
-        pipe.stats.seconds += time.perf_counter() - t0
     else:
         pipe.feed(lines)
+    return finish(pipe)
+
+
+def finish(pipe: WeblogPipeline) -> IngestStats:
+    """End of a backfill: write every bucket; StoreError if some could not be written."""
     t0 = time.perf_counter()
     pipe.flush()
     pipe.stats.seconds += time.perf_counter() - t0
     if pipe.pending:
-        raise StoreError(f"accesslog {source}: {len(pipe.pending)} bucket(s) could not be written; "
+        raise StoreError(f"accesslog {pipe.source}: {len(pipe.pending)} bucket(s) could not be written; "
                          "check that the store is reachable and run again")
     return pipe.stats
