@@ -60,8 +60,9 @@ def email_campaign(world: World, p: dict, rng: random.Random, t0: float, base_rp
               f"/assets/email/open.gif?c={p['utm_campaign']}"]
     burst = MailBurst(f"{p['utm_campaign']} mail scanners", site, t0,
                       email_links(site, rng, p["landing"], p["utm_campaign"]), images,
-                      scanners=max(3, int(nominal * rng.uniform(0.05, 0.15))),
-                      prefetches=max(5, int(nominal * rng.uniform(0.1, 0.3))),
+                      # sized on the visitors actually simulated, so a compressed live clock keeps proportions
+                      scanners=max(3, int(nominal * time_scale * rng.uniform(0.05, 0.15))),
+                      prefetches=max(5, int(nominal * time_scale * rng.uniform(0.1, 0.3))),
                       burst=rng.uniform(60, 110) * max(time_scale, 0.5))
     campaign = None
     if announced:

@@ -40,19 +40,28 @@ def test_live_appends_current_lines_and_announces_the_campaign_before_it_starts(
         log, seed=5, rps=20.0, schedule=[(60.0, "campaign_surge"), (120.0, "credential_stuffing")], stop=stop,
         speed=30.0, campaigns_out=campaigns)))
     worker.start()
-    time.sleep(1.0)
+    deadline = time.monotonic() + 30  # setting up address pools takes a while on a busy machine
+    while not campaigns.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
     announced = json.loads(campaigns.read_text())
     assert len(announced) == 1 and announced[0]["status"] == "planned"
     assert datetime.fromisoformat(announced[0]["start"].replace("Z", "+00:00")) > datetime.now(UTC)
-    time.sleep(4.0)
+    utm = announced[0]["utm_campaign"]
+
+    def both_events_seen() -> bool:
+        text = log.read_text() if log.exists() else ""
+        return (f"utm_campaign={utm}" in text or f"/assets/email/{utm}/" in text) and '"POST /login ' in text
+
+    deadline = time.monotonic() + 60  # the attack starts 4 s in; a busy machine may lag
+    while not both_events_seen() and time.monotonic() < deadline:
+        time.sleep(0.5)
     stop.set()
     worker.join(10)
     times = stamps(log)
-    assert result and result[0] == len(times) > 50
+    assert result and result[0] == len(times) > 10  # the baseline follows the time of day: few at night
     assert all(began - timedelta(seconds=2) <= t <= datetime.now(UTC) + timedelta(seconds=1) for t in times)
     assert json.loads(campaigns.read_text())[0]["status"] == "sent"
-    text = log.read_text()
-    assert f"utm_campaign={announced[0]['utm_campaign']}" in text and '"POST /login ' in text
+    assert both_events_seen()
 
 
 def test_big_log_has_exact_count_many_addresses_and_agents(tmp_path) -> None:
