@@ -8,20 +8,11 @@ identical ones alone, so importing twice changes nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store.campaigns import (
-    FIELDS,
-    Campaign,
-    CampaignError,
-    campaigns_from_ics,
-    campaigns_to_ics,
-    parse_campaign,
-)
+from store.campaigns import CampaignError, campaigns_to_ics, read_rows
 from store.state import StateDB
 
 
@@ -36,91 +27,6 @@ class ImportResult:
     def summary(self) -> str:
         return (f"{self.imported} imported, {self.updated} updated, {self.unchanged} unchanged, "
                 f"{self.rejected} rejected")
-
-
-def _text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise CampaignError(f"cannot read campaign file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CampaignError(f"campaign file {path} is not UTF-8 text; save it as UTF-8 and try again") from None
-
-
-def _json_rows(text: str, name: str) -> list[Campaign | CampaignError]:
-    try:
-        data = json.loads(text) if text.strip() else []
-    except json.JSONDecodeError as exc:
-        raise CampaignError(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if isinstance(data, dict):
-        data = data.get("campaigns", [data])
-    if not isinstance(data, list):
-        raise CampaignError(f"{name} must hold a JSON list of campaign objects")
-    out: list[Campaign | CampaignError] = []
-    for i, item in enumerate(data, start=1):
-        if not isinstance(item, dict):
-            out.append(CampaignError(f"{name}, item {i}: expected an object with name, channel and start"))
-            continue
-        out.append(_parse(item, f"{name}, item {i}"))
-    return out
-
-
-def _csv_rows(text: str, name: str) -> list[Campaign | CampaignError]:
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "name" not in reader.fieldnames or "start" not in reader.fieldnames:
-        raise CampaignError(f"{name}: the header must name at least the columns name and start "
-                            f"(allowed columns: {', '.join(FIELDS)})")
-    out: list[Campaign | CampaignError] = []
-    for row_no, row in enumerate(reader, start=2):
-        if None in row:
-            out.append(CampaignError(f"{name}, row {row_no}: more values than header columns"))
-            continue
-        values = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
-        if values:
-            out.append(_parse(values, f"{name}, row {row_no}"))
-    return out
-
-
-def _ics_rows(text: str, name: str) -> list[Campaign | CampaignError]:
-    import icalendar
-
-    try:
-        cal = icalendar.Calendar.from_ical(text)
-    except ValueError as exc:
-        raise CampaignError(f"{name} is not a valid iCalendar file: {exc}") from None
-    out: list[Campaign | CampaignError] = []
-    for i, event in enumerate(cal.walk("VEVENT"), start=1):
-        single = icalendar.Calendar()
-        single.add_component(event)
-        try:
-            out.extend(campaigns_from_ics(single.to_ical().decode(), name=name))
-        except CampaignError as exc:  # the loader numbers events in the one-event calendar: put the real number
-            out.append(CampaignError(str(exc).replace(f"{name}, event 1 ", f"{name}, event {i} ", 1)))
-        except (ValueError, KeyError, TypeError) as exc:
-            out.append(CampaignError(f"{name}, event {i}: unreadable event ({exc})"))
-    return out
-
-
-def _parse(data: dict, where: str) -> Campaign | CampaignError:
-    try:
-        return parse_campaign(data, where=where)
-    except CampaignError as exc:
-        return exc
-
-
-READERS = {".json": _json_rows, ".csv": _csv_rows, ".ics": _ics_rows}
-
-
-def read_rows(path: str | Path) -> list[Campaign | CampaignError]:
-    """Each row, item or event of a campaign file: its campaign, or the error saying why it was rejected.
-
-    Raises CampaignError when the file as a whole cannot be read (missing, not UTF-8, bad JSON/ICS, no header).
-    """
-    path = Path(path)
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise CampaignError(f"{path}: unknown campaign file type {path.suffix or '(none)'}; use .json, .csv or .ics")
-    return reader(_text(path), str(path))
 
 
 def import_file(state: StateDB, path: str | Path, *, site: str | None = None, user: str = "import") -> ImportResult:

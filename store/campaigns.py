@@ -173,7 +173,18 @@ def _read(path: Path) -> str:
         raise CampaignError(f"campaign file {path} is not UTF-8 text; save it as UTF-8 and try again") from None
 
 
-def campaigns_from_json(text: str, *, name: str = "campaigns JSON") -> list[Campaign]:
+Row = Campaign | CampaignError  # one row, item or event: its campaign, or why it was rejected
+
+
+def _row(data: dict[str, Any], where: str) -> Row:
+    try:
+        return parse_campaign(data, where=where)
+    except CampaignError as exc:
+        return exc
+
+
+def rows_from_json(text: str, *, name: str = "campaigns JSON") -> list[Row]:
+    """Each item of a JSON campaign list; raises CampaignError when the whole file is unreadable."""
     try:
         data = json.loads(text) if text.strip() else []
     except json.JSONDecodeError as exc:
@@ -182,67 +193,106 @@ def campaigns_from_json(text: str, *, name: str = "campaigns JSON") -> list[Camp
         data = data.get("campaigns", [data])
     if not isinstance(data, list):
         raise CampaignError(f"{name} must hold a JSON list of campaign objects")
-    out = []
-    for i, item in enumerate(data, start=1):
-        if not isinstance(item, dict):
-            raise CampaignError(f"{name}, item {i}: expected an object with name, channel and start")
-        out.append(parse_campaign(item, where=f"{name}, item {i}"))
-    return out
+    return [_row(item, f"{name}, item {i}") if isinstance(item, dict)
+            else CampaignError(f"{name}, item {i}: expected an object with name, channel and start")
+            for i, item in enumerate(data, start=1)]
 
 
-def load_campaigns_json(path: str | Path) -> list[Campaign]:
-    return campaigns_from_json(_read(Path(path)), name=str(path))
-
-
-def campaigns_from_csv(text: str, *, name: str = "campaigns CSV") -> list[Campaign]:
+def rows_from_csv(text: str, *, name: str = "campaigns CSV") -> list[Row]:
+    """Each row of a CSV campaign list (lists separated by ``;``)."""
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "name" not in reader.fieldnames or "start" not in reader.fieldnames:
         raise CampaignError(f"{name}: the header must name at least the columns name and start "
                             f"(allowed columns: {', '.join(FIELDS)})")
-    out = []
+    out: list[Row] = []
     for row_no, row in enumerate(reader, start=2):
         if None in row:
-            raise CampaignError(f"{name}, row {row_no}: more values than header columns")
-        row = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
-        if not row:
+            out.append(CampaignError(f"{name}, row {row_no}: more values than header columns"))
             continue
-        out.append(parse_campaign(row, where=f"{name}, row {row_no}"))
+        values = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+        if values:
+            out.append(_row(values, f"{name}, row {row_no}"))
     return out
 
 
-def load_campaigns_csv(path: str | Path) -> list[Campaign]:
-    return campaigns_from_csv(_read(Path(path)), name=str(path))
+def _event_data(event: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": str(event.get("SUMMARY", ""))}
+    for key, target in (("DTSTART", "start"), ("DTEND", "end")):
+        if key in event:
+            value = event.decoded(key)
+            if isinstance(value, datetime):
+                data[target] = value
+            else:  # an all-day date: midnight UTC
+                data[target] = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if "CATEGORIES" in event:
+        cats = event["CATEGORIES"]
+        cats = cats[0] if isinstance(cats, list) else cats
+        first = cats.cats[0] if getattr(cats, "cats", None) else str(cats)
+        data["channel"] = str(first).lower()
+    for prop, value in event.property_items():
+        if prop.startswith("X-SURGEWATCH-"):
+            data[prop.removeprefix("X-SURGEWATCH-").lower().replace("-", "_")] = str(value)
+    if "UID" in event and "id" not in data:
+        data["id"] = slugify(str(event["UID"]).split("@")[0])
+    return data
 
 
-def campaigns_from_ics(text: str, *, name: str = "campaigns ICS") -> list[Campaign]:
+def rows_from_ics(text: str, *, name: str = "campaigns ICS") -> list[Row]:
+    """Each VEVENT of an iCalendar file: SUMMARY, DTSTART/DTEND, CATEGORIES, X-SURGEWATCH-<FIELD>."""
     import icalendar
 
     try:
         cal = icalendar.Calendar.from_ical(text)
     except ValueError as exc:
         raise CampaignError(f"{name} is not a valid iCalendar file: {exc}") from None
-    out = []
+    out: list[Row] = []
     for i, event in enumerate(cal.walk("VEVENT"), start=1):
-        data: dict[str, Any] = {"name": str(event.get("SUMMARY", ""))}
-        for key, target in (("DTSTART", "start"), ("DTEND", "end")):
-            if key in event:
-                value = event.decoded(key)
-                if isinstance(value, datetime):
-                    data[target] = value
-                else:  # an all-day date: midnight UTC
-                    data[target] = datetime(value.year, value.month, value.day, tzinfo=UTC)
-        if "CATEGORIES" in event:
-            cats = event["CATEGORIES"]
-            cats = cats[0] if isinstance(cats, list) else cats
-            first = cats.cats[0] if getattr(cats, "cats", None) else str(cats)
-            data["channel"] = str(first).lower()
-        for prop, value in event.property_items():
-            if prop.startswith("X-SURGEWATCH-"):
-                data[prop.removeprefix("X-SURGEWATCH-").lower().replace("-", "_")] = str(value)
-        if "UID" in event and "id" not in data:
-            data["id"] = slugify(str(event["UID"]).split("@")[0])
-        out.append(parse_campaign(data, where=f"{name}, event {i} ({data['name'] or 'no SUMMARY'})"))
+        try:
+            data = _event_data(event)
+        except (ValueError, KeyError, TypeError) as exc:
+            out.append(CampaignError(f"{name}, event {i}: unreadable event ({exc})"))
+            continue
+        out.append(_row(data, f"{name}, event {i} ({data['name'] or 'no SUMMARY'})"))
     return out
+
+
+ROW_READERS = {".json": rows_from_json, ".csv": rows_from_csv, ".ics": rows_from_ics}
+
+
+def read_rows(path: str | Path) -> list[Row]:
+    """Each row, item or event of a campaign file by its extension; CampaignError when the file is unreadable."""
+    path = Path(path)
+    reader = ROW_READERS.get(path.suffix.lower())
+    if reader is None:
+        raise CampaignError(f"{path}: unknown campaign file type {path.suffix or '(none)'}; use .json, .csv or .ics")
+    return reader(_read(path), name=str(path))
+
+
+def _strict(rows: list[Row]) -> list[Campaign]:
+    for row in rows:
+        if isinstance(row, CampaignError):
+            raise row
+    return rows  # type: ignore[return-value]
+
+
+def campaigns_from_json(text: str, *, name: str = "campaigns JSON") -> list[Campaign]:
+    return _strict(rows_from_json(text, name=name))
+
+
+def campaigns_from_csv(text: str, *, name: str = "campaigns CSV") -> list[Campaign]:
+    return _strict(rows_from_csv(text, name=name))
+
+
+def campaigns_from_ics(text: str, *, name: str = "campaigns ICS") -> list[Campaign]:
+    return _strict(rows_from_ics(text, name=name))
+
+
+def load_campaigns_json(path: str | Path) -> list[Campaign]:
+    return campaigns_from_json(_read(Path(path)), name=str(path))
+
+
+def load_campaigns_csv(path: str | Path) -> list[Campaign]:
+    return campaigns_from_csv(_read(Path(path)), name=str(path))
 
 
 def load_campaigns_ics(path: str | Path) -> list[Campaign]:
@@ -250,12 +300,8 @@ def load_campaigns_ics(path: str | Path) -> list[Campaign]:
 
 
 def load_campaigns(path: str | Path) -> list[Campaign]:
-    """Load a campaign file by its extension: .json, .csv or .ics."""
-    suffix = Path(path).suffix.lower()
-    loaders = {".json": load_campaigns_json, ".csv": load_campaigns_csv, ".ics": load_campaigns_ics}
-    if suffix not in loaders:
-        raise CampaignError(f"{path}: unknown campaign file type {suffix or '(none)'}; use .json, .csv or .ics")
-    return loaders[suffix](path)
+    """Load a campaign file by its extension (.json, .csv, .ics); the first bad row raises CampaignError."""
+    return _strict(read_rows(path))
 
 
 def campaigns_to_ics(campaigns: list[Campaign]) -> str:
