@@ -35,8 +35,8 @@ from collectors.weblog.timestamps import parse_time_local
 from store.base import BUCKET_SECONDS
 from store.schema import NONE
 
-BLOCK_LINES = 16_384
-BLOCK_BYTES = 4 << 20
+BLOCK_LINES = 8_192
+BLOCK_BYTES = 2 << 20
 # characters Python's ``\s`` matches but RE2's does not, and the backslash (escaped quotes)
 _ODD = r'[\\\x0b\x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]'
 _HEAD = r"^\S+ \S+ \S+ \[[^\]]*\] $"
@@ -74,12 +74,14 @@ def lines_array(data: bytes) -> pa.StringArray:
     return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
-def _decoded(data: bytes) -> bytes:
+def _valid_lines(data: bytes) -> pa.StringArray:
+    """The lines of ``data``, invalid UTF-8 replaced as a text file read with ``errors="replace"`` does."""
+    lines = lines_array(data)
     try:
-        data.decode("utf-8")
-        return data
-    except UnicodeDecodeError:
-        return data.decode("utf-8", "replace").encode("utf-8")
+        lines.validate(full=True)  # checks UTF-8 without building a Python str of the block
+        return lines
+    except pa.ArrowInvalid:
+        return lines_array(data.decode("utf-8", "replace").encode("utf-8"))
 
 
 def _dict(arr: pa.Array) -> tuple[np.ndarray, list]:
@@ -105,7 +107,7 @@ class ColumnarFeeder:
         """Process whole lines (``data`` ends at a newline or at the end of the input); returns lines read."""
         if not data:
             return 0
-        lines = lines_array(_decoded(data))
+        lines = _valid_lines(data)
         n = len(lines)
         parts = pc.split_pattern(lines, '"')
         nparts = _np(pc.list_value_length(parts))
