@@ -30,7 +30,9 @@ def actors_in_order(tracker: ActorTracker, tags: TagCodes, client: np.ndarray, k
                     fixed: dict[str, str], *, vectorised: bool = True) -> np.ndarray:
     """The actor tag code of each line; ``newest`` is the newest bucket start once the line was read."""
     cv = tags.values
-    table = np.array([tags.code(fixed[cv[c]]) if cv[c] in fixed else -1 for c in range(len(cv))], np.int64)
+    present = np.unique(client)
+    table = np.full(len(cv), -1, np.int64)
+    table[present] = [tags.code(fixed[cv[c]]) if cv[c] in fixed else -1 for c in present.tolist()]
     actor = table[client]
     todo = np.flatnonzero(actor < 0)
     if not len(todo):

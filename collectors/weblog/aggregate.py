@@ -9,6 +9,10 @@ as ``http``, ``visitors``, ``networks`` (top-K, rest folded into ``other``) and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
+from types import MappingProxyType
+
 from store.base import Point
 from store.schema import OTHER
 from store.sketch import new_sketch, to_b64
@@ -38,8 +42,8 @@ class Bucket:
     def points(self, site: str, source: str, top_networks: int, *, networks: bool = True) -> list[Point]:
         t = self.start
         base = {"site": site, "source": source}
-        out = [Point("http", {**base, **dict(zip(HTTP_TAGS, key, strict=True))},
-                     {"requests": v[0], "bytes": v[1]}, t) for key, v in self.http.items()]
+        out = [Point("http", _http_tags(site, source, key), {"requests": v[0], "bytes": v[1]}, t)
+               for key, v in self.http.items()]
         for actor, v in self.vis.items():
             counts = sorted(self.clients.get(actor, {}).values())
             sketch = new_sketch()
@@ -86,6 +90,12 @@ class Bucket:
         b.nets = {tuple(k): list(v) for k, v in data["nets"]}
         b.ingest = dict(data["ingest"])
         return b
+
+
+@lru_cache(maxsize=65_536)
+def _http_tags(site: str, source: str, key: tuple) -> Mapping[str, str]:
+    """The tag set of an ``http`` key, built once and shared by its points of every bucket (read-only)."""
+    return MappingProxyType({"site": site, "source": source, **dict(zip(HTTP_TAGS, key, strict=True))})
 
 
 def _rank(sorted_counts: list[int], q: float) -> float:
