@@ -39,6 +39,9 @@ BLOCK_LINES = 8_192
 BLOCK_BYTES = 2 << 20
 # characters Python's ``\s`` matches but RE2's does not, and the backslash (escaped quotes)
 _ODD = r'[\\\x0b\x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]'
+# first bytes of those characters in UTF-8: a line without any of them has none
+_ODD_BYTES = np.zeros(256, bool)
+_ODD_BYTES[[0x5C, 0x0B, 0x1C, 0x1D, 0x1E, 0x1F, 0xC2, 0xE1, 0xE2, 0xE3]] = True
 _HEAD = r"^\S+ \S+ \S+ \[[^\]]*\] $"
 _MIDDLE = r"^ \S+ \S+ $"
 _DIGITS = r"^[0-9]{1,18}$"
@@ -84,6 +87,27 @@ def _valid_lines(data: bytes) -> pa.StringArray:
         return lines_array(data.decode("utf-8", "replace").encode("utf-8"))
 
 
+def _odd_or_too_long(lines: pa.StringArray) -> np.ndarray:
+    """Lines longer than ``MAX_LINE`` characters or holding an ``_ODD`` character: for the per-line parser.
+
+    Raw bytes are screened first (a line with no byte that can start such a character, and no
+    more bytes than ``MAX_LINE``, cannot be one); only the few candidates are checked exactly.
+    """
+    n = len(lines)
+    offs = np.frombuffer(lines.buffers()[1], np.int32, n + 1, lines.offset * 4)
+    raw = np.frombuffer(lines.buffers()[2], np.uint8)[offs[0]:offs[-1]]
+    hits = np.flatnonzero(_ODD_BYTES[raw]) + offs[0]
+    cand = np.zeros(n, bool)
+    cand[np.searchsorted(offs, hits, "right") - 1] = True
+    cand |= np.diff(offs) > MAX_LINE
+    idx = np.flatnonzero(cand)
+    out = np.zeros(n, bool)
+    if len(idx):
+        some = lines.take(pa.array(idx))
+        out[idx] = _np(pc.match_substring_regex(some, _ODD)) | (_np(pc.utf8_length(some)) > MAX_LINE)
+    return out
+
+
 def _dict(arr: pa.Array) -> tuple[np.ndarray, list]:
     enc = pc.dictionary_encode(arr)
     return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary.to_pylist()
@@ -112,9 +136,7 @@ class ColumnarFeeder:
         parts = pc.split_pattern(lines, '"')
         nparts = _np(pc.list_value_length(parts))
         ok = nparts >= 7
-        too_long = _np(pc.utf8_length(lines)) > MAX_LINE
-        ok &= ~too_long
-        ok &= ~_np(pc.match_substring_regex(lines, _ODD))
+        ok &= ~_odd_or_too_long(lines)
         idx_ok = np.flatnonzero(ok)
         sub = parts.take(pa.array(idx_ok))
         head, middle = pc.list_element(sub, 0), pc.list_element(sub, 2)
@@ -126,7 +148,9 @@ class ColumnarFeeder:
         fast = idx_ok[shape]
         sel = pa.array(np.flatnonzero(shape))
         head, mid, size_text, sub = head.take(sel), mid.take(sel), size_text.take(sel), sub.take(sel)
-        slow = np.flatnonzero(~np.isin(np.arange(n), fast))
+        is_fast = np.zeros(n, bool)
+        is_fast[fast] = True
+        slow = np.flatnonzero(~is_fast)
 
         # per-line columns over the whole block; -1 = not a record
         reason = np.full(n, -1, np.int64)     # index into _REASONS for lines that are not records

@@ -98,3 +98,21 @@ def test_groups_puts_equal_rows_together_even_for_64_bit_values() -> None:
     big = np.array([2**62, -(2**62), 2**62, 5], np.int64)
     first, inv = groups(np.array([1, 1, 1, 2]), big)
     assert len(first) == 3 and inv[0] == inv[2] and len({inv[0], inv[1], inv[3]}) == 3
+
+
+def test_byte_screen_sends_exactly_the_odd_and_too_long_lines_to_the_per_line_parser() -> None:
+    import pyarrow.compute as pc
+
+    from collectors.weblog.columnar import _ODD, MAX_LINE, _odd_or_too_long
+
+    base = combined(T0)
+    odd = ["\\", "\x0b", "\x1c", "\x1f", "\x85", "\xa0", "\u1680", "\u2000", "\u200a", "\u2028", "\u2029", "\u202f",
+           "\u205f", "\u3000"]
+    plain = ["é", "€", "日本", "\u2010", "\u200b", "\ufffd", "ü" * 9000]
+    texts = [base.replace("Mozilla", "Moz" + c + "illa") + "\n" for c in odd + plain] + ["x" * (MAX_LINE + 1) + "\n"]
+    rng = random.Random(5)
+    rng.shuffle(texts)
+    lines = lines_array("".join(texts).encode("utf-8"))
+    want = [any(c in t for c in odd) or len(t) > MAX_LINE for t in texts]
+    assert _odd_or_too_long(lines).tolist() == want
+    assert pc.match_substring_regex(lines, _ODD).to_pylist() == [any(c in t for c in odd) for t in texts]
