@@ -9,6 +9,7 @@ as ``http``, ``visitors``, ``networks`` (top-K, rest folded into ``other``) and
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
@@ -55,13 +56,14 @@ class Bucket:
                 rpc_max=counts[-1] if counts else 0, ua_families=len(self.families.get(actor, ())),
             )
             out.append(Point("visitors", {**base, "actor": actor}, fields, t))
-        ranked = sorted(self.nets.items(), key=lambda kv: (-kv[1][0], kv[0])) if networks else []
+        top = heapq.nsmallest(max(0, top_networks), self.nets.items(), key=_by_requests) if networks else []
+        for (prefix, asn), v in top:
+            out.append(Point("networks", {**base, "prefix": prefix, "asn": asn}, _net_fields(v), t))
         rest = [0] * len(NET_FIELDS)
-        for i, ((prefix, asn), v) in enumerate(ranked):
-            if i < top_networks:
-                out.append(Point("networks", {**base, "prefix": prefix, "asn": asn}, _net_fields(v), t))
-            else:
-                rest = [a + b for a, b in zip(rest, v, strict=True)]
+        if networks and len(self.nets) > len(top):  # the rest folded into one "other" point
+            rest = [sum(col) for col in zip(*self.nets.values(), strict=True)]
+            for _, v in top:
+                rest = [a - b for a, b in zip(rest, v, strict=True)]
         if rest[0] and networks:
             out.append(Point("networks", {**base, "prefix": OTHER, "asn": OTHER}, _net_fields(rest), t))
         out.extend(Point("ingest", {**base, "reason": r}, {"lines": n}, t) for r, n in self.ingest.items())
@@ -96,6 +98,10 @@ class Bucket:
 def _http_tags(site: str, source: str, key: tuple) -> Mapping[str, str]:
     """The tag set of an ``http`` key, built once and shared by its points of every bucket (read-only)."""
     return MappingProxyType({"site": site, "source": source, **dict(zip(HTTP_TAGS, key, strict=True))})
+
+
+def _by_requests(kv: tuple[tuple[str, str], list[int]]) -> tuple:
+    return -kv[1][0], kv[0]
 
 
 def _rank(sorted_counts: list[int], q: float) -> float:
