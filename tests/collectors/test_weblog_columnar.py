@@ -100,19 +100,27 @@ def test_groups_puts_equal_rows_together_even_for_64_bit_values() -> None:
     assert len(first) == 3 and inv[0] == inv[2] and len({inv[0], inv[1], inv[3]}) == 3
 
 
-def test_byte_screen_sends_exactly_the_odd_and_too_long_lines_to_the_per_line_parser() -> None:
+@pytest.mark.parametrize(("find_at_most", "ascii_only"), [(0, False), (2_000, False), (0, True), (2_000, True)])
+def test_byte_screen_sends_exactly_the_odd_and_too_long_lines_to_the_per_line_parser(
+        find_at_most: int, ascii_only: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     import pyarrow.compute as pc
 
+    from collectors.weblog import columnar
     from collectors.weblog.columnar import _ODD, MAX_LINE, _odd_or_too_long
 
+    monkeypatch.setattr(columnar, "_FIND_AT_MOST", find_at_most)  # numpy scan, or bytes.find
     base = combined(T0)
-    odd = ["\\", "\x0b", "\x1c", "\x1f", "\x85", "\xa0", "\u1680", "\u2000", "\u200a", "\u2028", "\u2029", "\u202f",
-           "\u205f", "\u3000"]
-    plain = ["é", "€", "日本", "\u2010", "\u200b", "\ufffd", "ü" * 9000]
+    odd = ["\\", "\x0b", "\x1c", "\x1f"]
+    plain = ["~", "\t", "\x1b", "x" * 9000]
+    if not ascii_only:
+        odd += ["\x85", "\xa0", "\u1680", "\u2000", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"]
+        plain += ["é", "€", "日本", "\u2010", "\u200b", "\ufffd", "ü" * 9000]
     texts = [base.replace("Mozilla", "Moz" + c + "illa") + "\n" for c in odd + plain] + ["x" * (MAX_LINE + 1) + "\n"]
     rng = random.Random(5)
     rng.shuffle(texts)
-    lines = lines_array("".join(texts).encode("utf-8"))
+    data = "".join(texts).encode("utf-8")
+    assert data.isascii() == ascii_only
+    lines = lines_array(data)
     want = [any(c in t for c in odd) or len(t) > MAX_LINE for t in texts]
-    assert _odd_or_too_long(lines).tolist() == want
+    assert _odd_or_too_long(lines, data).tolist() == want
     assert pc.match_substring_regex(lines, _ODD).to_pylist() == [any(c in t for c in odd) for t in texts]
