@@ -35,14 +35,27 @@ def live() -> None:
         st.altair_chart(charts.traffic_chart(traffic, campaigns=campaigns, incidents=incidents, tz=v.tz),
                         width="stretch")
     for _, inc in open_incidents.head(5).iterrows():
-        colour = {"campaign": "green", "organic": "blue", "bot": "red", "mixed": "orange"}.get(inc["verdict"], "gray")
-        conf = f" · confidence {inc['confidence']:.0%}" if inc["confidence"] is not None else ""
-        camp = f" · {inc['campaign']}" if inc["campaign"] else ""
-        with st.container(border=True):
-            st.markdown(f":{colour}[**{inc['verdict'].upper()}**] since "
-                        f"{inc['start'].tz_convert(v.tz):%H:%M:%S}{camp}{conf}")
-            for line in inc["evidence"][:4]:
-                st.markdown(f"- {line}")
+        incident_card(inc, v.tz)
+
+
+def incident_card(inc, tz: str) -> None:  # noqa: ANN001 - a row of queries.incidents_frame
+    """Verdict, confidence and campaign in one line, the evidence, and the block suggestion to copy."""
+    colour = {"campaign": "green", "organic": "blue", "bot": "red", "mixed": "orange"}.get(inc["verdict"], "gray")
+    conf = f" · confidence {inc['confidence']:.0%}" if inc["confidence"] is not None else ""
+    camp = f" · {inc['campaign']}" if inc["campaign"] else ""
+    looks = f" · looks like {inc['looks_like'].replace('_', ' ')}" if inc.get("looks_like") else ""
+    peak = f" · peak {inc['peak_rps']:.1f} req/s" if inc.get("peak_rps") else ""
+    with st.container(border=True):
+        st.markdown(f":{colour}[**{inc['verdict'].upper()}**] since "
+                    f"{inc['start'].tz_convert(tz):%H:%M:%S}{camp}{looks}{conf}{peak}")
+        for line in inc["evidence"]:
+            st.markdown(f"- {line}")
+        block = inc.get("block") or {}
+        if block.get("nginx"):
+            with st.expander("Block suggestion (review before applying)"):
+                st.code(block["nginx"], language="nginx")
+                if block.get("cidrs"):
+                    st.code("\n".join(block["cidrs"]), language="text")
 
 
 live()

@@ -90,7 +90,9 @@ def incidents_frame(state: StateDB, since: datetime, *, site: str | None = None)
             "id": inc["id"], "start": _when(inc["start"]), "end": _when(inc.get("end")),
             "verdict": inc.get("verdict", "unknown"), "confidence": inc.get("confidence"),
             "campaign": inc.get("campaign"), "peak_rps": inc.get("peak_rps"), "status": inc.get("status", "open"),
-            "evidence": inc.get("evidence", []),
+            "evidence": inc.get("evidence", []), "block": inc.get("block") or {},
+            "looks_like": inc.get("looks_like"), "baseline_rps": inc.get("baseline_rps"),
         })
-    cols = ["id", "start", "end", "verdict", "confidence", "campaign", "peak_rps", "status", "evidence"]
+    cols = ["id", "start", "end", "verdict", "confidence", "campaign", "peak_rps", "status", "evidence", "block",
+            "looks_like", "baseline_rps"]
     return pd.DataFrame(rows, columns=cols)

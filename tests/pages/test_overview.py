@@ -38,6 +38,10 @@ def filled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[EmbeddedSto
     state.upsert_incident({"id": "inc-1", "start": start, "verdict": "campaign", "confidence": 0.9,
                            "campaign": "Spring Sale APAC", "status": "open",
                            "evidence": ["61% of extra traffic from JP, the campaign's audience"]})
+    state.upsert_incident({"id": "inc-2", "start": int(datetime.now(UTC).timestamp()) - 300, "verdict": "mixed",
+                           "confidence": 0.7, "campaign": "Spring Sale APAC", "status": "open",
+                           "evidence": ["92% of extra automated requests are POST /login, 97% answered 401"],
+                           "block": {"nginx": "deny 203.0.113.0/24;", "cidrs": ["203.0.113.0/24"]}})
     return store, state
 
 
@@ -46,9 +50,11 @@ def test_overview_shows_rate_incident_evidence_and_charts(filled: tuple[Embedded
     assert not at.exception
     rate, total, open_incidents = (m.value for m in at.metric)
     assert float(rate) == pytest.approx(12.0)  # (100 + 20) requests per 10 s
-    assert open_incidents == "1"
+    assert open_incidents == "2"
     text = " ".join(md.value for md in at.markdown)
     assert "CAMPAIGN" in text and "61% of extra traffic from JP" in text
+    assert "MIXED" in text and "POST /login" in text
+    assert any("deny 203.0.113.0/24;" in c.value for c in at.code)
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert len(specs) == 5  # traffic, countries, referrers, clients, calendar
 
