@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a query builds a frame, not on the write path
+    import pandas as pd
 
 BUCKET_SECONDS = 10
 
@@ -45,7 +46,7 @@ def to_epoch(t: datetime | int | float | pd.Timestamp) -> int:
     """Seconds since the epoch for a datetime (naive means UTC), Timestamp or number."""
     if isinstance(t, (int, float)):
         return int(t)
-    if isinstance(t, pd.Timestamp):
+    if hasattr(t, "to_pydatetime"):  # a pandas Timestamp
         t = t.to_pydatetime()
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
@@ -110,6 +111,8 @@ class TimeSeriesStore(Protocol):
 
 
 def empty_frame(group_by: Sequence[str], fields: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
     cols = {"time": pd.Series([], dtype="datetime64[ns, UTC]")}
     cols.update({t: pd.Series([], dtype="object") for t in group_by})
     cols.update({f: pd.Series([], dtype="float64") for f in fields})

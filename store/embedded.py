@@ -16,8 +16,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by queries only: writers (collectors) never need it
+    import pandas as pd
 
 from store.base import AGGREGATIONS, Point, StoreError, TagFilter, empty_frame, to_epoch
 from store.schema import Kind, spec_for
@@ -75,7 +77,7 @@ class EmbeddedStore:
             " key TEXT NOT NULL UNIQUE, tags TEXT NOT NULL)"
         )
         self._db.execute("CREATE INDEX IF NOT EXISTS series_measurement ON series(measurement)")
-        self._series: dict[str, int] = {}  # key -> id
+        self._series: dict[tuple, int] = {}  # Point.series_key -> id
         self._series_tags: dict[str, dict[int, dict[str, str]]] = defaultdict(dict)
         self._series_seen = 0
         self._columns: dict[str, set[str]] = {}
@@ -86,9 +88,10 @@ class EmbeddedStore:
         rows = self._db.execute(
             "SELECT id, measurement, key, tags FROM series WHERE id > ? ORDER BY id", (self._series_seen,)
         ).fetchall()
-        for sid, measurement, key, tags in rows:
-            self._series[key] = sid
-            self._series_tags[measurement][sid] = json.loads(tags)
+        for sid, measurement, _key, tags in rows:
+            tag_dict = json.loads(tags)
+            self._series[(measurement, tuple(sorted(tag_dict.items())))] = sid
+            self._series_tags[measurement][sid] = tag_dict
             self._series_seen = max(self._series_seen, sid)
 
     def _table_columns(self, measurement: str) -> set[str]:
@@ -117,17 +120,18 @@ class EmbeddedStore:
                 self._db.execute(f"ALTER TABLE {_table(measurement)} ADD COLUMN {_ident(f)}")
                 cols.add(f)
 
-    def _series_id(self, measurement: str, tags: dict[str, str]) -> int:
-        key = json.dumps([measurement, sorted(tags.items())], ensure_ascii=False)
-        sid = self._series.get(key)
+    def _series_id(self, p: Point) -> int:
+        sid = self._series.get(p.series_key)
         if sid is None:
+            tags = dict(p.tags)
+            key = json.dumps([p.measurement, sorted(tags.items())], ensure_ascii=False)
             self._db.execute(
                 "INSERT OR IGNORE INTO series(measurement, key, tags) VALUES (?, ?, ?)",
-                (measurement, key, json.dumps(tags, ensure_ascii=False, sort_keys=True)),
+                (p.measurement, key, json.dumps(tags, ensure_ascii=False, sort_keys=True)),
             )
             sid = self._db.execute("SELECT id FROM series WHERE key = ?", (key,)).fetchone()[0]
-            self._series[key] = sid
-            self._series_tags[measurement][sid] = dict(tags)
+            self._series[p.series_key] = sid
+            self._series_tags[p.measurement][sid] = tags
         return sid
 
     # -- writing ----------------------------------------------------------------------------
@@ -142,7 +146,7 @@ class EmbeddedStore:
                 self._load_series()
                 for p in points:
                     names = tuple(sorted(p.fields))
-                    sid = self._series_id(p.measurement, dict(p.tags))
+                    sid = self._series_id(p)
                     by_shape[(p.measurement, names)].append((sid, int(p.time), *(p.fields[f] for f in names)))
                     n += 1
                 for (measurement, names), rows in by_shape.items():
@@ -216,6 +220,8 @@ class EmbeddedStore:
                 result = [(gk, b, *values) for gk, b, _latest, *values in result]
         if not result:
             return empty_frame(group_by, fields)
+        import pandas as pd
+
         keys = {v: k for k, v in groups.items()}
         records = []
         for gk, b, *values in result:
