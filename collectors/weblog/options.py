@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from collectors.weblog.mail_security import DEFAULT_MAIL_SECURITY_NETWORKS
 
 DEFAULT_PATH_GROUPS: dict[str, list[str]] = {
     # first matching group wins; anything else is "page" (GET/HEAD) or "other"
@@ -42,13 +44,18 @@ class WeblogOptions(BaseModel):
     login_posts_per_minute: int = Field(5, ge=1, description="login POSTs/min above which a client is automated")
     pages_without_assets: int = Field(10, ge=1, description="pages with no asset loads before a client is automated")
     datacenter_asns: list[str] = Field(default_factory=lambda: list(DEFAULT_DATACENTER_ASNS))
+    mail_security_networks: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_MAIL_SECURITY_NETWORKS),
+        description="CIDRs of mail-security vendors' link scanners; browser-looking requests from them are "
+                    "mail_scanner")
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "mail_security_networks")
     @classmethod
-    def _cidrs(cls, value: list[str]) -> list[str]:
+    def _cidrs(cls, value: list[str], info: ValidationInfo) -> list[str]:
         for cidr in value:
             try:
                 ipaddress.ip_network(cidr, strict=False)
             except ValueError as exc:
-                raise ValueError(f"trusted_proxies: {cidr!r} is not a CIDR (e.g. 10.0.0.0/8 or 2001:db8::/32)") from exc
+                raise ValueError(f"{info.field_name}: {cidr!r} is not a CIDR "
+                                 "(e.g. 10.0.0.0/8 or 2001:db8::/32)") from exc
         return value

@@ -21,6 +21,7 @@ from collectors.weblog.cardinality import CampaignFolder
 from collectors.weblog.client_address import ClientAddress
 from collectors.weblog.formats import Parser, parser_for, sniff
 from collectors.weblog.geo import GeoLookup
+from collectors.weblog.mail_security import MailSecurityNetworks
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.paths import PathGrouper
 from collectors.weblog.privacy import DailyIds, redact
@@ -78,6 +79,7 @@ class WeblogPipeline:
         self.fmt = fmt
         self._parser: Parser | None = None if fmt.strip().lower() == "auto" else parser_for(fmt)
         self._clients = ClientAddress(opts.trusted_proxies)
+        self._mail_security = MailSecurityNetworks(opts.mail_security_networks)
         self._geo = GeoLookup(mmdb_path=opts.mmdb_path, datacenter_asns=opts.datacenter_asns)
         self._paths = PathGrouper(opts.path_groups)
         self._ids = DailyIds(site, salt=salt, state=state)
@@ -241,7 +243,7 @@ class WeblogPipeline:
             who = None
         else:
             agent = classify(ua)
-            client = verify(agent, net.asn) if agent.engine else agent.client
+            client = verify(agent, net.asn) if agent.engine else self._mail_security.client_class(agent.client, addr)
             who = (net.country, client, net.asn, net.datacenter, net.prefix, agent.family)
         if len(self._who) > 100_000:
             self._who.clear()
