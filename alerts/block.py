@@ -2,8 +2,9 @@
 
 Networks come from the ``networks`` measurement (masked /24 and /48 prefixes with their
 ASN). A prefix is suggested only when its extra requests in the surge are almost all
-automated; prefixes carrying people (the campaign's audience) and the networks of the
-search engines whose crawlers are verified are never suggested.
+automated; prefixes carrying people (the campaign's audience), the networks of the
+search engines whose crawlers are verified, and mail image proxies and link scanners
+(``alerts.service_networks``) are never suggested.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from alerts.service_networks import is_service_network
 from store.base import TimeSeriesStore
 
 # Networks of the search engines whose crawlers the pipeline verifies: never blocked.
@@ -66,7 +68,8 @@ def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, 
     auto_total = float(extra["automated"].clip(lower=0).sum())
     rows = extra[(extra["automated"] > 0) & (extra["automated"] >= MIN_AUTOMATED_SHARE * extra["requests"])]
     rows = rows[win.loc[rows.index, "automated"] >= MIN_AUTOMATED_SHARE * win.loc[rows.index, "requests"]]
-    keep = [(p, a) for p, a in rows.index if _asn_number(str(a)) not in SEARCH_ENGINE_ASNS and p not in ("", "other")]
+    keep = [(p, a) for p, a in rows.index if _asn_number(str(a)) not in SEARCH_ENGINE_ASNS and p not in ("", "other")
+            and not is_service_network(str(p))]
     rows = rows.loc[keep].sort_values("automated", ascending=False) if keep else rows.iloc[0:0]
     floor = max(3.0, 0.002 * auto_total)
     rows = rows[rows["automated"] >= floor].head(MAX_PREFIXES)
