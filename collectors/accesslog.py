@@ -73,13 +73,7 @@ class AccessLogTail(WeblogSource):
             except OSError as exc:
                 f.problem = f"cannot read {f.path}: {exc}"
                 log.error("%s: %s", self.name, f.problem)
-        n = self.pipeline.feed(lines)
-        self.pipeline.close_until(int(time.time()) - self.settings.open_window_seconds)
-        self.pipeline.write_closed()
-        if self.settings.live_updates:
-            self.pipeline.write_open()
-        self._checkpoint()
-        return n
+        return self._ingest(lines, time.time())
 
     def _checkpoint(self) -> None:
         if self.state is None:

@@ -21,6 +21,7 @@ from collectors.http_api import send
 from collectors.polling import PolledCollector, SourceError, builder
 from store.base import Point, TimeSeriesStore
 from store.schema import NONE
+from store.settings import http_url
 from store.state import StateDB
 
 QUERY = """
@@ -69,9 +70,7 @@ class CloudflareSettings(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError(f"{v!r} is not an http:// or https:// URL")
-        return v
+        return http_url(v, "https://api.cloudflare.com/client/v4/graphql")
 
 
 def status_class(status: int | None) -> str:

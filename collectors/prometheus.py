@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, field_validator
 from collectors.http_api import send
 from collectors.polling import PolledCollector, SourceError, builder
 from store.base import BUCKET_SECONDS, Point, TimeSeriesStore, bucket_start
+from store.settings import http_url
 from store.state import StateDB
 
 DEFAULT_QUERIES = {
@@ -47,9 +48,7 @@ class PrometheusSettings(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError(f"{v!r} is not an http:// or https:// URL, e.g. http://127.0.0.1:9090")
-        return v.rstrip("/")
+        return http_url(v, "http://127.0.0.1:9090")
 
     @field_validator("queries")
     @classmethod

@@ -221,15 +221,6 @@ class VarnishNcsaStream(WeblogSource):
             self.last_error = f"{self.name}: unexpected {type(exc).__name__}: {exc}"
             return 0
 
-    def _ingest(self, lines: list[str], now: float) -> int:
-        n = self.pipeline.feed(lines)
-        self.pipeline.close_until(int(now) - self.settings.open_window_seconds)
-        self.pipeline.write_closed()
-        if self.settings.live_updates:
-            self.pipeline.write_open()
-        self._checkpoint()
-        return n
-
     # -- checkpoints -----------------------------------------------------------------------
     def _restore(self) -> None:
         data = self.state.get_checkpoint(self.key) if self.state is not None else None

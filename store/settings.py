@@ -10,6 +10,13 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from store.base import TimeSeriesStore
 
 
+def http_url(value: str, example: str) -> str:
+    """A base URL without its trailing slash, or a ValueError saying what is expected."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an http:// or https:// URL, e.g. {example}")
+    return value.rstrip("/")
+
+
 class StoreSettings(BaseModel):
     backend: Literal["embedded", "influxdb"] = Field(
         "embedded", description="embedded (SQLite file, no server) or influxdb (v1 HTTP API: 1.x, 2.x, 3.x)."
@@ -30,9 +37,7 @@ class StoreSettings(BaseModel):
     @field_validator("influx_url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError(f"{v!r} is not an http:// or https:// URL, e.g. http://127.0.0.1:8086")
-        return v.rstrip("/")
+        return http_url(v, "http://127.0.0.1:8086")
 
 
 def open_store(settings: StoreSettings, *, readonly: bool = False) -> TimeSeriesStore:

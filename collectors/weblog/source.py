@@ -28,6 +28,19 @@ class WeblogSource:
         self.pipeline = WeblogPipeline(store, site=self.site, source=settings.source, fmt=fmt,
                                        options=settings, salt=salt, state=state)
 
+    def _ingest(self, lines: list[str], now: float) -> int:
+        """Feed lines, close buckets past the open window, write them (and the open ones), checkpoint."""
+        n = self.pipeline.feed(lines)
+        self.pipeline.close_until(int(now) - self.settings.open_window_seconds)
+        self.pipeline.write_closed()
+        if self.settings.live_updates:
+            self.pipeline.write_open()
+        self._checkpoint()
+        return n
+
+    def _checkpoint(self) -> None:
+        raise NotImplementedError
+
     @property
     def stats(self) -> IngestStats:
         return self.pipeline.stats

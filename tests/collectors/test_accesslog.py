@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from collectors.accesslog import AccessLogSettings, AccessLogTail, build
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 from tests.collectors.logsamples import combined
-from tests.services import free_port, require_binary
+from tests.services import nginx
 
 SALT = b"t" * 32
 
@@ -151,49 +150,13 @@ def test_build_rejects_bad_section_with_the_field_name(stores: tuple[EmbeddedSto
         build({}, store=store, state=state, site="s")
 
 
-NGINX_CONF = """
-user root;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log {d}/access.log combined;
-  client_body_temp_path {d}/tmp_body; proxy_temp_path {d}/tmp_proxy; fastcgi_temp_path {d}/tmp_fcgi;
-  uwsgi_temp_path {d}/tmp_uwsgi; scgi_temp_path {d}/tmp_scgi;
-  server {{
-    listen 127.0.0.1:{port};
-    root {d}/www;
-    location / {{ try_files $uri $uri/ =404; }}
-  }}
-}}
-"""
-
-
 @pytest.mark.service
 def test_tails_a_real_nginx_access_log_through_log_reopen(stores: tuple[EmbeddedStore, StateDB]) -> None:
-    binary = require_binary("nginx")
     store, state = stores
     d = Path(tempfile.mkdtemp(prefix="nginx-"))
-    (d / "www").mkdir()
-    (d / "www" / "index.html").write_text("<h1>shop</h1>")
-    port = free_port()
-    (d / "nginx.conf").write_text(NGINX_CONF.format(d=d, port=port))
-    proc = subprocess.Popen([binary, "-c", str(d / "nginx.conf"), "-p", f"{d}/", "-g", "daemon off;"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    svc = nginx(d, {"index.html": "<h1>shop</h1>"})  # its ready check is one request, counted in base
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 20
-        while True:
-            assert proc.poll() is None, (d / "error.log").read_text() if (d / "error.log").exists() else "nginx died"
-            try:
-                httpx.get(url + "/", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.time() < deadline, "nginx did not start"
-                time.sleep(0.05)
+        url = svc.url
         tail = _tail(d / "access.log", store, state)
         tail.poll()
         base = tail.stats.parsed
@@ -203,7 +166,7 @@ def test_tails_a_real_nginx_access_log_through_log_reopen(stores: tuple[Embedded
             client.get("/missing.css")
             tail.poll()
             (d / "access.log").rename(d / "access.log.1")
-            os.kill(proc.pid, signal.SIGUSR1)       # nginx reopens its log: rotation by rename
+            os.kill(svc.proc.pid, signal.SIGUSR1)   # nginx reopens its log: rotation by rename
             deadline = time.time() + 10
             while not (d / "access.log").exists():
                 assert time.time() < deadline, "nginx did not reopen its log"
@@ -220,6 +183,5 @@ def test_tails_a_real_nginx_access_log_through_log_reopen(stores: tuple[Embedded
         assert counts.get(("none", "2xx", "spring")) == 38 and counts.get(("none", "2xx", "other")) == 2
         assert _requests(store) == 50 + base
     finally:
-        proc.terminate()
-        proc.wait(10)
+        svc.stop()
         shutil.rmtree(d, ignore_errors=True)
