@@ -5,7 +5,8 @@ plain browser user agent ("Mozilla/5.0 ...Chrome/108"), so the agent alone calls
 The vendors publish the ranges their scanners and gateways use; a browser- or app-looking request
 from one of them is classed ``mail_scanner`` (actor ``scanner``: campaign automation, not an attack
 and not a visitor). The list is a setting (``accesslog.mail_security_networks``); these defaults are
-the vendors' published ranges.
+the vendors' published ranges. Mail privacy proxies (Apple Mail Privacy Protection) prefetch a
+message's images with the bare agent ``Mozilla/5.0``, which no browser sends: that is a scanner too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ DEFAULT_MAIL_SECURITY_NETWORKS: tuple[str, ...] = (
     "209.222.80.0/21",
 )
 _RECLASSED = frozenset({"browser", "app"})  # declared scanners, crawlers and scripts keep their class
+PRIVACY_PROXY_AGENT = "Mozilla/5.0"
 
 
 class MailSecurityNetworks:
@@ -44,8 +46,10 @@ class MailSecurityNetworks:
         i = bisect_right(self._starts[ip.version], int(ip)) - 1
         return i >= 0 and int(ip) <= ranges[i][1]
 
-    def client_class(self, client: str, addr: str) -> str:
-        """``mail_scanner`` for a browser/app-looking request from a vendor network, else ``client``."""
-        if client in _RECLASSED and self._ranges[4 if ":" not in addr else 6] and self.contains(addr):
+    def client_class(self, client: str, addr: str, ua: str = "") -> str:
+        """``mail_scanner`` for a browser/app-looking request from a vendor network or a mail privacy proxy."""
+        if client not in _RECLASSED:
+            return client
+        if ua.strip() == PRIVACY_PROXY_AGENT or self.contains(addr):
             return "mail_scanner"
         return client

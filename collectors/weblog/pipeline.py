@@ -243,7 +243,8 @@ class WeblogPipeline:
             who = None
         else:
             agent = classify(ua)
-            client = verify(agent, net.asn) if agent.engine else self._mail_security.client_class(agent.client, addr)
+            client = verify(agent, net.asn) if agent.engine else \
+                self._mail_security.client_class(agent.client, addr, ua)
             who = (net.country, client, net.asn, net.datacenter, net.prefix, agent.family)
         if len(self._who) > 100_000:
             self._who.clear()

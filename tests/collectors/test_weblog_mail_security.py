@@ -32,6 +32,12 @@ def test_mail_security_networks_are_a_setting() -> None:
     assert _actors(lines, opts) == {("mail_scanner", "scanner"): 1, ("browser", "human"): 1}
 
 
+def test_bare_mozilla_agent_of_mail_privacy_proxies_is_a_mail_scanner() -> None:
+    nets = MailSecurityNetworks()
+    assert nets.client_class("browser", "17.58.1.2", "Mozilla/5.0") == "mail_scanner"
+    assert nets.client_class("browser", "17.58.1.2", CHROME) == "browser"
+
+
 def test_scripts_from_vendor_networks_keep_their_class() -> None:
     nets = MailSecurityNetworks()
     assert nets.client_class("script", "104.47.3.4") == "script"
