@@ -221,5 +221,61 @@ def campaigns_export(
     raise typer.Exit(run_export(_state_path(state), fmt, out, site))
 
 
+alerts_app = typer.Typer(help="Incidents for on-call: list, show, correct a verdict, link to a campaign.",
+                         no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+
+
+def _state():  # noqa: ANN202
+    from store.state import StateDB
+
+    return StateDB(_settings().state.path)
+
+
+@alerts_app.command("list")
+def alerts_list(
+    status: str | None = typer.Option(None, help="open or closed (default: all)."),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+) -> None:
+    """Incidents, newest first, with the detector's verdict and on-call's correction."""
+    from alerts.oncall import run_list
+
+    raise typer.Exit(run_list(_state(), status=status, fmt=fmt))
+
+
+@alerts_app.command("show")
+def alerts_show(incident: str = typer.Argument(..., help="Incident id (see `alerts list`).")) -> None:
+    """One incident with its evidence, block suggestion, verdict history and feedback, as JSON."""
+    from alerts.oncall import run_show
+
+    raise typer.Exit(run_show(_state(), incident))
+
+
+@alerts_app.command("verdict")
+def alerts_verdict(
+    incident: str = typer.Argument(..., help="Incident id."),
+    verdict: str = typer.Argument(..., help="campaign, organic, bot or mixed."),
+    by: str = typer.Option("oncall", help="Who says so (kept in the audit log)."),
+    comment: str = typer.Option("", help="Why."),
+) -> None:
+    """Mark the detector's verdict wrong: record the right one."""
+    from alerts.oncall import run_correct
+
+    raise typer.Exit(run_correct(_state(), incident, user=by, verdict=verdict, campaign=None, comment=comment))
+
+
+@alerts_app.command("link")
+def alerts_link(
+    incident: str = typer.Argument(..., help="Incident id."),
+    campaign: str = typer.Argument(..., help="Campaign id or name (see `campaigns list`)."),
+    by: str = typer.Option("oncall", help="Who says so (kept in the audit log)."),
+    comment: str = typer.Option("", help="Why."),
+) -> None:
+    """Link a surge to the campaign behind it, after the fact."""
+    from alerts.oncall import run_correct
+
+    raise typer.Exit(run_correct(_state(), incident, user=by, verdict=None, campaign=campaign, comment=comment))
+
+
 if __name__ == "__main__":
     app()

@@ -48,6 +48,10 @@ def incident_card(inc, tz: str) -> None:  # noqa: ANN001 - a row of queries.inci
     with st.container(border=True):
         st.markdown(f":{colour}[**{inc['verdict'].upper()}**] since "
                     f"{inc['start'].tz_convert(tz):%H:%M:%S}{camp}{looks}{conf}{peak}")
+        fb = inc.get("feedback") or {}
+        if fb.get("verdict") or fb.get("campaign"):
+            said = " · ".join(x for x in (fb.get("verdict"), fb.get("campaign")) if x)
+            st.info(f"On-call says **{said}**" + (f" ({fb['by']}: {fb['note']})" if fb.get("note") else ""))
         for line in inc["evidence"]:
             st.markdown(f"- {line}")
         block = inc.get("block") or {}

@@ -92,7 +92,8 @@ def incidents_frame(state: StateDB, since: datetime, *, site: str | None = None)
             "campaign": inc.get("campaign"), "peak_rps": inc.get("peak_rps"), "status": inc.get("status", "open"),
             "evidence": inc.get("evidence", []), "block": inc.get("block") or {},
             "looks_like": inc.get("looks_like"), "baseline_rps": inc.get("baseline_rps"),
+            "feedback": inc.get("feedback") or {},
         })
     cols = ["id", "start", "end", "verdict", "confidence", "campaign", "peak_rps", "status", "evidence", "block",
-            "looks_like", "baseline_rps"]
+            "looks_like", "baseline_rps", "feedback"]
     return pd.DataFrame(rows, columns=cols)

@@ -1,0 +1,117 @@
+"""On-call's side of incidents: list and show them, mark a verdict wrong, link a surge to a campaign.
+
+A correction is stored as feedback in the state DB (with who and why, audited) and at once
+on the incident itself, so pages and later detection runs show it, and it becomes the
+label of that incident in the labelled history.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from alerts.incidents import VERDICTS, Incident, feedback_from_rows, iso
+from store.state import StateDB
+
+
+class FeedbackError(ValueError):
+    """The correction cannot be recorded; the message says why and what is allowed."""
+
+
+def _incident(state: StateDB, incident_id: str) -> dict[str, Any]:
+    found = state.get_incident(incident_id)
+    if found is None:
+        raise FeedbackError(f"no incident {incident_id!r}; `alerts list` shows the ids")
+    return found
+
+
+def correct(state: StateDB, incident_id: str, *, user: str, verdict: str | None = None,
+            campaign: str | None = None, comment: str = "") -> Incident:
+    """Record on-call's verdict and/or campaign for an incident; returns the incident as now stored."""
+    data = _incident(state, incident_id)
+    if verdict is not None and verdict not in VERDICTS:
+        raise FeedbackError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
+    if campaign is not None:
+        found = state.get_campaign(campaign) or next(
+            (c for c in state.list_campaigns() if c.name.lower() == campaign.lower()), None)
+        if found is None:
+            known = ", ".join(c.id for c in state.list_campaigns()[-10:]) or "none announced"
+            raise FeedbackError(f"no campaign {campaign!r} (recent ids: {known}); announce it first")
+        campaign = found.name  # incidents name their campaign, as `analyze` does
+    if verdict is not None:
+        state.add_feedback(incident_id, user=user, kind="verdict", value=verdict, comment=comment)
+    if campaign is not None:
+        state.add_feedback(incident_id, user=user, kind="campaign", value=campaign, comment=comment)
+    inc = Incident.from_dict(data)
+    inc.feedback = feedback_from_rows(state.feedback(incident_id))
+    state.upsert_incident(inc.to_dict())
+    return inc
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, (int, float)):
+        return iso(value)
+    return str(value or "")
+
+
+def rows(state: StateDB, *, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Incidents, newest first, as flat rows for a table or JSON."""
+    out = []
+    for d in state.list_incidents(status=status, limit=limit):
+        inc = Incident.from_dict(d)
+        out.append({"id": inc.id, "start": _when(d.get("start")), "end": _when(d.get("end")),
+                    "verdict": inc.verdict, "confidence": inc.confidence, "campaign": inc.campaign,
+                    "on_call": inc.final_verdict if inc.feedback and inc.feedback.verdict else None,
+                    "on_call_campaign": inc.feedback.campaign if inc.feedback else None,
+                    "peak_rps": inc.peak_rps, "status": inc.status})
+    return out
+
+
+def run_list(state: StateDB, *, status: str | None, fmt: str) -> int:
+    import typer
+
+    found = rows(state, status=status)
+    if fmt == "json":
+        typer.echo(json.dumps(found, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "start (UTC)", "verdict", "conf.", "campaign", "on-call says", "peak req/s", "status")
+    for r in found:
+        said = " / ".join(x for x in (r["on_call"], r["on_call_campaign"]) if x)
+        table.add_row(r["id"], r["start"], r["verdict"], f"{r['confidence']:.0%}", r["campaign"] or "", said,
+                      f"{r['peak_rps']:.1f}", r["status"])
+    Console(width=160).print(table)
+    return 0
+
+
+def run_show(state: StateDB, incident_id: str) -> int:
+    import typer
+
+    try:
+        data = _incident(state, incident_id)
+    except FeedbackError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    history = [{"at": at.isoformat(), "verdict": h.get("verdict"), "confidence": h.get("confidence")}
+               for at, h in state.incident_history(incident_id)]
+    feedback = [{**f, "at": f["at"].isoformat()} for f in state.feedback(incident_id)]
+    typer.echo(json.dumps({"incident": data, "history": history, "feedback": feedback}, indent=2, default=str))
+    return 0
+
+
+def run_correct(state: StateDB, incident_id: str, *, user: str, verdict: str | None, campaign: str | None,
+                comment: str) -> int:
+    import typer
+
+    try:
+        inc = correct(state, incident_id, user=user, verdict=verdict, campaign=campaign, comment=comment)
+    except FeedbackError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    typer.echo(f"{inc.id}: detector said {inc.verdict}; on-call says {inc.final_verdict}"
+               + (f", campaign {inc.final_campaign}" if inc.final_campaign else "")
+               + f" (recorded {datetime.now(UTC):%H:%M:%S} UTC by {user})")
+    return 0
