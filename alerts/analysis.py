@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from alerts.block import suggest_block
 from alerts.buckets import Traffic, load_traffic
-from alerts.classify import REFERENCE_BUCKETS, excess_of
+from alerts.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
 from alerts.correlate import CampaignInfo
 from alerts.incidents import Incident, iso
-from alerts.slices import Detection, Outage, find_surges
+from alerts.slices import Detection, Outage, Surge, find_surges
 from alerts.verdict import judge
 from store.base import BUCKET_SECONDS, TimeSeriesStore
+
+SEND_MATCH = 900  # seconds between an email campaign's announced start and the scanner burst of its send
 
 
 @dataclass
@@ -37,6 +39,11 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
         # volume (an email send's scanner burst alone, a blip). A live surge still going is kept.
         return None
     v = judge(surge, ex, campaigns)
+    alternative = None
+    if v.verdict in ("bot", "mixed"):
+        h = judge(surge, ex, campaigns, human_side=True)
+        alternative = {"verdict": h.verdict, "confidence": h.confidence, "campaign": h.campaign,
+                       "evidence": h.evidence, "looks_like": h.looks_like}
     block = None
     if v.verdict in ("bot", "mixed"):
         grid = traffic.grid
@@ -50,6 +57,9 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
             v.evidence.append(f"Block suggestion: {len(suggestion.cidrs)} networks sending "
                               f"{suggestion.share:.0%} of the extra automated requests"
                               + (f" (mostly {', '.join(suggestion.asns[:3])})" if suggestion.asns else ""))
+        else:
+            v.evidence.append("No client network sends mostly automated requests (the programs share networks "
+                              "with people): rate-limit the paths they hit rather than block networks")
     # A surge still going at the end of the data ends, for now, with the last bucket.
     end_of_last = (int(traffic.grid[-1]) if surge.open else surge.end) + BUCKET_SECONDS
     start = surge.start
@@ -64,8 +74,26 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
         updated_at=time.time(), status="open" if surge.open else "closed", detected_at=surge.detected_at,
         bot_share=v.bot_share, looks_like=v.looks_like, peak_time=surge.peak_time, trigger=surge.trigger,
         extra={"slices": surge.slices, "excess": round(ex.total), "human_excess": round(ex.human),
-               "automated_excess": round(ex.automated), "scanner_excess": round(ex.scanner)},
+               "automated_excess": round(ex.automated), "scanner_excess": round(ex.scanner),
+               "human_ratio": round(ex.human_ratio, 3), "automated_ratio": round(ex.automated_ratio, 3),
+               "send_of": _send_of(surge, ex, campaigns), "alternative": alternative},
     )
+
+
+def _send_of(surge: Surge, ex: Excess, campaigns: list[CampaignInfo]) -> str | None:
+    """The announced email campaign whose send (its scanner burst) can explain this surge's automated part.
+
+    Only while the surge is young (its first two send windows) and unless the automated part
+    is a login attack, which no link scanner makes.
+    """
+    if surge.send_burst is None or surge.end - surge.send_burst > 2 * SEND_WINDOW:
+        return None
+    paths = ex.automated_dims["path_group"]
+    total = float(paths.sum())
+    if total > 0 and float(paths.get("login", 0.0)) / total >= 0.3:
+        return None
+    sends = [c for c in campaigns if c.channel == "email" and abs(c.start - surge.send_burst) <= SEND_MATCH]
+    return min(sends, key=lambda c: abs(c.start - surge.send_burst)).name if sends else None
 
 
 def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campaigns: list[CampaignInfo], *,

@@ -26,6 +26,7 @@ SURGE_RATIO = 0.85       # ... this much of the baseline's own volume to be a su
 BARE_SHARE = 0.4         # assetless 'browser' pages must be this share of the extra pages to count
 SEND_WINDOW = 300        # seconds after an email send whose automated clicks are the send's scanners
 AUTOMATED_ACTORS = ("automated", "crawler")
+SCANNER_METHODS = ("GET", "HEAD")
 HUMAN = "human"
 SCANNER = "scanner"
 INTERNAL = "internal"
@@ -175,8 +176,10 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
     ref = _window(cube, r0, r1) if r1i >= r0i else cube.iloc[0:0]
     if surge.send_burst is not None:
         # Right after a send, automated clicks are the recipients' link scanners (cloud addresses,
-        # odd agents): campaign automation, counted with the mail scanners.
-        at_send = win["actor"].isin(AUTOMATED_ACTORS) & (win["t"] < surge.send_burst + SEND_WINDOW)
+        # odd agents): campaign automation, counted with the mail scanners. Scanners only GET what
+        # the email links to; login posts and refused requests stay what they are.
+        at_send = win["actor"].isin(AUTOMATED_ACTORS) & (win["t"] < surge.send_burst + SEND_WINDOW) & \
+            win["method"].isin(SCANNER_METHODS) & (win["path_group"] != "login") & (win["status"] != "4xx")
         if at_send.any():
             win = win.copy()
             win.loc[at_send, "actor"] = SCANNER

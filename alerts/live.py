@@ -4,7 +4,9 @@
 site and upserts every surge that is going on or ended recently. An incident's id is
 its site and start, and an open incident overlapping a new finding keeps its id, so a
 growing surge updates one incident (sharper verdict, later end) and never duplicates it.
-On-call feedback stored with an incident is kept across updates.
+On-call feedback stored with an incident is kept across updates. The verdict shown moves
+only on sustained evidence (``alerts.verdict_stability``). Drops and error bursts are
+upserted as incidents of their own (verdict ``drop`` / ``errors``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from alerts.analysis import analyze_site
 from alerts.buckets import sites
 from alerts.correlate import CampaignInfo
 from alerts.incidents import Incident, IncidentSink, feedback_from_rows
+from alerts.outage_incidents import OUTAGE_VERDICTS, outage_incident
+from alerts.verdict_stability import settle
 from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore, bucket_start, to_epoch
 
 log = logging.getLogger(__name__)
@@ -97,10 +101,26 @@ def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | i
             log.error("detection for site %s skipped: %s", site, exc)
             continue
         open_now = _open_incidents(state, site)
+        surges_open = [o for o in open_now if o.get("verdict") not in OUTAGE_VERDICTS]
         for inc in result.incidents:
-            inc = _merge_previous(inc, state, open_now)
-            data = inc.to_dict()
-            if not _same(data, state.get_incident(inc.id)):
-                state.upsert(data)
+            inc = _merge_previous(inc, state, surges_open)
+            prev = state.get_incident(inc.id)
+            inc = settle(inc, prev)
+            _store(state, inc, prev)
+            found.append(inc)
+        for o in result.outages:
+            if o.end + BUCKET_SECONDS < end - RECENT_SECONDS and not o.open:
+                continue
+            inc = outage_incident(site, o)
+            prev = state.get_incident(inc.id)
+            if prev and prev.get("feedback"):
+                inc.feedback = Incident.from_dict(prev).feedback
+            _store(state, inc, prev)
             found.append(inc)
     return found
+
+
+def _store(state: IncidentSink, inc: Incident, prev: dict[str, Any] | None) -> None:
+    data = inc.to_dict()
+    if not _same(data, prev):
+        state.upsert(data)

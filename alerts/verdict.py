@@ -130,12 +130,15 @@ def _looks_like(ex: Excess, campaigns: list[CampaignInfo]) -> tuple[str, str]:
                     f"({social:.0%} social, {_share(refs, ('direct',)):.0%} direct)"
 
 
-def judge(surge: Surge, ex: Excess, campaigns: list[CampaignInfo]) -> Verdict:
+def judge(surge: Surge, ex: Excess, campaigns: list[CampaignInfo], human_side: bool = False) -> Verdict:
+    """The verdict; ``human_side`` gives the campaign / organic reading (what a held verdict shows)."""
     share = ex.bot_share
     evidence = [_headline(surge, ex), _actor_split(ex), *ex.notes]
     match = best_match(campaigns, surge, ex)
     automated_counts = ex.automated >= 0.2 * max(ex.total, 1.0)
-    if not ex.human_is_surge and (ex.automated_is_surge or (ex.rest_is_surge and share >= BOT_SHARE)):
+    if human_side:
+        verdict, conf = ("campaign" if match else "organic"), 0.5 + 0.4 * (1 - share) - 0.15
+    elif not ex.human_is_surge and (ex.automated_is_surge or (ex.rest_is_surge and share >= BOT_SHARE)):
         verdict, conf = "bot", 0.5 + 0.45 * share
     elif ex.human_is_surge and share >= MIXED_SHARE and automated_counts:
         verdict, conf = "mixed", 0.55 + 0.4 * min(share / 0.5, 1.0)

@@ -8,6 +8,7 @@ import pytest
 
 from alerts.incidents import Incident, MemoryIncidentSink
 from alerts.live import run_detection
+from alerts.service_networks import is_service_network
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
 from simulate.scenarios import build
@@ -83,6 +84,9 @@ def test_campaigns_come_from_the_state_db(attack, tmp_path: Path) -> None:
         truth = sim.truth[0]
         assert truth.label == "mixed"
         assert (inc.verdict, inc.campaign) == (truth.label, truth.campaign)
-        assert inc.block and inc.block["cidrs"]
+        # This botnet sends from residential networks with browser agents: its prefixes also carry
+        # people, so the suggestion may be empty, but it never names the send's mail scanners.
+        assert inc.block is not None
+        assert not [c for c in inc.block["cidrs"] if is_service_network(c)]
     finally:
         state.close()
