@@ -29,8 +29,13 @@ log = logging.getLogger("surgewatch.demo")
 ROOT = Path(__file__).resolve().parent
 
 SITE = "shop.example.com"
-# (seconds after start, scenario): what happens live in the demo.
-SCHEDULE: list[tuple[float, str]] = [(60.0, "campaign_surge"), (360.0, "credential_stuffing")]
+# (seconds after start, scenario, overrides): what happens live in the demo. An announced email
+# campaign lands clearly (its people alone several times the baseline), then a credential-stuffing
+# botnet arrives during it, big enough to be an attack on its own (4x the baseline rate).
+SCHEDULE: list[tuple[float, str, dict[str, Any]]] = [
+    (60.0, "campaign_surge", {"surge_factor": 8.0, "small_campaign": False}),
+    (240.0, "credential_stuffing", {"bot_factor": 4.0, "bot_minutes": 20.0}),
+]
 
 
 def demo_settings(data: Path, metrics_port: int) -> tuple[Settings, dict[str, str]]:
@@ -110,7 +115,7 @@ def run(*, seed: int = 7, history_hours: float = 6.0, rps: float = 8.0, port: in
         )
     worker.start()
     sim.start()
-    when = ", ".join(f"{scenario.replace('_', ' ')} in {_duration(offset / speed)}" for offset, scenario in SCHEDULE)
+    when = ", ".join(f"{e[1].replace('_', ' ')} in {_duration(e[0] / speed)}" for e in SCHEDULE)
     print(f"\n  Surgewatch demo is running: open http://localhost:{port}\n  live: {when}; Ctrl-C stops.\n",
           file=sys.stderr, flush=True)
 

@@ -17,6 +17,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from simulate.engine import Engine, Record
 from simulate.humans import World
@@ -65,17 +66,21 @@ def _write_campaigns(path: Path, campaigns: list[dict]) -> None:
     os.replace(tmp, path)
 
 
-def run_live(path: Path, *, seed: int, rps: float, schedule: list[tuple[float, str]],
+ScheduleEntry = tuple[float, str] | tuple[float, str, dict[str, Any]]
+
+
+def run_live(path: Path, *, seed: int, rps: float, schedule: list[ScheduleEntry],
              stop: threading.Event | None = None, speed: float = 1.0, campaigns_out: Path | None = None,
              site: str | None = None, duration: float | None = None) -> int:
     """Append live lines until ``stop`` is set (or ``duration`` seconds pass); returns the line count.
 
-    ``schedule`` lists (offset seconds, scenario); ``speed`` > 1 runs the schedule and every event's
-    shape faster (offsets and durations divided by ``speed``), timestamps stay the wall clock.
+    ``schedule`` lists (offset seconds, scenario) or (offset seconds, scenario, overrides), the overrides
+    being ``simulate.scenarios`` parameters (e.g. ``{"bot_factor": 4.0}``); ``speed`` > 1 runs the schedule
+    and every event's shape faster (offsets and durations divided by ``speed``), timestamps stay the wall clock.
     """
-    for _, scenario in schedule:
-        if scenario not in SCENARIOS:
-            raise ValueError(f"unknown scenario {scenario!r} in the live schedule; use one of {', '.join(SCENARIOS)}")
+    for entry in schedule:
+        if entry[1] not in SCENARIOS:
+            raise ValueError(f"unknown scenario {entry[1]!r} in the live schedule; use one of {', '.join(SCENARIOS)}")
     if speed <= 0:
         raise ValueError(f"speed must be > 0, got {speed}")
     path = Path(path)
@@ -85,8 +90,11 @@ def run_live(path: Path, *, seed: int, rps: float, schedule: list[tuple[float, s
     rng = random.Random(f"{seed}:live")
     start = time.time()
     campaigns: list[dict] = []
-    for k, (offset, scenario) in enumerate(sorted(schedule)):
-        event_params = scenario_params(scenario, seed * 1000 + k + 1, {"market": p["market"], "site": p["site"]})
+    for k, entry in enumerate(sorted(schedule, key=lambda e: e[0])):
+        offset, scenario = entry[0], entry[1]
+        overrides = dict(entry[2]) if len(entry) > 2 else {}  # type: ignore[misc]
+        event_params = scenario_params(scenario, seed * 1000 + k + 1,
+                                       {"market": p["market"], "site": p["site"], **overrides})
         event_params["scale"] = 1.0
         t0 = start + offset / speed
         for injection in scenario_injections(scenario, world, event_params, rng, t0, rps, time_scale=1 / speed):
