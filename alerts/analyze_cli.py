@@ -120,7 +120,9 @@ def analyze_logs(paths: list[Path], campaigns: list[CampaignInfo], progress: boo
     if progress:
         print(f"site host (from referrers): {host or 'unknown'}", file=sys.stderr)
     try:
-        stats = ingest_lines(itertools.chain(head, lines), store, site=SITE, source="analyze", options=options)
+        known = ([c.utm_campaign for c in campaigns if c.utm_campaign], [p for c in campaigns for p in c.landing])
+        stats = ingest_lines(itertools.chain(head, lines), store, site=SITE, source="analyze", options=options,
+                             campaigns=known)
         if progress:
             print(f"ingested {paths_label(paths)} in {time.perf_counter() - t0:.1f}s: {stats}", file=sys.stderr)
         result = analyze_site(store, SITE, 0, 2**31 - 1, campaigns)

@@ -113,6 +113,14 @@ def _timing(c: CampaignInfo, surge: Surge) -> tuple[float, str]:
     return 0.0, ""
 
 
+def _landing_share(ex: Excess) -> float:
+    """Share of the extra human page views (assets aside) on landing pages of announced campaigns."""
+    paths = ex.human_dims["path_group"]
+    pages = paths[~paths.index.isin(["asset", "api"])]
+    pages = pages[pages > 0]
+    return _share(pages, {"landing"})
+
+
 def match_campaign(c: CampaignInfo, surge: Surge, ex: Excess) -> Match:
     timing, timing_text = _timing(c, surge)
     utm = ex.human_dims["utm_campaign"]
@@ -120,6 +128,7 @@ def match_campaign(c: CampaignInfo, surge: Surge, ex: Excess) -> Match:
     region_share = _share(ex.human_dims["country"], set(c.regions)) if c.regions else None
     refs = CHANNEL_REFERRERS[c.channel]
     referrer_share = _share(ex.human_dims["referrer"], refs) if refs else None
+    landing_share = _landing_share(ex) if c.landing else None
     evidence = []
     if timing_text:
         evidence.append(f"Surge {timing_text}")
@@ -132,12 +141,15 @@ def match_campaign(c: CampaignInfo, surge: Surge, ex: Excess) -> Match:
     if referrer_share is not None:
         evidence.append(f"{referrer_share:.0%} of extra human arrivals come the {c.channel} way "
                         f"(referrer {'/'.join(refs)})")
+    if landing_share is not None and landing_share >= 0.05:
+        evidence.append(f"{landing_share:.0%} of the extra human page views are on the campaign's landing pages "
+                        f"({', '.join(c.landing[:3])})")
     score = 0.0
     if timing > 0 or utm_share >= 0.3:
         score = 0.35 * timing + 0.4 * min(utm_share / 0.5, 1.0)
         score += 0.15 * (region_share if region_share is not None else 0.5)
         score += 0.1 * (referrer_share if referrer_share is not None else 0.5)
-    explains = (utm_share >= 0.3 and timing > 0) or (
+    explains = (utm_share >= 0.3 and timing > 0) or (timing > 0 and (landing_share or 0) >= 0.3) or (
         timing >= 1.0 and (region_share is None or region_share >= 0.4)
         and (referrer_share is None or referrer_share >= 0.3 or utm_share >= 0.1)) or (
         timing >= 0.5 and (region_share or 0) >= 0.6 and (referrer_share or 0) >= 0.5)

@@ -50,7 +50,7 @@ CLIENT_CLASSES = (
 # the client's behaviour (rate, assets loaded, login posts).
 ACTORS = ("human", "automated", "scanner", "crawler")
 REFERRER_CLASSES = ("direct", "email", "social", "search", "internal", "other")
-PATH_GROUPS = ("page", "asset", "api", "login", "checkout", "conversion", "other")
+PATH_GROUPS = ("page", "landing", "asset", "api", "login", "checkout", "conversion", "other")
 STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
 METHODS = ("GET", "POST", "HEAD", "other")
 NONE = "none"    # tag value when a dimension is absent (no utm_campaign, unknown country)

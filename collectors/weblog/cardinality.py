@@ -36,5 +36,5 @@ class CampaignFolder:
         return {"admitted": sorted(self.admitted), "seen": self.seen}
 
     def load(self, data: dict) -> None:
-        self.admitted = set(data.get("admitted", []))
+        self.admitted.update(data.get("admitted", []))  # keeps campaigns known from the calendar
         self.seen = dict(data.get("seen", {}))

@@ -1,4 +1,8 @@
-"""Path groups (page, asset, api, login, checkout, conversion, other) from configurable patterns."""
+"""Path groups (page, asset, api, login, checkout, conversion, other) from configurable patterns.
+
+Pages under an announced campaign's landing prefixes are the group ``landing``, so the
+alerts can tell how much of a surge arrives where the campaign sends people.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +24,23 @@ class PathGrouper:
                     raise ValueError(f"path_groups.{name}: bad pattern {p!r} ({exc})") from exc
         self._rules = compiled
         self._cache: dict[str, str] = {}
+        self._landing: tuple[str, ...] = ()
+
+    def set_landing(self, prefixes: list[str]) -> bool:
+        """Campaign landing prefixes (e.g. /spring-sale); returns whether they changed."""
+        landing = tuple(sorted({p for p in prefixes if p and p != "/"}))
+        if landing == self._landing:
+            return False
+        self._landing = landing
+        self._cache.clear()
+        return True
 
     def group(self, path: str, method: str = "GET") -> str:
         hit = self._cache.get(path)
         if hit is None:
             hit = next((name for name, rx in self._rules if rx.search(path)), "")
+            if hit in ("", "page") and self._landing and path.startswith(self._landing):
+                hit = "landing"
             if len(self._cache) > 100_000:
                 self._cache.clear()
             self._cache[path] = hit

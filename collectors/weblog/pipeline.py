@@ -85,13 +85,8 @@ class WeblogPipeline:
         self._ids = DailyIds(site, salt=salt, state=state)
         self._own = frozenset(h.lower() for h in opts.own_hosts)
         self._safe = frozenset(k.lower() for k in opts.safe_query_keys)
-        known = []
-        if state is not None:
-            try:
-                known = [c.utm_campaign for c in state.list_campaigns(site=site) if c.utm_campaign]
-            except Exception as exc:  # noqa: BLE001 - campaigns are a hint only
-                log.warning("accesslog %s: could not read campaigns from the state DB (%s)", source, exc)
-        self._folder = CampaignFolder(opts.max_campaigns, opts.campaign_min_requests, known)
+        self._folder = CampaignFolder(opts.max_campaigns, opts.campaign_min_requests)
+        self.state_db = state
         self._tracker = ActorTracker(opts)
         self._window = opts.open_window_seconds
         self.buckets: dict[int, Bucket] = {}
@@ -101,8 +96,28 @@ class WeblogPipeline:
         self._orphans: dict[str, int] = {}  # counts before the first bucket exists
         self._who: dict[tuple[str, str], tuple | None] = {}
         self._targets: dict[tuple[str, str], tuple[str, str | None, bool]] = {}
+        self.refresh_campaigns()
         self.stats = IngestStats()
         self._dirty: set[int] = set()       # open buckets changed since the last write_open
+
+    # -- campaigns -----------------------------------------------------------------------------
+    def refresh_campaigns(self) -> None:
+        """Read the announced campaigns again: their utm_campaign tags and landing pages."""
+        if self.state_db is None:
+            return
+        try:
+            campaigns = self.state_db.list_campaigns(site=self.site)
+        except Exception as exc:  # noqa: BLE001 - campaigns are a hint only
+            log.warning("accesslog %s: could not read campaigns from the state DB (%s)", self.source, exc)
+            return
+        self.set_campaigns([c.utm_campaign for c in campaigns if c.utm_campaign],
+                           [p for c in campaigns for p in c.landing])
+
+    def set_campaigns(self, utm_campaigns: list[str], landing: list[str]) -> None:
+        """Campaigns known in advance: their utm_campaign gets its own tag at once, landing pages their group."""
+        self._folder.admitted.update(utm_campaigns)
+        if self._paths.set_landing(landing):
+            self._targets.clear()
 
     # -- parse ---------------------------------------------------------------------------------
     def _count(self, reason: str, line: str | None = None) -> None:
@@ -358,13 +373,17 @@ class WeblogPipeline:
 
 def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
                  salt: bytes | None = None, state=None, progress: bool = False,  # noqa: ANN001
-                 options: WeblogOptions | None = None, columnar: bool = True) -> IngestStats:
+                 options: WeblogOptions | None = None, columnar: bool = True,
+                 campaigns: tuple[list[str], list[str]] | None = None) -> IngestStats:
     """Aggregate ``lines`` into 10 s buckets, write them to ``store``, flush every bucket at the end.
 
     Combined logs go through the block-at-a-time path (``columnar``), which writes the same
-    buckets as the per-line path (``columnar=False``) several times faster.
+    buckets as the per-line path (``columnar=False``) several times faster. ``campaigns``
+    gives utm_campaign tags and landing prefixes known in advance when there is no state DB.
     """
     pipe = WeblogPipeline(store, site=site, source=source, fmt=fmt, options=options, salt=salt, state=state)
+    if campaigns:  # (utm_campaign tags, landing prefixes) known in advance, without a state DB
+        pipe.set_campaigns(*campaigns)
     if progress:
         from collectors.weblog.progress import with_progress
 

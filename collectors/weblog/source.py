@@ -6,10 +6,13 @@ the worker reads ``stats`` and ``newest`` for /metrics.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from collectors.weblog.pipeline import IngestStats, WeblogPipeline
 from store.base import BUCKET_SECONDS, TimeSeriesStore
+
+CAMPAIGNS_EVERY = 15.0  # seconds between looks at the campaign calendar
 
 
 class WeblogSource:
@@ -27,9 +30,13 @@ class WeblogSource:
         self.key = f"{self.kind}:{self.site}:{settings.source}"
         self.pipeline = WeblogPipeline(store, site=self.site, source=settings.source, fmt=fmt,
                                        options=settings, salt=salt, state=state)
+        self._campaigns_read = time.time()
 
     def _ingest(self, lines: list[str], now: float) -> int:
         """Feed lines, close buckets past the open window, write them (and the open ones), checkpoint."""
+        if now - self._campaigns_read >= CAMPAIGNS_EVERY:  # campaigns announced since start count at once
+            self.pipeline.refresh_campaigns()
+            self._campaigns_read = now
         n = self.pipeline.feed(lines)
         self.pipeline.close_until(int(now) - self.settings.open_window_seconds)
         self.pipeline.write_closed()
