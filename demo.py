@@ -33,8 +33,8 @@ SITE = "shop.example.com"
 # campaign lands clearly (its people alone several times the baseline), then a credential-stuffing
 # botnet arrives during it, big enough to be an attack on its own (4x the baseline rate).
 SCHEDULE: list[tuple[float, str, dict[str, Any]]] = [
-    (60.0, "campaign_surge", {"surge_factor": 8.0, "small_campaign": False}),
-    (240.0, "credential_stuffing", {"bot_factor": 4.0, "bot_minutes": 20.0}),
+    (60.0, "campaign_surge", {"surge_factor": 8.0, "rise_minutes": 3.0, "decay_minutes": 60.0}),
+    (300.0, "credential_stuffing", {"bot_factor": 4.0, "bot_minutes": 20.0}),
 ]
 
 
@@ -49,8 +49,10 @@ def demo_settings(data: Path, metrics_port: int) -> tuple[Settings, dict[str, st
         "SURGEWATCH_DASHBOARD__REFRESH_SECONDS": "5",
     }
     os.environ.update(env)
+    # The simulator appends lines as they happen, so buckets close after 30 s rather than 5 min: their
+    # client networks (what a block suggestion is made of) reach the store within the first minute.
     settings = load_settings(collectors={"accesslog": {"files": [str(data / "access.log")], "format": "combined",
-                                                       "source": "demo-nginx"}})
+                                                       "source": "demo-nginx", "open_window_seconds": 30}})
     return settings, env
 
 

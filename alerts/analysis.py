@@ -16,7 +16,7 @@ from alerts.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
 from alerts.correlate import CampaignInfo
 from alerts.incidents import Incident, iso
 from alerts.slices import Detection, Outage, Surge, find_surges
-from alerts.verdict import judge
+from alerts.verdict import Verdict, judge
 from store.base import BUCKET_SECONDS, TimeSeriesStore
 
 SEND_MATCH = 900  # seconds between an email campaign's announced start and the scanner burst of its send
@@ -39,9 +39,11 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
         # volume (an email send's scanner burst alone, a blip). A live surge still going is kept.
         return None
     v = judge(surge, ex, campaigns)
+    send = _send_campaign(surge, campaigns)
+    _name_send(v, send, surge)
     alternative = None
     if v.verdict in ("bot", "mixed"):
-        h = judge(surge, ex, campaigns, human_side=True)
+        h = _name_send(judge(surge, ex, campaigns, human_side=True), send, surge)
         alternative = {"verdict": h.verdict, "confidence": h.confidence, "campaign": h.campaign,
                        "evidence": h.evidence, "looks_like": h.looks_like}
     block = None
@@ -92,8 +94,27 @@ def _send_of(surge: Surge, ex: Excess, campaigns: list[CampaignInfo]) -> str | N
     total = float(paths.sum())
     if total > 0 and float(paths.get("login", 0.0)) / total >= 0.3:
         return None
+    send = _send_campaign(surge, campaigns)
+    return send.name if send else None
+
+
+def _name_send(v: Verdict, send: CampaignInfo | None, surge: Surge) -> Verdict:
+    """An 'organic' surge that began with an announced email send is that campaign's."""
+    if v.verdict == "organic" and send is not None and surge.send_burst is not None:
+        v.verdict, v.campaign, v.looks_like = "campaign", send.name, None
+        v.evidence = [e for e in v.evidence if not e.startswith(("No announced campaign", "Extra human traffic"))]
+        v.evidence.append(f"The surge began with the send of {send.name}: mail link scanners from "
+                          f"{iso(surge.send_burst)}, {abs(surge.send_burst - send.start) / 60:.0f} min from its "
+                          "announced start")
+    return v
+
+
+def _send_campaign(surge: Surge, campaigns: list[CampaignInfo]) -> CampaignInfo | None:
+    """The announced email campaign whose send the surge's mail-scanner burst is."""
+    if surge.send_burst is None:
+        return None
     sends = [c for c in campaigns if c.channel == "email" and abs(c.start - surge.send_burst) <= SEND_MATCH]
-    return min(sends, key=lambda c: abs(c.start - surge.send_burst)).name if sends else None
+    return min(sends, key=lambda c: abs(c.start - surge.send_burst)) if sends else None
 
 
 def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campaigns: list[CampaignInfo], *,
