@@ -50,9 +50,11 @@ def demo_settings(data: Path, metrics_port: int) -> tuple[Settings, dict[str, st
     }
     os.environ.update(env)
     # The simulator appends lines as they happen, so buckets close after 30 s rather than 5 min: their
-    # client networks (what a block suggestion is made of) reach the store within the first minute.
+    # client networks (what a block suggestion is made of) reach the store within the first minute, and
+    # enough of them are kept per bucket to show a botnet spread thin over hundreds of cloud addresses.
     settings = load_settings(collectors={"accesslog": {"files": [str(data / "access.log")], "format": "combined",
-                                                       "source": "demo-nginx", "open_window_seconds": 30}})
+                                                       "source": "demo-nginx", "open_window_seconds": 30,
+                                                       "top_networks": 500}})
     return settings, env
 
 

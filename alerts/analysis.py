@@ -99,7 +99,10 @@ def _send_of(surge: Surge, ex: Excess, campaigns: list[CampaignInfo]) -> str | N
 
 
 def _name_send(v: Verdict, send: CampaignInfo | None, surge: Surge) -> Verdict:
-    """An 'organic' surge that began with an announced email send is that campaign's."""
+    """An 'organic' surge that began with an announced email send is that campaign's (a mixed one names it)."""
+    if v.verdict == "mixed" and v.campaign is None and send is not None:
+        v.campaign = send.name
+        v.evidence.append(f"The people's part began with the send of {send.name}")
     if v.verdict == "organic" and send is not None and surge.send_burst is not None:
         v.verdict, v.campaign, v.looks_like = "campaign", send.name, None
         v.evidence = [e for e in v.evidence if not e.startswith(("No announced campaign", "Extra human traffic"))]
