@@ -8,17 +8,20 @@ suggest what to block. Outages (drops to zero, bursts of 4xx/5xx) come back apar
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from alerts.baseline import SeasonalProfile
 from alerts.block import suggest_block
 from alerts.buckets import Traffic, load_traffic
 from alerts.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
 from alerts.correlate import CampaignInfo
 from alerts.incidents import Incident, iso
-from alerts.slices import Detection, Outage, Surge, find_surges
+from alerts.slices import MERGE_GAP, Detection, Outage, Surge, find_surges
 from alerts.verdict import Verdict, judge
 from store.base import BUCKET_SECONDS, TimeSeriesStore
 
+ATTACK_ERRORS = 0.5  # share of an error burst's failures from programs that makes it an attack's
+ERRORS_HOLD = 60     # seconds a young attack-made error burst waits for its surge (live)
 SEND_MATCH = 900  # seconds between an email campaign's announced start and the scanner burst of its send
 
 
@@ -28,6 +31,7 @@ class SiteAnalysis:
     incidents: list[Incident]
     outages: list[Outage]
     buckets: int
+    absorbed: list[tuple[Outage, Incident]] = field(default_factory=list)  # error bursts told inside a surge
 
 
 def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int,
@@ -121,10 +125,14 @@ def _send_campaign(surge: Surge, campaigns: list[CampaignInfo]) -> CampaignInfo 
 
 
 def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campaigns: list[CampaignInfo], *,
-                 live: bool = False, since: int | None = None) -> SiteAnalysis:
-    """Incidents of ``site`` from the buckets in [start, end); only surges ending at or after ``since``."""
+                 live: bool = False, since: int | None = None,
+                 profile: SeasonalProfile | None = None) -> SiteAnalysis:
+    """Incidents of ``site`` from the buckets in [start, end); only surges ending at or after ``since``.
+
+    ``profile``: the time-of-day profile of the total from older history (live detection).
+    """
     traffic = load_traffic(store, site, start, end, live=live)
-    det = find_surges(traffic)
+    det = find_surges(traffic, profile=profile)
     incidents = []
     for i, surge in enumerate(det.surges):
         if since is not None and surge.end + BUCKET_SECONDS < since and not surge.open:
@@ -132,11 +140,47 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
         inc = _incident(store, traffic, det, i, campaigns, live)
         if inc is not None:
             incidents.append(inc)
-    # Errors that come with a bot surge (401s of a login attack) are that surge's; a campaign's
-    # own landing failing is always worth saying.
-    outages = [o for o in det.outages if o.kind == "drop" or o.what.startswith("utm_campaign=")
-               or not any(i.start <= o.start <= i.end and i.verdict in ("bot", "mixed") for i in incidents)]
-    return SiteAnalysis(site, incidents, outages, len(traffic.grid))
+    outages, absorbed = [], []
+    for o in det.outages:
+        owner = _errors_owner(o, incidents)
+        if owner is not None:
+            _absorb(owner, o)
+            absorbed.append((o, owner))
+        elif live and _may_join_a_surge(o, traffic):
+            continue  # judged again in a few seconds, when the surge it comes with may show
+        else:
+            outages.append(o)
+    return SiteAnalysis(site, incidents, outages, len(traffic.grid), absorbed)
+
+
+def _errors_owner(o: Outage, incidents: list[Incident]) -> Incident | None:
+    """The surge an error burst is part of: the 401s of a login attack are the attack's.
+
+    A burst of failures sent by programs (or posted to a login form) that starts within a few
+    minutes of a surge belongs to it, as does any burst inside a bot / mixed surge. A drop,
+    and a campaign's own landing failing (its utm_campaign answering 4xx/5xx), always stand alone.
+    """
+    if o.kind != "errors" or o.what.startswith("utm_campaign="):
+        return None
+    for inc in incidents:
+        near = inc.start - MERGE_GAP * BUCKET_SECONDS <= o.start <= inc.end
+        if near and (o.attack_share >= ATTACK_ERRORS or inc.verdict in ("bot", "mixed")):
+            return inc
+    return None
+
+
+def _may_join_a_surge(o: Outage, traffic: Traffic) -> bool:
+    """A young burst of programs' failures, with no surge yet: the surge often shows a bucket or two later."""
+    return (o.kind == "errors" and o.open and o.attack_share >= ATTACK_ERRORS
+            and not o.what.startswith("utm_campaign=") and int(traffic.grid[-1]) - o.start < ERRORS_HOLD)
+
+
+def _absorb(inc: Incident, o: Outage) -> None:
+    status = o.what.split("=", 1)[-1]
+    inc.evidence.append(f"Failures come with it: up to {o.value / BUCKET_SECONDS:.1f} req/s answered {status} "
+                        f"(baseline {o.expected / BUCKET_SECONDS:.1f} req/s) from {iso(o.start)}, "
+                        f"{o.attack_share:.0%} of them sent by programs or posted to a login form")
+    inc.extra.setdefault("errors", []).append(outage_report(o))
 
 
 def outage_report(o: Outage) -> dict:

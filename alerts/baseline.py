@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,11 +32,12 @@ class Expectation:
 class RollingBaseline:
     """Median level and difference-based spread of the last ``window`` accepted values.
 
-    Optionally scaled by the time-of-day profile.
+    Scaled by the time-of-day profile: its own, learned from the values added, or a
+    ``profile`` primed from older history (read only: the values added do not change it).
     """
 
     def __init__(self, window: int = 180, warmup: int = 30, counts: bool = True,
-                 bucket_seconds: float = 10.0) -> None:
+                 bucket_seconds: float = 10.0, profile: SeasonalProfile | None = None) -> None:
         self.window = window
         self.warmup = warmup
         self.counts = counts
@@ -43,12 +45,14 @@ class RollingBaseline:
         self._values: deque[float] = deque(maxlen=window)
         self._times: deque[float] = deque(maxlen=window)
         self._cache: Expectation | None = None
-        self.profile = SeasonalProfile()
+        self.profile = profile if profile is not None else SeasonalProfile()
+        self._learn = profile is None
 
     def add(self, t: float, value: float) -> None:
         self._values.append(value)
         self._times.append(t)
-        self.profile.add(t, value)
+        if self._learn:
+            self.profile.add(t, value)
         self._cache = None
 
     def __len__(self) -> int:
@@ -103,6 +107,27 @@ class SeasonalProfile:
         if self._first is None:
             self._first = t
         self._last = t
+
+    @classmethod
+    def from_slots(cls, sums: Mapping[int, float], counts: Mapping[int, int], first: float,
+                   last: float) -> SeasonalProfile:
+        """A profile primed with per-slot totals and value counts seen between ``first`` and ``last``.
+
+        The same state ``add`` would reach from those values one by one.
+        """
+        profile = cls()
+        profile._sum = {int(k): float(v) for k, v in sums.items() if counts.get(k, 0) > 0}
+        profile._n = {int(k): int(n) for k, n in counts.items() if n > 0}
+        profile._first, profile._last = first, last
+        return profile
+
+    def span(self) -> float:
+        """Seconds between the first and last value seen (0 when none)."""
+        return 0.0 if self._first is None or self._last is None else self._last - self._first
+
+    def slot_means(self) -> dict[int, float]:
+        """Mean value per slot of the day that has values."""
+        return {s: self._sum[s] / n for s, n in self._n.items() if n}
 
     def _slot_mean(self, slot: int) -> float | None:
         n = self._n.get(slot, 0)

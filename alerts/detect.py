@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from alerts.baseline import Expectation, RollingBaseline
+from alerts.baseline import Expectation, RollingBaseline, SeasonalProfile
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,10 @@ def anomaly_score(z: float, z_high: float) -> float:
 class OnlineDetector:
     """Feed values in time order with ``update``; finished spikes collect in ``spikes``."""
 
-    def __init__(self, config: DetectorConfig | None = None, bucket_seconds: float = 10.0) -> None:
+    def __init__(self, config: DetectorConfig | None = None, bucket_seconds: float = 10.0,
+                 profile: SeasonalProfile | None = None) -> None:
         self.config = c = config or DetectorConfig()
-        self.baseline = RollingBaseline(c.window, c.warmup, c.counts, bucket_seconds)
+        self.baseline = RollingBaseline(c.window, c.warmup, c.counts, bucket_seconds, profile)
         self.spikes: list[Spike] = []
         self.current: Spike | None = None
         self._pending: list[tuple[float, float, float]] = []  # (t, value, expected) above the mark

@@ -6,12 +6,15 @@ its site and start, and an open incident overlapping a new finding keeps its id,
 growing surge updates one incident (sharper verdict, later end) and never duplicates it.
 On-call feedback stored with an incident is kept across updates. The verdict shown moves
 only on sustained evidence (``alerts.verdict_stability``). Drops and error bursts are
-upserted as incidents of their own (verdict ``drop`` / ``errors``).
+upserted as incidents of their own (verdict ``drop`` / ``errors``). The total's baseline
+follows the time of day learned from the days before the window (``alerts.seasonal_history``),
+so the daily morning rise is not a surge.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +23,7 @@ from alerts.buckets import sites
 from alerts.correlate import CampaignInfo
 from alerts.incidents import Incident, IncidentSink, feedback_from_rows
 from alerts.outage_incidents import OUTAGE_VERDICTS, outage_incident
+from alerts.seasonal_history import ProfileCache
 from alerts.verdict_stability import settle
 from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore, bucket_start, to_epoch
 
@@ -28,6 +32,7 @@ log = logging.getLogger(__name__)
 HISTORY_SECONDS = 6 * 3600   # buckets loaded per run: baseline plus the surge
 RECENT_SECONDS = 15 * 60     # surges that ended longer ago than this are left alone
 SETTLE_SECONDS = BUCKET_SECONDS  # the newest bucket may still be filling: judge up to one before
+PROFILES = ProfileCache()    # time-of-day profiles of the worker's sites, re-read every 15 min
 
 
 def _campaigns(state: Any, site: str, start: int) -> list[CampaignInfo]:
@@ -83,8 +88,13 @@ def _same(a: dict[str, Any], b: dict[str, Any] | None) -> bool:
     return {k: v for k, v in a.items() if k not in skip} == {k: v for k, v in b.items() if k not in skip}
 
 
-def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | int) -> list[Incident]:
-    """Detect and judge the surges of every site up to ``now``; upsert them; return them."""
+def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | int,
+                  profiles: ProfileCache | None = PROFILES) -> list[Incident]:
+    """Detect and judge the surges of every site up to ``now``; upsert them; return them.
+
+    ``profiles`` gives each site's time-of-day profile from the history before the window;
+    None judges the total against its flat recent level only.
+    """
     end = bucket_start(to_epoch(now) - SETTLE_SECONDS)
     start = end - HISTORY_SECONDS
     found: list[Incident] = []
@@ -95,8 +105,9 @@ def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | i
         return found
     for site in site_names:
         try:
+            profile = profiles.get(store, site, start) if profiles is not None else None
             result = analyze_site(store, site, start, end, _campaigns(state, site, start), live=True,
-                                  since=end - RECENT_SECONDS)
+                                  since=end - RECENT_SECONDS, profile=profile)
         except StoreError as exc:
             log.error("detection for site %s skipped: %s", site, exc)
             continue
@@ -117,7 +128,22 @@ def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | i
                 inc.feedback = Incident.from_dict(prev).feedback
             _store(state, inc, prev)
             found.append(inc)
+        for o, owner in result.absorbed:
+            _close_absorbed(state, outage_incident(site, o).id, owner.id)
     return found
+
+
+def _close_absorbed(state: IncidentSink, outage_id: str, owner_id: str) -> None:
+    """An error burst stored alone before its surge showed is closed and points at the surge's incident."""
+    prev = state.get_incident(outage_id)
+    if not prev or prev.get("status") != "open":
+        return
+    inc = Incident.from_dict(prev)
+    inc.status = "closed"
+    inc.extra["part_of"] = owner_id
+    inc.evidence.append(f"Part of the surge {owner_id}: see that incident")
+    inc.updated_at = time.time()
+    state.upsert(inc.to_dict())
 
 
 def _store(state: IncidentSink, inc: Incident, prev: dict[str, Any] | None) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
+from alerts.baseline import SeasonalProfile
 from alerts.buckets import Traffic
 from alerts.detect import DetectorConfig, Observation, OnlineDetector, Spike
 from store.base import BUCKET_SECONDS
@@ -26,6 +28,8 @@ MERGE_GAP = 18          # buckets (3 min): rises closer than this are one surge
 MIN_SLICE_SHARE = 0.002  # slices with less of the traffic are not judged alone
 SEND_GAP = 270          # buckets (45 min): a surge this soon after a mail-scanner burst follows that send
 SCANNER = "scanner"
+HUMAN = "human"
+AUTOMATED = ("automated", "crawler")
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Outage:
     value: float    # requests per bucket at the worst point
     expected: float
     open: bool
+    attack_share: float = 0.0  # of the failing requests: from automated clients or failing login posts
 
 
 @dataclass
@@ -63,10 +68,12 @@ class Detection:
     spreads: np.ndarray
     total: np.ndarray    # judged traffic: all requests but mail scanners'
     everything: np.ndarray  # all requests
+    human_levels: np.ndarray | None = None  # people's own causal baseline (follows their daily rise)
 
 
-def _run(grid: np.ndarray, values: np.ndarray, config: DetectorConfig) -> tuple[list[Observation], list[Spike]]:
-    det = OnlineDetector(config, BUCKET_SECONDS)
+def _run(grid: np.ndarray, values: np.ndarray, config: DetectorConfig,
+         profile: SeasonalProfile | None = None) -> tuple[list[Observation], list[Spike]]:
+    det = OnlineDetector(config, BUCKET_SECONDS, profile)
     obs = [det.update(float(t), float(v)) for t, v in zip(grid, values, strict=True)]
     return obs, det.all_spikes()
 
@@ -131,8 +138,12 @@ def _slice_series(traffic: Traffic) -> dict[str, np.ndarray]:
     return out
 
 
-def find_surges(traffic: Traffic, slices: bool = True) -> Detection:
-    """Surges (rises of total or of a slice) and outages of one site, in time order."""
+def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile | None = None) -> Detection:
+    """Surges (rises of total or of a slice) and outages of one site, in time order.
+
+    ``profile`` (time of day from older history) scales the baseline of the total; without
+    it the total learns its own from the buckets given.
+    """
     grid = traffic.grid
     everything = traffic.total()
     scanners = traffic.series(traffic.cube[traffic.cube["actor"] == SCANNER])
@@ -140,8 +151,8 @@ def find_surges(traffic: Traffic, slices: bool = True) -> Detection:
     # surge of its own. Surges are judged on everything else; a scanner burst marks the send.
     total = everything - scanners
     if not len(grid):
-        return Detection([], [], np.zeros(0), np.zeros(0), total, everything)
-    obs, spikes = _run(grid, total, TOTAL)
+        return Detection([], [], np.zeros(0), np.zeros(0), total, everything, np.zeros(0))
+    obs, spikes = _run(grid, total, TOTAL, profile)
     levels = np.array([o.expected.level for o in obs])
     spreads = np.array([o.expected.spread for o in obs])
     surges = _merge([s for s in spikes if s.direction == "rise"], grid)
@@ -186,7 +197,21 @@ def find_surges(traffic: Traffic, slices: bool = True) -> Detection:
                 if s.direction == "rise" and _error_rate_jumped(values, scope[what], _index(grid, s.start),
                                                                 _index(grid, s.end)):
                     outages.append(Outage("errors", what, int(s.start), int(s.end), s.peak_value,
-                                          s.expected_at_peak, s.open))
+                                          s.expected_at_peak, s.open, _attack_share(errors, s.start, s.end)))
     surges.sort(key=lambda g: g.start)
     outages.sort(key=lambda o: o.start)
-    return Detection(surges, outages, levels, spreads, total, everything)
+    # The people's own baseline: while programs surge, people's traffic keeps its daily rise, which
+    # the total's baseline (held still during a surge) does not follow.
+    human = traffic.series(traffic.cube[traffic.cube["actor"] == HUMAN])
+    human_levels = np.array([o.expected.level for o in _run(grid, human, TOTAL)[0]])
+    return Detection(surges, outages, levels, spreads, total, everything, human_levels)
+
+
+def _attack_share(errors: pd.DataFrame, t0: float, t1: float) -> float:
+    """Share of the failing requests in [t0, t1] sent by automated clients or posted to a login form."""
+    win = errors[(errors["t"] >= t0) & (errors["t"] <= t1)]
+    total = float(win["requests"].sum())
+    if total <= 0:
+        return 0.0
+    attack = win["actor"].isin(AUTOMATED) | ((win["path_group"] == "login") & (win["method"] == "POST"))
+    return float(win.loc[attack, "requests"].sum()) / total
