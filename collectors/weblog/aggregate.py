@@ -3,8 +3,15 @@
 A bucket holds counters keyed by the ``http`` tag set, per-actor behaviour counters,
 per-client request counts (for the requests-per-client distribution), the visitor ids
 for the uniques sketch, user-agent families and client networks. ``points`` writes it
-as ``http``, ``visitors``, ``networks`` (top-K, rest folded into ``other``) and
-``ingest``; ``state``/``from_state`` make it JSON for checkpoints.
+as ``http``, ``visitors``, ``networks`` and ``ingest``; ``state``/``from_state`` make it
+JSON for checkpoints.
+
+Networks: the top ``top_networks`` by requests, plus up to ``top_automated`` more among
+those that sent automated requests (a botnet spread thin over hundreds of /24s is kept
+whole, while in normal times few networks qualify); the rest is folded into ``other``.
+A bucket is written many times while open, so every network written once stays in its
+``written`` set and is written again at each later write: a later write replaces each
+earlier point, none is left stale, and ``networks`` always sums to the bucket's requests.
 """
 
 from __future__ import annotations
@@ -21,11 +28,12 @@ from store.sketch import new_sketch, to_b64
 # per-actor counters, in this order
 VIS_FIELDS = ("requests", "pages", "assets", "login_posts", "auth_failures", "conversions", "datacenter")
 NET_FIELDS = ("requests", "login_posts", "auth_failures", "automated")
+_OTHER_KEY = (OTHER, OTHER)
 HTTP_TAGS = ("country", "client", "actor", "referrer", "path_group", "status", "method", "utm_campaign")
 
 
 class Bucket:
-    __slots__ = ("start", "http", "vis", "clients", "uniques", "families", "nets", "ingest")
+    __slots__ = ("start", "http", "vis", "clients", "uniques", "families", "nets", "ingest", "written")
 
     def __init__(self, start: int) -> None:
         self.start = start
@@ -36,11 +44,14 @@ class Bucket:
         self.families: dict[str, set[str]] = {}
         self.nets: dict[tuple[str, str], list[int]] = {}
         self.ingest: dict[str, int] = {}
+        self.written: set[tuple[str, str]] = set()  # networks (and "other") already written for this bucket
 
     def count(self, reason: str, n: int = 1) -> None:
         self.ingest[reason] = self.ingest.get(reason, 0) + n
 
-    def points(self, site: str, source: str, top_networks: int, *, networks: bool = True) -> list[Point]:
+    def points(self, site: str, source: str, top_networks: int, top_automated: int = 0, *,
+               networks: bool = True) -> list[Point]:
+        """The bucket's points as it stands; adds the networks it selects to ``written``."""
         t = self.start
         base = {"site": site, "source": source}
         out = [Point("http", _http_tags(site, source, key), {"requests": v[0], "bytes": v[1]}, t)
@@ -56,18 +67,27 @@ class Bucket:
                 rpc_max=counts[-1] if counts else 0, ua_families=len(self.families.get(actor, ())),
             )
             out.append(Point("visitors", {**base, "actor": actor}, fields, t))
-        top = heapq.nsmallest(max(0, top_networks), self.nets.items(), key=_by_requests) if networks else []
-        for (prefix, asn), v in top:
-            out.append(Point("networks", {**base, "prefix": prefix, "asn": asn}, _net_fields(v), t))
-        rest = [0] * len(NET_FIELDS)
-        if networks and len(self.nets) > len(top):  # the rest folded into one "other" point
-            rest = [sum(col) for col in zip(*self.nets.values(), strict=True)]
-            for _, v in top:
-                rest = [a - b for a, b in zip(rest, v, strict=True)]
-        if rest[0] and networks:
-            out.append(Point("networks", {**base, "prefix": OTHER, "asn": OTHER}, _net_fields(rest), t))
+        if networks:
+            out.extend(Point("networks", {**base, "prefix": prefix, "asn": asn}, _net_fields(v), t)
+                       for (prefix, asn), v in self.network_rows(top_networks, top_automated))
         out.extend(Point("ingest", {**base, "reason": r}, {"lines": n}, t) for r, n in self.ingest.items())
         return out
+
+    def network_rows(self, top_networks: int, top_automated: int) -> list[tuple[tuple[str, str], list[int]]]:
+        """(prefix, asn) and counters of every network to write now, ``other`` last; grows ``written``."""
+        nets, written = self.nets, self.written
+        written.update(k for k, _ in heapq.nsmallest(max(0, top_networks), nets.items(), key=_by_requests))
+        if top_automated > 0:
+            automated = [kv for kv in nets.items() if kv[1][3] > 0 and kv[0] not in written]
+            written.update(k for k, _ in heapq.nsmallest(top_automated, automated, key=_by_automated))
+        rows = [(k, nets.get(k) or [0] * len(NET_FIELDS)) for k in sorted(written) if k != _OTHER_KEY]
+        rest = [sum(col) for col in zip(*nets.values(), strict=True)] if nets else [0] * len(NET_FIELDS)
+        for _, v in rows:
+            rest = [a - b for a, b in zip(rest, v, strict=True)]
+        if rest[0] or _OTHER_KEY in written:  # once written, "other" is rewritten even when it drops to zero
+            written.add(_OTHER_KEY)
+            rows.append((_OTHER_KEY, rest))
+        return rows
 
     def state(self) -> dict:
         return {
@@ -79,6 +99,7 @@ class Bucket:
             "families": {a: sorted(s) for a, s in self.families.items()},
             "nets": [[list(k), v] for k, v in self.nets.items()],
             "ingest": self.ingest,
+            "written": sorted(list(k) for k in self.written),
         }
 
     @classmethod
@@ -91,6 +112,7 @@ class Bucket:
         b.families = {a: set(s) for a, s in data["families"].items()}
         b.nets = {tuple(k): list(v) for k, v in data["nets"]}
         b.ingest = dict(data["ingest"])
+        b.written = {(str(p), str(a)) for p, a in data.get("written", [])}
         return b
 
 
@@ -102,6 +124,10 @@ def _http_tags(site: str, source: str, key: tuple) -> Mapping[str, str]:
 
 def _by_requests(kv: tuple[tuple[str, str], list[int]]) -> tuple:
     return -kv[1][0], kv[0]
+
+
+def _by_automated(kv: tuple[tuple[str, str], list[int]]) -> tuple:
+    return -kv[1][3], -kv[1][0], kv[0]
 
 
 def _rank(sorted_counts: list[int], q: float) -> float:

@@ -40,6 +40,9 @@ class WeblogOptions(BaseModel):
     max_campaigns: int = Field(100, ge=1, description="distinct utm_campaign tags before folding to 'other'")
     campaign_min_requests: int = Field(3, ge=1, description="requests before a new utm_campaign gets its own tag")
     top_networks: int = Field(20, ge=1, le=1000, description="client networks kept per bucket")
+    top_automated_networks: int = Field(
+        500, ge=0, le=10_000,
+        description="client networks that sent automated requests kept per bucket beyond top_networks")
     rate_limit_per_minute: int = Field(60, ge=1, description="non-asset requests/min above which a client is automated")
     login_posts_per_minute: int = Field(5, ge=1, description="login POSTs/min above which a client is automated")
     pages_without_assets: int = Field(10, ge=1, description="pages with no asset loads before a client is automated")

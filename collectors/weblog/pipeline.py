@@ -39,6 +39,7 @@ STATUS_CLASS = {i: f"{i}xx" for i in range(1, 6)}
 METHOD_CLASS = {"GET": "GET", "POST": "POST", "HEAD": "HEAD"}
 SAMPLES_PER_REASON = 3
 COLUMNAR_FORMATS = ("combined", "varnishncsa", "combined_request_time")
+_NO_END = 1 << 62  # later than any bucket start
 
 
 @dataclass
@@ -99,6 +100,7 @@ class WeblogPipeline:
         self.refresh_campaigns()
         self.stats = IngestStats()
         self._dirty: set[int] = set()       # open buckets changed since the last write_open
+        self._filling: set[int] = set()     # written by write_open without networks: their 10 s were not over
 
     # -- campaigns -----------------------------------------------------------------------------
     def refresh_campaigns(self) -> None:
@@ -296,7 +298,7 @@ class WeblogPipeline:
         """Write closed buckets; on a store error keep them for the next call (nothing lost)."""
         if not self.pending:
             return 0
-        points = [p for b in self.pending for p in b.points(self.site, self.source, self.options.top_networks)]
+        points = self._points(self.pending)
         try:
             n = self.store.write(points)
         except StoreError as exc:
@@ -316,17 +318,31 @@ class WeblogPipeline:
                 self.pending.append(self.buckets.pop(s))
             self._tracker.prune(limit)
 
-    def write_open(self) -> int:
+    def _points(self, buckets: list[Bucket], networks_before: int | None = None) -> list:
+        """Points of ``buckets``; networks only of those starting before ``networks_before`` (all if None)."""
+        opts = self.options
+        return [p for b in buckets for p in b.points(
+            self.site, self.source, opts.top_networks, opts.top_automated_networks,
+            networks=networks_before is None or b.start < networks_before)]
+
+    def write_open(self, now: float | None = None) -> int:
         """Write the open buckets that changed, as they stand (each later write replaces them).
 
-        Networks are left out: their top-K may still change, and a network that drops out
-        of it would otherwise leave a stale point behind.
+        Their networks too, once the bucket's 10 seconds are over (a later line, or ``now``,
+        is past them), so a block suggestion has them within seconds. While a bucket still
+        fills, its top networks change with nearly every line; waiting for its end keeps the
+        networks written close to the final ones. A network written once is written at every
+        later write of its bucket (``Bucket.network_rows``), so none is left stale. Without
+        ``now`` (shutdown) every bucket's networks are written as they stand.
         """
-        dirty = [self.buckets[s] for s in sorted(self._dirty) if s in self.buckets]
+        over = _NO_END if now is None else max(self.newest, int(now) - BUCKET_SECONDS + 1)
+        starts = self._dirty | {s for s in self._filling if s < over}
+        self._filling = {s for s in self._dirty | self._filling if s >= over and s in self.buckets}
         self._dirty = set()
+        dirty = [self.buckets[s] for s in sorted(starts) if s in self.buckets]
         if not dirty:
             return 0
-        points = [p for b in dirty for p in b.points(self.site, self.source, 0, networks=False)]
+        points = self._points(dirty, networks_before=over)
         try:
             return self.store.write(points)
         except StoreError as exc:
@@ -369,6 +385,31 @@ class WeblogPipeline:
         self._orphans = dict(data.get("orphans", {}))
         self._tracker.load(data.get("tracker", {}))
         self._folder.load(data.get("campaigns", {}))
+        self._recall_written()
+        self._dirty = set(self.buckets)  # written again (networks too) at the next write_open
+
+    def _recall_written(self) -> None:
+        """Networks the store holds for the restored buckets join their written sets.
+
+        A crash between a write and its checkpoint leaves points the checkpoint does not
+        list; reading them back means the next write replaces them instead of leaving them
+        stale (their requests would be counted twice, once there and once in ``other``).
+        """
+        restored = {b.start: b for b in [*self.buckets.values(), *self.pending]}
+        if not restored:
+            return
+        try:
+            stored = self.store.points("networks", min(restored), max(restored) + BUCKET_SECONDS,
+                                       where={"site": self.site, "source": self.source})
+        except StoreError as exc:
+            log.warning("accesslog %s: could not read back the networks of the restored buckets (%s); "
+                        "a crash just before the restart may leave a network counted twice until they close",
+                        self.source, exc)
+            return
+        for p in stored:
+            b = restored.get(p.time)
+            if b is not None:
+                b.written.add((p.tags["prefix"], p.tags["asn"]))
 
 
 def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",

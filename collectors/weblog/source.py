@@ -41,7 +41,7 @@ class WeblogSource:
         self.pipeline.close_until(int(now) - self.settings.open_window_seconds)
         self.pipeline.write_closed()
         if self.settings.live_updates:
-            self.pipeline.write_open()
+            self.pipeline.write_open(now)
         self._checkpoint()
         return n
 

@@ -7,12 +7,15 @@ import shutil
 import signal
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from collectors.accesslog import AccessLogSettings, AccessLogTail, build
+from simulate.logline import CombinedFormatter
+from simulate.scenarios import build as simulate
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 from tests.collectors.logsamples import combined
@@ -185,3 +188,71 @@ def test_tails_a_real_nginx_access_log_through_log_reopen(stores: tuple[Embedded
     finally:
         svc.stop()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def _per_bucket(store: EmbeddedStore, measurement: str, field: str = "requests") -> dict[int, int]:
+    df = store.query(measurement, 0, 2_000_000_000, fields=[field], every=10)
+    return {int(t.timestamp()): int(v) for t, v in zip(df["time"], df[field], strict=True)}
+
+
+def _stored_networks(store: EmbeddedStore) -> dict[int, set[tuple[str, str]]]:
+    out: dict[int, set[tuple[str, str]]] = {}
+    for p in store.points("networks", 0, 2_000_000_000):
+        out.setdefault(p.time, set()).add((p.tags["prefix"], p.tags["asn"]))
+    return out
+
+
+def test_live_botnet_networks_reach_the_store_while_buckets_are_open_and_never_count_twice(tmp_path: Path) -> None:
+    # credential stuffing from hundreds of cloud /24s, stamped around now, tailed with default settings
+    now = int(time.time())
+    sim = simulate("credential_stuffing", 1, history_hours=40 / 3600, surge_hours=180 / 3600, base_rps=5,
+                   bot_factor=15.0, bot_minutes=5.0, start=datetime.fromtimestamp(now - 200, UTC))
+    fmt = CombinedFormatter(sim.utc_offset_minutes)
+    chunks: dict[int, list[str]] = {}
+    for r in sim.records:                            # what the server appends every 5 s
+        chunks.setdefault(int(r[0]) // 5, []).append(fmt.line(r) + "\n")
+    log, store_path, state_path = tmp_path / "access.log", tmp_path / "ts.db", tmp_path / "state.db"
+    store, state = EmbeddedStore(store_path), _CrashingState(state_path)
+    tail = _tail(log, store, state)
+    written: dict[int, set[tuple[str, str]]] = {}
+    seen_open = set()
+    for i, key in enumerate(sorted(chunks)):
+        _append(log, chunks[key])
+        if i == len(chunks) // 2:                     # lines read and written, then a crash before the checkpoint
+            state.armed = True
+            with pytest.raises(RuntimeError):
+                tail.poll()
+            store.close()
+            state.close()
+            store, state = EmbeddedStore(store_path), _CrashingState(state_path)
+            tail = _tail(log, store, state)          # restarts from the previous checkpoint
+        tail.poll()
+        pipe, stored = tail.pipeline, _stored_networks(store)
+        for start, b in pipe.buckets.items():
+            if start < pipe.newest:                   # its 10 s are over: its networks are in, still open
+                assert stored.get(start) == b.written, start
+                assert b.written >= written.get(start, set()), f"written set of {start} shrank"
+                written[start] = set(b.written)
+                seen_open.add(start)
+        assert _per_bucket(store, "networks") == {t: n for t, n in _per_bucket(store, "http").items() if t in stored}
+    pipe = tail.pipeline
+    pipe.close_until(pipe.newest + 10)               # what the wall clock does 5 minutes later
+    pipe.write_closed()
+    stored = _stored_networks(store)
+    assert len(seen_open) >= 15 and all(stored[t] >= w for t, w in written.items())
+    http = _per_bucket(store, "http")
+    assert _per_bucket(store, "networks") == http and sum(http.values()) == len(sim.records)
+    automated = store.query("networks", 0, 2_000_000_000, fields=["automated"], group_by=["prefix"])
+    other = automated[automated["prefix"] == "other"]["automated"].sum()
+    assert automated["automated"].sum() > 5_000 and other < 0.02 * automated["automated"].sum()
+
+
+class _CrashingState(StateDB):
+    """A state DB whose next checkpoint fails once armed, like a crash between store write and checkpoint."""
+
+    armed = False
+
+    def put_checkpoint(self, source: str, data: dict) -> None:
+        if self.armed:
+            raise RuntimeError("crash before checkpoint")
+        super().put_checkpoint(source, data)

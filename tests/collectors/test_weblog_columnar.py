@@ -60,6 +60,14 @@ def test_columnar_backfill_writes_the_same_points_as_the_per_line_path(scenario:
     lines = _messy(list(sim.lines()), seed)
     a, b, sa, sb = _both(lines, options=WeblogOptions(rate_limit_per_minute=20, campaign_min_requests=5,
                                                       max_campaigns=3))
+    _assert_same_points(a, b)
+    assert (sa.lines, sa.parsed, sa.late, sa.malformed) == (sb.lines, sb.parsed, sb.late, sb.malformed)
+    assert sa.samples == sb.samples
+    assert sa.late > 0 and sa.malformed.get("no_match") and sa.malformed.get("bad_address")
+    assert {k[1][0][1] for k in a["visitors"]} >= {"human", "automated"}
+
+
+def _assert_same_points(a: dict, b: dict) -> None:
     for m in MEASUREMENTS:
         assert a[m].keys() == b[m].keys(), m
         for key, fields in a[m].items():
@@ -67,10 +75,21 @@ def test_columnar_backfill_writes_the_same_points_as_the_per_line_path(scenario:
             if m == "visitors":
                 assert estimate_b64([fields.pop("uniques")]) == estimate_b64([other.pop("uniques")])
             assert fields == other, (m, key)
-    assert (sa.lines, sa.parsed, sa.late, sa.malformed) == (sb.lines, sb.parsed, sb.late, sb.malformed)
-    assert sa.samples == sb.samples
-    assert sa.late > 0 and sa.malformed.get("no_match") and sa.malformed.get("bad_address")
-    assert {k[1][0][1] for k in a["visitors"]} >= {"human", "automated"}
+
+
+@pytest.mark.parametrize(("scenario", "seed", "top_automated"), [("credential_stuffing", 6, 25),
+                                                                 ("l7_botnet", 7, 500)])
+def test_columnar_backfill_keeps_the_same_automated_networks_as_the_per_line_path(
+        scenario: str, seed: int, top_automated: int) -> None:
+    sim = build(scenario, seed, history_hours=0.2, surge_hours=0.2, scale=0.5, bot_factor=8.0)
+    lines = _messy(list(sim.lines()), seed)
+    a, b, _, _ = _both(lines, options=WeblogOptions(top_networks=5, top_automated_networks=top_automated))
+    _assert_same_points(a, b)
+    per_bucket: dict[int, int] = {}
+    for t, _tags in a["networks"]:
+        per_bucket[t] = per_bucket.get(t, 0) + 1
+    assert max(per_bucket.values()) > 5 + 1  # automated networks were kept beyond the top 5 (and "other")
+    assert max(per_bucket.values()) <= 5 + top_automated + 1
 
 
 def test_columnar_backfill_keeps_malformed_counts_before_the_first_request_in_its_first_bucket() -> None:

@@ -151,3 +151,82 @@ def test_simulated_credential_stuffing_is_mostly_automated() -> None:
     actors = _by(store, "visitors", "requests", "actor")
     assert actors.get("automated", 0) > actors.get("human", 0)
     assert _sum(store, "visitors", "login_posts") > 0
+
+
+def _networks_now(store: EmbeddedStore) -> dict[str, int]:
+    return {p.tags["prefix"]: int(p.fields["requests"]) for p in store.points("networks", 0, END)}
+
+
+def test_a_network_written_once_is_rewritten_at_every_later_write_and_other_holds_the_rest() -> None:
+    from collectors.weblog.pipeline import WeblogPipeline
+
+    store = _store()
+    pipe = WeblogPipeline(store, site="shop", source="t", salt=SALT,
+                          options=WeblogOptions(top_networks=1, top_automated_networks=0))
+    pipe.feed([combined(T0, ip="81.2.69.1"), combined(T0 + 1, ip="81.2.69.2"), combined(T0 + 2, ip="5.9.1.1")])
+    pipe.write_open()
+    assert _networks_now(store) == {"81.2.69.0/24": 2, "other": 1}
+    pipe.feed([combined(T0 + 3, ip="5.9.1.2")] * 3)           # 5.9.1.0/24 takes the lead
+    pipe.write_open()
+    assert _networks_now(store) == {"81.2.69.0/24": 2, "5.9.1.0/24": 4, "other": 0}  # replaced, none stale
+    restored = WeblogPipeline(store, site="shop", source="t", salt=SALT,
+                              options=WeblogOptions(top_networks=1, top_automated_networks=0))
+    restored.load(pipe.state())                                # the checkpoint keeps the written set
+    restored.feed([combined(T0 + 4, ip="81.2.69.3"), combined(T0 + 5, ip="1.1.1.1")])
+    restored.flush()
+    assert _networks_now(store) == {"81.2.69.0/24": 3, "5.9.1.0/24": 4, "other": 1}
+
+
+def test_open_bucket_networks_wait_until_its_ten_seconds_are_over() -> None:
+    from collectors.weblog.pipeline import WeblogPipeline
+
+    store = _store()
+    pipe = WeblogPipeline(store, site="shop", source="t", salt=SALT)
+    pipe.feed([combined(T0 + 1, ip="81.2.69.1")])
+    pipe.write_open(now=T0 + 5)
+    assert _sum(store, "http", "requests") == 1 and _networks_now(store) == {}
+    pipe.write_open(now=T0 + 10)                               # the clock passed it, no new line needed
+    assert _networks_now(store) == {"81.2.69.0/24": 1}
+    pipe.feed([combined(T0 + 12, ip="5.9.1.1"), combined(T0 + 21, ip="5.9.1.1")])
+    pipe.write_open(now=T0 + 15)                               # a later line is past T0 + 10's bucket
+    assert _networks_now(store) == {"81.2.69.0/24": 1, "5.9.1.0/24": 1}
+    pipe.feed([combined(T0 + 22, ip="5.9.1.1")])
+    pipe.write_open(now=T0 + 25)
+    pipe.write_open(now=T0 + 26)                               # nothing new, and T0 + 20's bucket still fills
+    assert [p.time for p in store.points("networks", 0, END)] == [T0, T0 + 10]
+    pipe.write_open(now=T0 + 30)                               # ... until its 10 s are over
+    assert [(p.time, p.fields["requests"]) for p in store.points("networks", T0 + 20, END)] == [(T0 + 20, 2)]
+
+
+def test_networks_that_sent_automated_requests_are_kept_beyond_the_top_networks() -> None:
+    people = [combined(T0 + i % 10, ip=f"81.2.{i % 5}.{i}") for i in range(100)]      # 5 busy /24s
+    bots = [combined(T0 + i % 10, ip=f"5.9.{i}.7", ua="python-requests/2.31") for i in range(40)]  # 40 thin ones
+    for top_automated, named in ((0, 3), (30, 33), (500, 43)):
+        store = _store()
+        ingest_lines(people + bots, store, site="shop", source="t", salt=SALT,
+                     options=WeblogOptions(top_networks=3, top_automated_networks=top_automated))
+        nets = _networks_now(store)
+        assert len(nets) - ("other" in nets) == named
+        assert sum(nets.values()) == _sum(store, "http", "requests") == 140
+        automated = {p.tags["prefix"]: p.fields["automated"] for p in store.points("networks", 0, END)}
+        assert automated.get("other", 0) == max(0, 40 - top_automated)
+
+
+def test_restart_after_a_write_its_checkpoint_missed_leaves_no_stale_network() -> None:
+    from collectors.weblog.pipeline import WeblogPipeline
+
+    store = _store()
+    opts = WeblogOptions(top_networks=1, top_automated_networks=0)
+    pipe = WeblogPipeline(store, site="shop", source="t", salt=SALT, options=opts)
+    pipe.feed([combined(T0, ip="1.1.1.1")])
+    checkpoint = pipe.state()
+    again = [combined(T0 + 1, ip="81.2.69.1")] * 3
+    pipe.feed(again)
+    pipe.write_open()                                          # written, then the process dies before the checkpoint
+    assert _networks_now(store) == {"81.2.69.0/24": 3, "other": 1}
+    restored = WeblogPipeline(store, site="shop", source="t", salt=SALT, options=opts)
+    restored.load(checkpoint)                                  # reads back what the store already holds
+    restored.feed(again + [combined(T0 + 2, ip="5.9.1.1")] * 5)  # the lost lines again, then a new leader
+    restored.write_open()
+    assert _networks_now(store) == {"81.2.69.0/24": 3, "5.9.1.0/24": 5, "other": 1}
+    assert sum(_networks_now(store).values()) == _sum(store, "http", "requests") == 9
