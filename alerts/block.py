@@ -2,9 +2,11 @@
 
 Networks come from the ``networks`` measurement (masked /24 and /48 prefixes with their
 ASN). A prefix is suggested only when its extra requests in the surge are almost all
-automated; prefixes carrying people (the campaign's audience), the networks of the
-search engines whose crawlers are verified, and mail image proxies and link scanners
-(``alerts.service_networks``) are never suggested.
+automated; prefixes carrying people (the campaign's audience), the published networks of
+verified search crawlers, mail image proxies and link scanners (``alerts.service_networks``)
+are never suggested. The collector keeps every network that sent automated requests (up to
+``top_automated_networks`` per bucket), so a botnet spread thin over hundreds of /24s is
+named whole, one ``deny`` line per prefix.
 """
 
 from __future__ import annotations
@@ -17,11 +19,10 @@ import pandas as pd
 from alerts.service_networks import is_service_network
 from store.base import TimeSeriesStore
 
-# Networks of the search engines whose crawlers the pipeline verifies: never blocked.
-# Google, Bing, Yandex, Baidu, Apple, Meta
-SEARCH_ENGINE_ASNS = {"15169", "8075", "13238", "55967", "714", "6185", "32934"}
 MIN_AUTOMATED_SHARE = 0.8
-MAX_PREFIXES = 200
+MIN_REQUESTS = 3.0          # extra automated requests a prefix needs in the surge to be named at all
+MIN_SHARE_OF_ATTACK = 0.0005  # ... and this share of all of them: a botnet spread thin over 1,000 /24s still counts
+MAX_PREFIXES = 2000
 
 
 @dataclass
@@ -48,10 +49,6 @@ class BlockSuggestion:
                    float(d.get("share", 0)))
 
 
-def _asn_number(asn: str) -> str:
-    return asn.upper().removeprefix("AS").strip()
-
-
 def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, r1: int,
                   scale: float) -> BlockSuggestion:
     """Prefixes whose extra traffic in [t0, t1] is automated, against the reference [r0, r1]."""
@@ -68,10 +65,9 @@ def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, 
     auto_total = float(extra["automated"].clip(lower=0).sum())
     rows = extra[(extra["automated"] > 0) & (extra["automated"] >= MIN_AUTOMATED_SHARE * extra["requests"])]
     rows = rows[win.loc[rows.index, "automated"] >= MIN_AUTOMATED_SHARE * win.loc[rows.index, "requests"]]
-    keep = [(p, a) for p, a in rows.index if _asn_number(str(a)) not in SEARCH_ENGINE_ASNS and p not in ("", "other")
-            and not is_service_network(str(p))]
+    keep = [(p, a) for p, a in rows.index if p not in ("", "other") and not is_service_network(str(p))]
     rows = rows.loc[keep].sort_values("automated", ascending=False) if keep else rows.iloc[0:0]
-    floor = max(3.0, 0.002 * auto_total)
+    floor = max(MIN_REQUESTS, MIN_SHARE_OF_ATTACK * auto_total)
     rows = rows[rows["automated"] >= floor].head(MAX_PREFIXES)
     if rows.empty:
         return BlockSuggestion()

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import ipaddress
+import random
 from pathlib import Path
 
 from alerts.analyze_cli import analyze_logs
 from alerts.block import suggest_block
 from alerts.correlate import CampaignInfo
 from alerts.service_networks import NEVER_BLOCK, is_service_network
-from simulate.addresses import DATACENTER_PREFIXES, IMAGE_PROXY_PREFIXES, MAIL_SCANNER_PREFIXES
+from collectors.weblog.pipeline import ingest_lines
+from simulate.addresses import (
+    BINGBOT_PREFIXES,
+    DATACENTER_PREFIXES,
+    GOOGLEBOT_PREFIXES,
+    IMAGE_PROXY_PREFIXES,
+    MAIL_SCANNER_PREFIXES,
+    prefix_pool,
+)
+from simulate.agents import SEARCH_CRAWLER_AGENTS
+from simulate.logline import CombinedFormatter
 from simulate.scenarios import build
 from store.base import Point
 from store.embedded import EmbeddedStore
@@ -61,3 +72,44 @@ def test_bot_during_campaign_block_leaves_out_image_proxies_and_mail_scanners(tm
     if sim.params["bot_kind"] == "credential_stuffing":
         dc = [ipaddress.ip_network(p) for p in DATACENTER_PREFIXES]
         assert all(any(c.version == d.version and c.subnet_of(d) for d in dc) for c in cidrs)
+
+
+def _with_crawl_burst(sim, t0: float, t1: float, rps: float) -> list[str]:  # noqa: ANN001
+    """The simulation's lines with Googlebot and bingbot crawling hard in [t0, t1), from their own networks."""
+    rng = random.Random(3)
+    crawlers = [(ip, SEARCH_CRAWLER_AGENTS[0]) for ip in prefix_pool(rng, GOOGLEBOT_PREFIXES, 16)] + \
+        [(ip, SEARCH_CRAWLER_AGENTS[2]) for ip in prefix_pool(rng, BINGBOT_PREFIXES, 6)]
+    burst = []
+    for i in range(int((t1 - t0) * rps)):
+        ip, agent = rng.choice(crawlers)
+        burst.append((t0 + i / rps, ip, "GET", f"/products/p{i % 300}", "HTTP/1.1", 200, 5_000, "-", agent, 99))
+    fmt = CombinedFormatter(sim.utc_offset_minutes)
+    return [fmt.line(r) for r in sorted(sim.records + burst, key=lambda r: r[0])]
+
+
+def test_thin_botnet_is_blocked_whole_with_default_collector_settings_and_crawlers_never() -> None:
+    # credential stuffing from ~600 cloud /24s, 1-2 requests each per 10 s bucket, and a crawl burst
+    sim = build("credential_stuffing", 1, history_hours=0.25, surge_hours=0.15, base_rps=5, bot_factor=15.0,
+                bot_minutes=8.0)
+    attack = int(sim.start.timestamp() + 0.25 * 3600) // 10 * 10
+    store = EmbeddedStore(":memory:")
+    ingest_lines(_with_crawl_burst(sim, attack + 60, attack + 420, 3.0), store, site="shop", source="t",
+                 salt=b"b" * 32)
+    t0, t1, r0, r1 = attack, attack + 470, attack - 600, attack - 10
+    per_bucket = store.query("networks", t0 + 120, t1, fields=["requests"], where={"prefix": [
+        str(ipaddress.ip_network(f"{r[1]}/24", strict=False)) for r in sim.records if r[-1] == 2]},
+        group_by=["prefix"], every=10)
+    assert per_bucket["prefix"].nunique() >= 400 and per_bucket["requests"].median() <= 2
+    crawled = store.query("http", t0, t1, fields=["requests"], where={"client": "search_crawler"})
+    assert crawled["requests"].sum() >= 1000  # the pipeline verified the crawlers ...
+    nets = store.query("networks", t0, t1, fields=["automated"], group_by=["prefix"])
+    crawler_nets = nets[[is_service_network(p) for p in nets["prefix"]]]
+    assert crawler_nets["automated"].max() >= 100  # ... kept their networks, busy enough to be named
+
+    s = suggest_block(store, "shop", t0, t1, r0, r1, 1.0)
+    extra = nets[nets["prefix"] != "other"]["automated"].sum()
+    assert s.share >= 0.8 and s.requests >= 0.8 * (extra - crawler_nets["automated"].sum())
+    assert len(s.cidrs) >= 400 and s.nginx.count("deny ") == len(s.cidrs)
+    assert not [c for c in s.cidrs if is_service_network(c)]
+    dc = [ipaddress.ip_network(p) for p in DATACENTER_PREFIXES]
+    assert all(any(ipaddress.ip_network(c).subnet_of(d) for d in dc) for c in s.cidrs)
