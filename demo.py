@@ -49,12 +49,10 @@ def demo_settings(data: Path, metrics_port: int) -> tuple[Settings, dict[str, st
         "SURGEWATCH_DASHBOARD__REFRESH_SECONDS": "5",
     }
     os.environ.update(env)
-    # The simulator appends lines as they happen, so buckets close after 30 s rather than 5 min: their
-    # client networks (what a block suggestion is made of) reach the store within the first minute, and
-    # enough of them are kept per bucket to show a botnet spread thin over hundreds of cloud addresses.
+    # Default collector settings: open buckets write their client networks within seconds, and every
+    # network that sent automated requests is kept, so the botnet's block suggestion needs no tuning.
     settings = load_settings(collectors={"accesslog": {"files": [str(data / "access.log")], "format": "combined",
-                                                       "source": "demo-nginx", "open_window_seconds": 30,
-                                                       "top_networks": 500}})
+                                                       "source": "demo-nginx"}})
     return settings, env
 
 
