@@ -24,6 +24,8 @@ REFERENCE_BUCKETS = 180  # the half hour before a surge is its baseline mix
 SURGE_WINDOW = 30        # buckets (5 min) over which a part must add ...
 SURGE_RATIO = 0.85       # ... this much of the baseline's own volume to be a surge on its own
 BARE_SHARE = 0.4         # assetless 'browser' pages must be this share of the extra pages to count
+LEAK = 0.05              # of the programs' extra requests, what may pass for people's (a bot's first requests,
+                         # before its rate gives it away): no surge of people's own
 SEND_WINDOW = 300        # seconds after an email send whose automated clicks are the send's scanners
 AUTOMATED_ACTORS = ("automated", "crawler")
 SCANNER_METHODS = ("GET", "HEAD")
@@ -200,13 +202,17 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
         human_rows = human_rows & False
     auto_rows = win["actor"].isin(AUTOMATED_ACTORS) | ((win["actor"] == HUMAN) & bool(why))
 
-    def per_bucket(rows: pd.Series, actors: tuple[str, ...]) -> np.ndarray:
+    def per_bucket(rows: pd.Series, actors: tuple[str, ...], own: np.ndarray | None = None) -> np.ndarray:
         seen = traffic.series(win[rows])[i0:i1 + 1]
         share = float(ref[ref["actor"].isin(actors)]["requests"].sum()) / ref_total if ref_total else 0.0
-        return seen - share * det.levels[i0:i1 + 1]
+        expected = share * det.levels[i0:i1 + 1]
+        return seen - (expected if own is None else np.maximum(expected, own))
 
     levels = det.levels[i0:i1 + 1]
-    human_b = per_bucket(human_rows, (HUMAN,))
+    # People's part against their own baseline too: when only programs surge, people's traffic keeps
+    # its daily rise, which is no surge of theirs.
+    own = det.human_levels[i0:i1 + 1] if det.human_levels is not None and len(det.human_levels) else None
+    human_b = per_bucket(human_rows, (HUMAN,), own)
     auto_b = per_bucket(auto_rows, AUTOMATED_ACTORS + ((HUMAN,) if why else ()))
     if not why and HUMAN in behaviour and human > 0:
         bare, bare_why = _bare_pages(traffic.visitors, grid, i0, i1, behaviour[HUMAN])
@@ -229,7 +235,8 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
     return Excess(
         buckets=i1 - i0 + 1, observed=observed, expected=expected, by_actor=by_actor,
         human=human, automated=automated, scanner=scanner,
-        human_ratio=surge_ratio(human_b, levels), automated_ratio=surge_ratio(auto_b, levels),
+        human_ratio=surge_ratio(human_b - LEAK * np.clip(auto_b, 0.0, None), levels),
+        automated_ratio=surge_ratio(auto_b, levels),
         rest_ratio=surge_ratio(human_b + auto_b, levels),
         dims=dims, human_dims=human_dims, automated_dims=auto_dims, behaviour=behaviour, notes=notes,
     )

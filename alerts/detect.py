@@ -31,6 +31,8 @@ class DetectorConfig:
     counts: bool = True       # values are counts (Poisson floor on the spread)
     max_spike: int = 1080     # after this many values a surge is the new normal (3 h)
     clip: float = 3.0         # values enter the baseline clipped to level +- clip x spread
+    sustain: int = 0          # a rise this many values in a row above z_sustain opens a spike too (0: off):
+    z_sustain: float = 3.5    # a steady climb shows before any one value clears z_high
 
 
 @dataclass
@@ -75,7 +77,20 @@ class OnlineDetector:
         self.current: Spike | None = None
         self._pending: list[tuple[float, float, float]] = []  # (t, value, expected) above the mark
         self._pending_dir = ""
+        self._rising: list[tuple[float, float, float]] = []  # values in a row above z_sustain (a climb)
         self._quiet = 0
+
+    def _climbing(self, t: float, value: float, exp: Expectation, z: float) -> bool:
+        """Track a run of values above the sustained mark; True once it is long enough to be a rise."""
+        c = self.config
+        if not c.sustain:
+            return False
+        if z >= c.z_sustain and value - exp.level >= c.min_excess and (
+                not c.counts or value >= c.min_ratio * exp.level):
+            self._rising.append((t, value, exp.level))
+        else:
+            self._rising = []
+        return len(self._rising) >= c.sustain
 
     def _significant(self, value: float, exp: Expectation) -> tuple[float, str]:
         """z and direction when the value clears the guards, else (z, "")."""
@@ -97,8 +112,12 @@ class OnlineDetector:
             return Observation(t, value, exp, 0.0, 0.0)
         z, direction = self._significant(value, exp)
         score = anomaly_score(z, c.z_high) if direction else 0.0
+        climbing = self.current is None and self._climbing(t, value, exp, z)
         if self.current is not None:
             self._continue_spike(t, value, exp, z)
+        elif climbing and direction != "drop":
+            self._pending, self._pending_dir = list(self._rising), "rise"
+            self._open_spike(t, "rise")
         elif direction:
             if direction != self._pending_dir:
                 self._pending = []
@@ -114,6 +133,7 @@ class OnlineDetector:
         return Observation(t, value, exp, z, score)
 
     def _open_spike(self, t: float, direction: str) -> None:
+        self._rising = []
         first = self._pending[0]
         pick = max if direction == "rise" else min
         peak = pick(self._pending, key=lambda p: p[1])

@@ -19,7 +19,7 @@ from alerts.detect import DetectorConfig, Observation, OnlineDetector, Spike
 from store.base import BUCKET_SECONDS
 from store.schema import NONE, OTHER
 
-TOTAL = DetectorConfig()
+TOTAL = DetectorConfig(sustain=3)
 SLICE = DetectorConfig(z_high=7.0, z_low=2.5, confirm=3, min_excess=40.0, min_ratio=2.0)
 ERRORS = DetectorConfig(z_high=6.0, z_low=2.5, confirm=3, min_excess=5.0, min_ratio=2.0)
 MIN_ERROR_RATE = 0.2   # of the slice's requests failing, for an errors alert
