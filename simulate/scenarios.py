@@ -51,6 +51,7 @@ class Truth:
     end: datetime              # UTC, when it has decayed
     campaign: str | None       # name of the campaign that explains it (campaign / mixed)
     looks_like: str | None     # organic only: "viral_social" | "press" | "unannounced_campaign"
+    doubled: datetime | None = None  # UTC, start of the first minute the surge's own traffic equals the baseline's
 
 
 @dataclass
@@ -218,7 +219,7 @@ def build(scenario: str, seed: int, *, history_hours: float = 4.0, surge_hours: 
     engine = Engine(components, rng, t_start)
     records = list(engine.run(t_end))
 
-    truth = _truth(engine, components, injections, t_start, t0, t_end)
+    truth = _truth(engine, components, injections, t_start, t0, t_end, records)
     volumes: dict[str, int] = {}
     for i, component in enumerate(components):
         volumes[component.name] = volumes.get(component.name, 0) + sum(engine.per_minute.get(i, {}).values())
@@ -227,8 +228,28 @@ def build(scenario: str, seed: int, *, history_hours: float = 4.0, surge_hours: 
                       params=p, utc_offset_minutes=int(p["tz_offset_minutes"]), volumes=volumes, records=records)
 
 
+def _doubled(records: list, roles: list[str], t0: float, bots_only: bool) -> datetime:
+    """Start of the first 10 s after ``t0`` in which the injected traffic equals the baseline's usual level.
+
+    The level is the baseline's mean over the 10 minutes before ``t0``: the moment a smooth rise
+    has doubled the traffic, which the labels above call a surge.
+    """
+    step = 10.0
+    counts: dict[int, list[int]] = {}
+    inject = ("bot",) if bots_only else ("human", "bot")
+    for r in records:
+        if t0 - 600 <= r[0] < t0 + 6 * 3600:
+            c = counts.setdefault(int((r[0] - t0) // step), [0, 0])
+            role = roles[r[9]]
+            c[0] += role == "baseline"
+            c[1] += role in inject
+    level = sum(c[0] for k, c in counts.items() if k < 0) / 60.0
+    hit = next((k for k in sorted(counts) if k >= 0 and counts[k][1] >= max(level, 1.0)), 0)
+    return datetime.fromtimestamp(t0 + hit * step, UTC)
+
+
 def _truth(engine: Engine, components: list, injections: list[Injection], t_start: float, t0: float,
-           t_end: float) -> list[Truth]:
+           t_end: float, records: list) -> list[Truth]:
     if not injections:
         return []
     minutes = int((t_end - t_start + 59) // 60)
@@ -249,8 +270,9 @@ def _truth(engine: Engine, components: list, injections: list[Injection], t_star
     if verdict == "bot":  # the surge is the bot wave, which may start after the campaign's send
         first = next((m for m, n in enumerate(bots) if n), first)
     start_dt = datetime.fromtimestamp(max(t0, t_start + first * 60), UTC)
+    doubled_dt = _doubled(records, roles, start_dt.timestamp(), verdict == "bot")
     end_dt = min(datetime.fromtimestamp(t_start + end_minute * 60, UTC),
                  datetime.fromtimestamp(t_end, UTC))
     return [Truth(label=verdict, start=start_dt, end=end_dt,
                   campaign=campaign if verdict in ("campaign", "mixed") else None,
-                  looks_like=looks_like if verdict == "organic" else None)]
+                  looks_like=looks_like if verdict == "organic" else None, doubled=doubled_dt)]
