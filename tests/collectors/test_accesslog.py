@@ -151,6 +151,8 @@ def test_build_rejects_bad_section_with_the_field_name(stores: tuple[EmbeddedSto
         build({"files": ["/x.log"], "trusted_proxies": ["nope"]}, store=store, state=state, site="s")
     with pytest.raises(ValueError, match="files"):
         build({}, store=store, state=state, site="s")
+    with pytest.raises(ValueError, match="top_automated_networks"):
+        build({"files": ["/x.log"], "top_automated_networks": -1}, store=store, state=state, site="s")
 
 
 @pytest.mark.service
