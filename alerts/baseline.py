@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +45,7 @@ class RollingBaseline:
         self._values: deque[float] = deque(maxlen=window)
         self._times: deque[float] = deque(maxlen=window)
         self._cache: Expectation | None = None
+        self._reference: float | None = None
         self.profile = profile if profile is not None else SeasonalProfile()
         self._learn = profile is None
 
@@ -70,8 +71,9 @@ class RollingBaseline:
             d = np.sort(np.abs(np.diff(values)))
             sigma = max(_quantile(d, 0.5) / (0.6745 * SQRT2), _quantile(d, 0.9) / (1.6449 * SQRT2))
             self._cache = Expectation(med, sigma, True)
+            self._reference = self.profile.reference(self._times) if self.profile.ready() else None
         base = self._cache
-        factor = self.profile.factor(t, self._times[0], self._times[-1])
+        factor = self.profile.factor(t, self._times, self._reference)
         level = base.level * factor
         spread = base.spread * factor
         floor = math.sqrt(max(level, 1.0)) if self.counts else max(1e-3 * abs(level), 1e-9)
@@ -133,13 +135,25 @@ class SeasonalProfile:
         n = self._n.get(slot, 0)
         return self._sum[slot] / n if n else None
 
-    def factor(self, t: float, window_start: float, window_end: float) -> float:
-        if self._first is None or self._last is None or self._last - self._first < 2 * DAY:
+    def ready(self) -> bool:
+        """At least two days seen: enough to tell the time of day's own rise."""
+        return self.span() >= 2 * DAY
+
+    def reference(self, times: Iterable[float]) -> float | None:
+        """The profile's mean over the slots of ``times``, each slot weighted by how many of them it holds."""
+        total, n = 0.0, 0
+        for x in times:
+            m = self._slot_mean(int(x % DAY) // SLOT_SECONDS)
+            if m is not None:
+                total, n = total + m, n + 1
+        return total / n if n else None
+
+    def factor(self, t: float, times: Iterable[float], reference: float | None = None) -> float:
+        """How much busier the slot of ``t`` usually is than the slots the level was measured at (``times``)."""
+        if not self.ready():
             return 1.0
         target = self._slot_mean(int(t % DAY) // SLOT_SECONDS)
-        slots = {int(x % DAY) // SLOT_SECONDS for x in np.arange(window_start, window_end + 1, SLOT_SECONDS)}
-        means = [m for s in slots if (m := self._slot_mean(s)) is not None]
-        if target is None or not means or sum(means) <= 0:
+        ref = reference if reference is not None else self.reference(times)
+        if target is None or ref is None or ref <= 0:
             return 1.0
-        ratio = target / (sum(means) / len(means))
-        return float(min(max(ratio, 0.2), 5.0))
+        return float(min(max(target / ref, 0.2), 5.0))
