@@ -11,6 +11,7 @@ named whole, one ``deny`` line per prefix.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,8 +72,22 @@ def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, 
     rows = rows[rows["automated"] >= floor].head(MAX_PREFIXES)
     if rows.empty:
         return BlockSuggestion()
-    cidrs = [str(p) for p, _ in rows.index]
+    cidrs = _collapse([str(p) for p, _ in rows.index])
     asn_counts = rows.groupby(level="asn")["automated"].sum().sort_values(ascending=False)
     asns = [str(a) for a in asn_counts.index if str(a) not in ("", "none", "other")][:10]
     sent = float(rows["automated"].sum())
     return BlockSuggestion(cidrs, asns, sent, sent / auto_total if auto_total else 0.0)
+
+
+def _collapse(prefixes: list[str]) -> list[str]:
+    """Adjacent prefixes merged into the fewest CIDRs (a botnet holding a whole /22 is one line), v4 then v6."""
+    nets = []
+    for p in prefixes:
+        try:
+            nets.append(ipaddress.ip_network(p, strict=False))
+        except ValueError:
+            continue
+    out = []
+    for version in (4, 6):
+        out += [str(n) for n in ipaddress.collapse_addresses(n for n in nets if n.version == version)]
+    return out

@@ -113,3 +113,12 @@ def test_thin_botnet_is_blocked_whole_with_default_collector_settings_and_crawle
     assert not [c for c in s.cidrs if is_service_network(c)]
     dc = [ipaddress.ip_network(p) for p in DATACENTER_PREFIXES]
     assert all(any(ipaddress.ip_network(c).subnet_of(d) for d in dc) for c in s.cidrs)
+
+
+def test_adjacent_prefixes_are_suggested_as_one_cidr() -> None:
+    from alerts.block import _collapse
+
+    quad = [f"203.0.{i}.0/24" for i in range(112, 116)]
+    assert _collapse([*quad, "198.51.100.0/24", "2001:db8:1::/48", "2001:db8::/48"]) == [
+        "198.51.100.0/24", "203.0.112.0/22", "2001:db8::/47"]
+    assert _collapse(["not a prefix", "10.0.0.0/24"]) == ["10.0.0.0/24"]
