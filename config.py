@@ -64,8 +64,9 @@ class DashboardSettings(BaseModel):
 
 
 class AlertSettings(BaseModel):
-    min_rps: float = Field(1.0, ge=0, description="Below this rate (requests/s) nothing is called a spike.")
-    sensitivity: float = Field(4.0, gt=0, le=50, description="How many robust spreads above baseline is a spike.")
+    min_rps: float = Field(2.0, ge=0, le=100_000,
+                           description="A spike adds at least this many requests/s over the baseline.")
+    sensitivity: float = Field(5.0, ge=2, le=50, description="How many robust spreads above baseline is a spike.")
 
 
 class NotifySettings(BaseModel):

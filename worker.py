@@ -123,8 +123,11 @@ class Worker:
 
     def detect(self) -> None:
         from alerts.live import run_detection
+        from alerts.slices import total_config
 
-        incidents = run_detection(self.store, self.state, self.clock())
+        a = self.settings.alerts
+        detector = total_config(a.sensitivity, a.min_rps)
+        incidents = run_detection(self.store, self.state, self.clock(), detector=detector)
         counts: dict[str, int] = {}
         for inc in incidents:
             verdict = getattr(inc, "verdict", None) or (inc.get("verdict") if isinstance(inc, dict) else "unknown")

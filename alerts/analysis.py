@@ -15,8 +15,9 @@ from alerts.block import suggest_block
 from alerts.buckets import Traffic, load_traffic
 from alerts.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
 from alerts.correlate import CampaignInfo
+from alerts.detect import DetectorConfig
 from alerts.incidents import Incident, iso
-from alerts.slices import MERGE_GAP, Detection, Outage, Surge, find_surges
+from alerts.slices import MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
 from alerts.verdict import Verdict, judge
 from store.base import BUCKET_SECONDS, TimeSeriesStore
 
@@ -126,13 +127,13 @@ def _send_campaign(surge: Surge, campaigns: list[CampaignInfo]) -> CampaignInfo 
 
 def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campaigns: list[CampaignInfo], *,
                  live: bool = False, since: int | None = None,
-                 profile: SeasonalProfile | None = None) -> SiteAnalysis:
+                 profile: SeasonalProfile | None = None, detector: DetectorConfig = TOTAL) -> SiteAnalysis:
     """Incidents of ``site`` from the buckets in [start, end); only surges ending at or after ``since``.
 
     ``profile``: the time-of-day profile of the total from older history (live detection).
     """
     traffic = load_traffic(store, site, start, end, live=live)
-    det = find_surges(traffic, profile=profile)
+    det = find_surges(traffic, profile=profile, total_detector=detector)
     incidents = []
     for i, surge in enumerate(det.surges):
         if since is not None and surge.end + BUCKET_SECONDS < since and not surge.open:

@@ -21,9 +21,11 @@ from typing import Any
 from alerts.analysis import analyze_site
 from alerts.buckets import sites
 from alerts.correlate import CampaignInfo
+from alerts.detect import DetectorConfig
 from alerts.incidents import Incident, IncidentSink, feedback_from_rows
 from alerts.outage_incidents import OUTAGE_VERDICTS, outage_incident
 from alerts.seasonal_history import ProfileCache
+from alerts.slices import TOTAL
 from alerts.verdict_stability import settle
 from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore, bucket_start, to_epoch
 
@@ -89,7 +91,7 @@ def _same(a: dict[str, Any], b: dict[str, Any] | None) -> bool:
 
 
 def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | int,
-                  profiles: ProfileCache | None = PROFILES) -> list[Incident]:
+                  profiles: ProfileCache | None = PROFILES, detector: DetectorConfig = TOTAL) -> list[Incident]:
     """Detect and judge the surges of every site up to ``now``; upsert them; return them.
 
     ``profiles`` gives each site's time-of-day profile from the history before the window;
@@ -107,7 +109,7 @@ def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | i
         try:
             profile = profiles.get(store, site, start) if profiles is not None else None
             result = analyze_site(store, site, start, end, _campaigns(state, site, start), live=True,
-                                  since=end - RECENT_SECONDS, profile=profile)
+                                  since=end - RECENT_SECONDS, profile=profile, detector=detector)
         except StoreError as exc:
             log.error("detection for site %s skipped: %s", site, exc)
             continue

@@ -8,7 +8,7 @@ and rises of 4xx/5xx answers are reported apart, as outages rather than surges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -138,7 +138,18 @@ def _slice_series(traffic: Traffic) -> dict[str, np.ndarray]:
     return out
 
 
-def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile | None = None) -> Detection:
+def total_config(sensitivity: float | None = None, min_rps: float | None = None) -> DetectorConfig:
+    """The total's detector with the ``[alerts]`` settings: start mark and minimum volume."""
+    changes: dict[str, float] = {}
+    if sensitivity is not None:
+        changes.update(z_high=sensitivity, z_sustain=min(TOTAL.z_sustain, 0.7 * sensitivity))
+    if min_rps is not None:
+        changes["min_excess"] = min_rps * BUCKET_SECONDS
+    return replace(TOTAL, **changes)
+
+
+def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile | None = None,
+                total_detector: DetectorConfig = TOTAL) -> Detection:
     """Surges (rises of total or of a slice) and outages of one site, in time order.
 
     ``profile`` (time of day from older history) scales the baseline of the total; without
@@ -152,15 +163,17 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
     total = everything - scanners
     if not len(grid):
         return Detection([], [], np.zeros(0), np.zeros(0), total, everything, np.zeros(0))
-    obs, spikes = _run(grid, total, TOTAL, profile)
+    obs, spikes = _run(grid, total, total_detector, profile)
     levels = np.array([o.expected.level for o in obs])
     spreads = np.array([o.expected.spread for o in obs])
     surges = _merge([s for s in spikes if s.direction == "rise"], grid)
     outages = [Outage("drop", "total", int(s.start), int(s.end), s.peak_value, s.expected_at_peak, s.open)
                for s in spikes if s.direction == "drop"]
     if slices:
+        # A surge in one slice must add at least the volume asked of the total, too.
+        slice_detector = replace(SLICE, min_excess=max(SLICE.min_excess, total_detector.min_excess))
         for name, series in _slice_series(traffic).items():
-            for s in _run(grid, series, SLICE)[1]:
+            for s in _run(grid, series, slice_detector)[1]:
                 if s.direction != "rise":
                     continue
                 i0, i1 = _index(grid, s.start), _index(grid, s.end)

@@ -8,6 +8,7 @@ from alerts.analysis import analyze_site
 from alerts.incidents import MemoryIncidentSink
 from alerts.live import run_detection
 from alerts.outage_incidents import outage_incident
+from alerts.slices import total_config
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
 from simulate.scenarios import build
@@ -52,3 +53,14 @@ def test_an_errors_incident_stored_before_its_surge_showed_is_closed_and_points_
     closed = sink.get_incident(errors)
     assert closed["status"] == "closed" and closed["extra"]["part_of"] == surge["id"]
     assert sink.get_incident(surge["id"])["status"] == "open"
+
+
+def test_alert_settings_set_how_big_a_spike_must_be(stuffing) -> None:
+    store, onset = stuffing
+    default, strict = MemoryIncidentSink(), MemoryIncidentSink()
+    run_detection(store, default, onset + 300, profiles=None, detector=total_config(5.0, 2.0))
+    # [alerts] min_rps above the attack's own rate: nothing is a spike, on the total or in a slice.
+    run_detection(store, strict, onset + 300, profiles=None, detector=total_config(5.0, 500.0))
+    assert [i["verdict"] for i in default.incidents.values()] == ["bot"]
+    # The attack's failing logins still show, as an errors burst of their own.
+    assert [i["verdict"] for i in strict.incidents.values()] == ["errors"]
