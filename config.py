@@ -21,7 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from store.settings import StoreSettings
+from store.settings import StoreSettings, http_url
 
 SECRET_KEYS = {("store", "influx_password"), ("store", "influx_token"), ("notify", "urls"),
                ("collectors", "cloudflare", "api_token"), ("collectors", "mailchimp", "api_key")}
@@ -69,9 +69,31 @@ class AlertSettings(BaseModel):
     sensitivity: float = Field(5.0, ge=2, le=50, description="How many robust spreads above baseline is a spike.")
 
 
+NOTIFY_VERDICTS = ("campaign", "organic", "bot", "mixed", "drop", "errors")
+
+
 class NotifySettings(BaseModel):
     urls: list[SecretStr] = Field(default_factory=list, description="Apprise URLs to notify on-call (secret).")
     alertmanager_url: str | None = Field(None, description="Prometheus Alertmanager to post incidents to.")
+    dashboard_url: str | None = Field(None, description="Dashboard address; messages link to ?incident=<id> there.")
+    verdicts: list[str] = Field(default_factory=lambda: list(NOTIFY_VERDICTS),
+                                description="Verdicts a new incident is notified for (default: all).")
+    min_confidence: float = Field(0.0, ge=0, le=1, description="New incidents below this confidence are not notified.")
+    alertmanager_refresh: int = Field(120, ge=10, le=3600,
+                                      description="Seconds between re-posts of open incidents to Alertmanager.")
+
+    @field_validator("alertmanager_url", "dashboard_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        return http_url(v, "http://127.0.0.1:9093") if v else None
+
+    @field_validator("verdicts")
+    @classmethod
+    def _verdicts(cls, v: list[str]) -> list[str]:
+        unknown = [x for x in v if x not in NOTIFY_VERDICTS]
+        if unknown:
+            raise ValueError(f"unknown verdict(s) {', '.join(unknown)}; use some of {', '.join(NOTIFY_VERDICTS)}")
+        return v
 
 
 class Settings(BaseSettings):

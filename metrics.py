@@ -22,3 +22,6 @@ LAG = Gauge("surgewatch_collector_lag_seconds", "Seconds between now and the new
 JOB_SECONDS = Histogram("surgewatch_job_duration_seconds", "Duration of the worker's scheduled jobs.", ["job"],
                         buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=REGISTRY)
 INCIDENTS = Gauge("surgewatch_open_incidents", "Open incidents by verdict.", ["verdict"], registry=REGISTRY)
+NOTIFICATIONS = Counter("surgewatch_notifications_total",
+                        "Incident notifications by channel kind and outcome (sent, failed, silenced, refreshed).",
+                        ["channel", "outcome"], registry=REGISTRY)

@@ -61,6 +61,7 @@ class Worker:
         self.scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
         self._metrics_server: Any = None
         self._exported: dict[str, dict[str, int]] = {}
+        self.notifier: Any = None
 
     # -- jobs -------------------------------------------------------------------------------
     def _job(self, name: str, fn: Callable[[], Any]) -> Callable[[], None]:
@@ -134,6 +135,19 @@ class Worker:
             counts[verdict] = counts.get(verdict, 0) + 1
         for verdict in ("campaign", "organic", "bot", "mixed"):
             metrics.INCIDENTS.labels(verdict).set(counts.get(verdict, 0))
+        self.notify(incidents)
+
+    def notify(self, incidents: list[Any]) -> None:
+        """Tell on-call what changed (in the background; a channel down never fails detection)."""
+        try:
+            if self.notifier is None:
+                from alerts.notify import Notifier
+
+                self.notifier = Notifier.from_settings(self.settings.notify, self.state)
+            self.notifier.submit(incidents, self.clock())
+        except Exception as exc:
+            metrics.ERRORS.labels("notify", type(exc).__name__).inc()
+            log.error("notifications skipped this run: %s", exc)
 
     def rollup(self) -> None:
         roll_recent(self.store, self.clock())
@@ -166,6 +180,8 @@ class Worker:
         """Stop the jobs, flush collectors and the store, close everything."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.notifier is not None:
+            self.notifier.join(15)  # let notifications in flight finish
         for c in self.collectors:
             try:
                 c.flush()

@@ -1,8 +1,9 @@
 """The state DB (SQLite, versioned migrations): everything that is not a time series.
 
-Campaigns, incidents and their history, acknowledgements and silences, collector
-checkpoints, ingested-file fingerprints, the daily visitor salts (deleted after 48 h so
-visitors cannot be linked across days), users and roles, and the audit log.
+Campaigns, incidents and their history, acknowledgements and silences, what each
+notification channel was last told of each incident, collector checkpoints, ingested-file
+fingerprints, the daily visitor salts (deleted after 48 h so visitors cannot be linked
+across days), users and roles, and the audit log.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE audit (
         id INTEGER PRIMARY KEY, at INTEGER NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL,
         detail TEXT NOT NULL DEFAULT '{}');
+    """,
+    """
+    CREATE TABLE notifications (
+        incident_id TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, sent TEXT NOT NULL,
+        sent_at INTEGER NOT NULL, delivered INTEGER NOT NULL, PRIMARY KEY (incident_id, channel));
+    CREATE INDEX notifications_status ON notifications(status);
     """,
 )
 
@@ -291,6 +298,34 @@ class StateDB:
 
     def is_silenced(self, labels: dict[str, str], at: datetime | None = None) -> bool:
         return any(all(labels.get(k) == v for k, v in s["matchers"].items()) for s in self.active_silences(at))
+
+    # -- notifications ----------------------------------------------------------------------
+    def notification(self, incident_id: str, channel: str) -> dict | None:
+        """What was last sent about an incident on a channel: ``sent`` (a dict), ``sent_at``, ``delivered``."""
+        rows = self._all("SELECT sent, sent_at, delivered FROM notifications WHERE incident_id = ? AND channel = ?",
+                         (incident_id, channel))
+        if not rows:
+            return None
+        sent, at, delivered = rows[0]
+        return {"sent": json.loads(sent), "sent_at": datetime.fromtimestamp(at, UTC), "delivered": bool(delivered)}
+
+    def record_notification(self, incident_id: str, channel: str, sent: dict, *, delivered: bool = True,
+                            at: datetime | None = None) -> None:
+        """Remember what a channel was told (``sent`` holds ``status``; ``delivered`` False: withheld by a silence)."""
+        ts = int((at or datetime.now(UTC)).timestamp())
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO notifications(incident_id, channel, status, sent, sent_at, delivered)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(incident_id, channel) DO UPDATE SET status = excluded.status,"
+                " sent = excluded.sent, sent_at = excluded.sent_at, delivered = excluded.delivered",
+                (incident_id, channel, str(sent.get("status", "open")), json.dumps(sent, sort_keys=True), ts,
+                 int(delivered)),
+            )
+
+    def notified_open(self) -> list[tuple[str, str]]:
+        """(incident id, channel) pairs last told about an incident that was still open."""
+        return [(i, c) for i, c in self._all("SELECT incident_id, channel FROM notifications WHERE status != 'closed'"
+                                             " ORDER BY incident_id, channel")]
 
     # -- users and audit --------------------------------------------------------------------
     def set_user(self, name: str, role: str, password_hash: str = "") -> None:

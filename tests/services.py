@@ -195,3 +195,24 @@ def prometheus(tmpdir: str | Path, target_port: int, job: str = "surgewatch") ->
     cmd = [binary, f"--config.file={conf}", f"--storage.tsdb.path={d / 'data'}",
            f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"]
     return Service("prometheus", cmd, port, url, f"{url}/-/ready", d, d / "prometheus.log").start()
+
+
+ALERTMANAGER_CONF = """\
+route: {receiver: blackhole, group_by: ['alertname'], group_wait: 1s, group_interval: 1s, repeat_interval: 1h}
+receivers:
+  - name: blackhole
+"""
+
+
+def alertmanager(tmpdir: str | Path) -> Service:
+    """A started Prometheus Alertmanager (no cluster, one receiver that sends nowhere); API at ``url``/api/v2."""
+    binary = require_binary("prometheus-alertmanager")
+    d = Path(tmpdir)
+    d.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = d / "am.yml"
+    conf.write_text(ALERTMANAGER_CONF)
+    url = f"http://127.0.0.1:{port}"
+    cmd = [binary, f"--config.file={conf}", f"--storage.path={d / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+           "--cluster.listen-address=", "--log.level=warn"]
+    return Service("alertmanager", cmd, port, url, f"{url}/-/ready", d, d / "alertmanager.log").start()

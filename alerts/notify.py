@@ -1,0 +1,173 @@
+"""Telling on-call: after each detection run, send what changed, once per channel.
+
+A channel hears about an incident when it is **new** (and passes ``verdicts`` and
+``min_confidence``), when its shown verdict or campaign **changed**, and when it is
+**resolved**; not at every 10 s update. What each channel was last told is kept in the
+state DB, so a restarted worker sends nothing twice, and a channel that failed is simply
+behind: its event is sent at the next run. Silences (``StateDB.is_silenced`` on the labels
+alertname, site, verdict, severity, incident) withhold an event for good. Alertmanager
+also gets open incidents re-posted every ``alertmanager_refresh`` seconds, so its
+resolve_timeout does not resolve them while they go on.
+
+A failing channel is retried with backoff (tenacity), then logged under its masked name,
+counted, and skipped for the rest of the run; nothing here raises into detection.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+import metrics
+from alerts.incidents import Incident
+from alerts.notify_channels import ALERTNAME, Channel, ChannelError, build_channels
+from alerts.notify_message import NotifyEvent, severity, snapshot
+
+log = logging.getLogger(__name__)
+
+
+class Notifier:
+    def __init__(self, state: Any, channels: list[Channel], *, verdicts: Iterable[str] | None = None,
+                 min_confidence: float = 0.0, refresh_seconds: int = 120, attempts: int = 3,
+                 backoff: float = 0.5) -> None:
+        self.state = state
+        self.channels = channels
+        self.verdicts = set(verdicts) if verdicts is not None else None
+        self.min_confidence = min_confidence
+        self.refresh_seconds = refresh_seconds
+        self.attempts = attempts
+        self.backoff = backoff
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Any, state: Any) -> Notifier:
+        """From ``NotifySettings``; an unusable URL is logged and counted, the other channels still work."""
+        channels, problems = build_channels([u.get_secret_value() for u in settings.urls], settings.alertmanager_url,
+                                            settings.dashboard_url)
+        for p in problems:
+            metrics.ERRORS.labels("notify", "bad_url").inc()
+            log.error("%s; fix it in SURGEWATCH_NOTIFY__URLS (the other channels still notify)", p)
+        return cls(state, channels, verdicts=settings.verdicts, min_confidence=settings.min_confidence,
+                   refresh_seconds=settings.alertmanager_refresh)
+
+    # -- deciding ---------------------------------------------------------------------------
+    def wanted(self, inc: Incident) -> bool:
+        """Whether a new incident is worth telling on-call (verdict and confidence filters)."""
+        return (self.verdicts is None or inc.verdict in self.verdicts) and inc.confidence >= self.min_confidence
+
+    def labels(self, inc: Incident) -> dict[str, str]:
+        return {"alertname": ALERTNAME, "site": inc.site, "verdict": inc.verdict, "severity": severity(inc.verdict),
+                "incident": inc.id}
+
+    def event_for(self, inc: Incident, channel: Channel, now: datetime) -> NotifyEvent | None:
+        """What this channel must be told about this incident now, if anything."""
+        told = self.state.notification(inc.id, channel.key)
+        snap = snapshot(inc)
+        if told is None:
+            return NotifyEvent("new", inc) if self.wanted(inc) else None
+        if told["sent"] == snap:
+            due = (now - told["sent_at"]).total_seconds() >= self.refresh_seconds
+            if channel.refreshes and told["delivered"] and inc.status != "closed" and due:
+                return NotifyEvent("refresh", inc, told["sent"])
+            return None
+        return NotifyEvent("resolved" if inc.status == "closed" else "changed", inc, told["sent"])
+
+    def _incidents(self, found: Iterable[Incident | dict[str, Any]]) -> list[Incident]:
+        """This run's incidents, plus those told as open that detection no longer returns (closed since)."""
+        by_id: dict[str, Incident] = {}
+        for inc in found:
+            inc = inc if isinstance(inc, Incident) else Incident.from_dict(inc)
+            by_id[inc.id] = inc
+        for incident_id, _channel in self.state.notified_open():
+            if incident_id not in by_id:
+                stored = self.state.get_incident(incident_id)
+                if stored:
+                    by_id[incident_id] = Incident.from_dict(stored)
+        return list(by_id.values())
+
+    # -- sending ----------------------------------------------------------------------------
+    def process(self, found: Iterable[Incident | dict[str, Any]], now: datetime | None = None) -> dict[str, int]:
+        """Send what changed since the last run; returns counts by outcome. Never raises for a channel."""
+        counts = {"sent": 0, "failed": 0, "silenced": 0, "refreshed": 0, "deferred": 0}
+        if not self.channels:
+            return counts
+        now = now or datetime.now(UTC)
+        down: set[str] = set()
+        for inc in self._incidents(found):
+            silenced: bool | None = None
+            for ch in self.channels:
+                event = self.event_for(inc, ch, now)
+                if event is None:
+                    continue
+                if silenced is None:
+                    silenced = self.state.is_silenced(self.labels(inc), now)
+                if silenced and event.kind != "refresh":
+                    self.state.record_notification(inc.id, ch.key, snapshot(inc), delivered=False, at=now)
+                    self._count(ch, "silenced", counts)
+                    continue
+                if silenced or ch.key in down:
+                    counts["deferred"] += 1
+                    continue
+                if self._deliver(ch, event):
+                    self.state.record_notification(inc.id, ch.key, snapshot(inc), at=now)
+                    self._count(ch, "refreshed" if event.kind == "refresh" else "sent", counts)
+                else:
+                    down.add(ch.key)
+                    self._count(ch, "failed", counts)
+        return counts
+
+    def _deliver(self, ch: Channel, event: NotifyEvent) -> bool:
+        try:
+            for attempt in Retrying(stop=stop_after_attempt(self.attempts), reraise=True,
+                                    wait=wait_exponential(multiplier=self.backoff, max=8 * self.backoff),
+                                    retry=retry_if_exception_type(ChannelError)):
+                with attempt:
+                    ch.send(event)
+        except ChannelError as exc:
+            metrics.ERRORS.labels(f"notify:{ch.kind}", "delivery").inc()
+            log.error("notification %s of incident %s to %s failed after %d attempts: %s; it is sent again at the "
+                      "next detection run", event.kind, event.incident.id, ch.name, self.attempts, exc)
+            return False
+        except Exception as exc:  # a channel's own bug must not break detection either
+            metrics.ERRORS.labels(f"notify:{ch.kind}", type(exc).__name__).inc()
+            log.error("notification %s of incident %s to %s failed: %s: %s", event.kind, event.incident.id, ch.name,
+                      type(exc).__name__, exc)
+            return False
+        log.info("notified %s of incident %s (%s, %s)", ch.name, event.incident.id, event.kind,
+                 event.incident.verdict)
+        return True
+
+    @staticmethod
+    def _count(ch: Channel, outcome: str, counts: dict[str, int]) -> None:
+        counts[outcome] += 1
+        metrics.NOTIFICATIONS.labels(ch.kind, outcome).inc()
+
+    # -- in the worker ----------------------------------------------------------------------
+    def submit(self, found: list[Any], now: datetime | None = None) -> bool:
+        """Run ``process`` in the background, so a slow channel never holds up detection.
+
+        While the previous run is still sending this one is skipped (returns False): what
+        each channel was told is in the state DB, so the next run sends what is still due.
+        """
+        if not self.channels or (self._thread is not None and self._thread.is_alive()):
+            return False
+
+        def run() -> None:
+            try:
+                self.process(found, now)
+            except Exception as exc:  # e.g. the state DB unreadable: logged, counted, tried again next run
+                metrics.ERRORS.labels("notify", type(exc).__name__).inc()
+                log.error("notifications skipped this run: %s", exc)
+
+        self._thread = threading.Thread(target=run, name="notify", daemon=True)
+        self._thread.start()
+        return True
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
