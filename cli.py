@@ -130,6 +130,14 @@ def health(url: str | None = typer.Option(None, help="URL to check (default: the
     raise typer.Exit(0 if ok else 1)
 
 
+@app.command("notify-test")
+def notify_test() -> None:
+    """Send one sample notification to every configured channel and say which went through."""
+    from alerts.notify_cli import run
+
+    raise typer.Exit(run(_settings()))
+
+
 @app.command("config")
 def show_config() -> None:
     """Check the configuration and print the effective settings (secrets masked)."""

@@ -64,11 +64,17 @@ class AppriseChannel:
         import apprise
 
         self._apprise = apprise.Apprise()
-        plugin = apprise.Apprise.instantiate(url)
+        quiet = logging.getLogger("apprise")
+        was, quiet.disabled = quiet.disabled, True  # Apprise logs a URL it cannot parse whole, secrets and all
+        try:
+            plugin = apprise.Apprise.instantiate(url)
+        finally:
+            quiet.disabled = was
         self.kind = url.split("://", 1)[0].lower() if "://" in url else "unknown"
         if plugin is None:
-            raise ChannelError(f"{mask_url(url)}: not a URL Apprise knows; see the Apprise wiki for the URL of "
-                               "your service (e.g. mailtos://user:pass@smtp.example.com?to=oncall@example.com)")
+            raise ChannelError(f"{self.kind}://… (rest hidden, it may hold a token): not a URL Apprise knows; "
+                               "see the Apprise wiki for your service's URL "
+                               "(e.g. mailtos://user:pass@smtp.example.com?to=oncall@example.com)")
         self.name = plugin.url(privacy=True) or mask_url(url)
         if min_interval is not None:
             plugin.request_rate_per_sec = min_interval  # Apprise's name; it holds seconds between requests
