@@ -83,11 +83,13 @@ class Notifier:
         for inc in found:
             inc = inc if isinstance(inc, Incident) else Incident.from_dict(inc)
             by_id[inc.id] = inc
-        for incident_id, _channel in self.state.notified_open():
+        for incident_id, channel in self.state.notified_open():
             if incident_id not in by_id:
                 stored = self.state.get_incident(incident_id)
                 if stored:
                     by_id[incident_id] = Incident.from_dict(stored)
+                else:  # deleted from the state DB: nothing left to tell, stop looking for it
+                    self.state.record_notification(incident_id, channel, {"status": "closed"}, delivered=False)
         return list(by_id.values())
 
     # -- sending ----------------------------------------------------------------------------

@@ -134,6 +134,15 @@ def test_incident_that_drops_out_of_detection_is_resolved_from_the_state_db(smtp
     assert inbox.texts()[-1][0].startswith("[RESOLVED] [BOT]")
 
 
+def test_incident_gone_from_the_state_db_is_no_longer_followed(smtp, state) -> None:
+    port, inbox = smtp
+    n = notifier(state, port)
+    n.process([bot_incident("bot", confidence=0.9)], NOW)  # told, but not in the state DB (e.g. deleted)
+    assert state.notified_open()
+    assert n.process([], NOW + timedelta(seconds=10))["sent"] == 0
+    assert state.notified_open() == [] and len(inbox.messages) == 1
+
+
 def test_silence_matching_the_site_withholds_the_email(smtp, state) -> None:
     port, inbox = smtp
     state.add_silence({"site": "shop.example.com"}, NOW - timedelta(minutes=5), NOW + timedelta(hours=1),
