@@ -83,6 +83,7 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
         extra={"slices": surge.slices, "excess": round(ex.total), "human_excess": round(ex.human),
                "automated_excess": round(ex.automated), "scanner_excess": round(ex.scanner),
                "human_ratio": round(ex.human_ratio, 3), "automated_ratio": round(ex.automated_ratio, 3),
+               "automated_rate": round(ex.automated_rate, 3),
                "send_of": _send_of(surge, ex, campaigns), "alternative": alternative},
     )
 

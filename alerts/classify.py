@@ -48,6 +48,7 @@ class Excess:
     human_ratio: float       # extra / baseline over the busiest 5 minutes, people only
     automated_ratio: float
     rest_ratio: float        # people and programs together, mail scanners left out
+    automated_rate: float    # programs' extra per bucket so far / the baseline's: 1.0 doubles the traffic
     dims: dict[str, pd.Series]             # dimension -> excess per value (positive part)
     human_dims: dict[str, pd.Series]        # the same for the human part only
     automated_dims: dict[str, pd.Series]
@@ -100,6 +101,13 @@ def surge_ratio(extra: np.ndarray, levels: np.ndarray) -> float:
     sums = ce[w:] - ce[:-w]
     base = max(float(np.mean(levels)), 1e-9) * SURGE_WINDOW
     return float(sums.max()) / base
+
+
+def _rate(extra: np.ndarray, levels: np.ndarray) -> float:
+    """Mean extra per bucket over the mean baseline (1.0: that part alone doubles the traffic)."""
+    if not len(extra):
+        return 0.0
+    return float(np.clip(extra, 0.0, None).mean()) / max(float(levels.mean()), 1e-9)
 
 
 def _behaviour(traffic: Traffic, t0: int, t1: int, r0: int, r1: int, scale: float) -> dict[str, dict[str, float]]:
@@ -238,5 +246,6 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
         human_ratio=surge_ratio(human_b - LEAK * np.clip(auto_b, 0.0, None), levels),
         automated_ratio=surge_ratio(auto_b, levels),
         rest_ratio=surge_ratio(human_b + auto_b, levels),
+        automated_rate=_rate(auto_b, levels),
         dims=dims, human_dims=human_dims, automated_dims=auto_dims, behaviour=behaviour, notes=notes,
     )

@@ -25,6 +25,7 @@ NEEDS = {("human", "bot"): 3, ("mixed", "bot"): 3, ("bot", "human"): 3, ("bot", 
 MARGIN = 0.25          # a reading within this fraction of a threshold keeps the verdict shown
 STRONG_BOT_SHARE = 0.85
 STRONG_AUTOMATED_RATIO = 0.3
+STRONG_AUTOMATED_RATE = 1.0
 HELD_FIELDS = ("verdict", "confidence", "campaign", "evidence", "looks_like")
 KEPT_FIELDS = HELD_FIELDS + ("block", "bot_share")
 
@@ -78,7 +79,11 @@ def settle(inc: Incident, prev: dict[str, Any] | None) -> Incident:
         n = min(int(trail.get("n", 0)) + 1, max(NEEDS.values()))
     inc.extra["trail"] = {"side": side, "n": n, "at": inc.end}
     if prev is None:
-        strong = inc.bot_share >= STRONG_BOT_SHARE and inc.extra.get("automated_ratio", 0.0) >= STRONG_AUTOMATED_RATIO
+        # Clearly carried by programs: most of the extra, and either a sizeable share of a 5-minute
+        # surge already or, young as it is, programs alone at least doubling the traffic.
+        strong = inc.bot_share >= STRONG_BOT_SHARE and (
+            inc.extra.get("automated_ratio", 0.0) >= STRONG_AUTOMATED_RATIO
+            or inc.extra.get("automated_rate", 0.0) >= STRONG_AUTOMATED_RATE)
         if side == "bot" and not strong:
             _to_human_side(inc, f"Automated clients lead the extra traffic so far ({inc.bot_share:.0%}); "
                                 "the verdict turns bot only if that lasts")

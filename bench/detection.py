@@ -28,6 +28,7 @@ from alerts.correlate import CampaignInfo  # noqa: E402
 from simulate.scenarios import SCENARIOS, build  # noqa: E402
 
 HUMAN_CLASSES = ("campaign", "organic")
+WATCH = 300  # seconds after doubling the live replay keeps watching the verdict shown
 
 
 def draw(scenario: str, seed: int) -> dict:
@@ -151,18 +152,22 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
     onset = int(truth.start.timestamp())
     doubled = int((truth.doubled or truth.start).timestamp())
     first = right = None
+    shown_bot = False
     try:
         now = onset
-        while now < doubled + 10 * steps and right is None:
+        # Every 10 s until the right verdict shows (at most ``steps`` after doubling), then on for the
+        # surge's first WATCH seconds: a human surge must never be shown as bot on the way.
+        while now < doubled + 10 * steps and (right is None or now < doubled + WATCH):
             now += 10
             surges = [i for i in run_detection(store, sink, now, profiles=None) if i.verdict not in OUTAGE_VERDICTS]
             if surges and first is None:
                 first = now
-            if any(i.verdict == truth.label for i in surges):
+            if right is None and any(i.verdict == truth.label for i in surges):
                 right = now
+            shown_bot = shown_bot or any(i.verdict == "bot" for i in surges)
     finally:
         store.close()
-    return {"doubled_after": doubled - onset,
+    return {"doubled_after": doubled - onset, "human_shown_bot": truth.label in HUMAN_CLASSES and shown_bot,
             "first": None if first is None else first - onset, "right": None if right is None else right - onset,
             "first_after_doubling": None if first is None else max(first - doubled, 0),
             "right_after_doubling": None if right is None else max(right - doubled, 0)}
@@ -191,7 +196,8 @@ class _CalendarSink:
 def _live_brief(d: dict | None) -> str:
     if not d:
         return "-"
-    return f"doubled@{d['doubled_after']}s first@{d['first']}s right@{d['right']}s"
+    flag = " SHOWN-BOT" if d["human_shown_bot"] else ""
+    return f"doubled@{d['doubled_after']}s first@{d['first']}s right@{d['right']}s{flag}"
 
 
 def _print_live(live: list[dict | None], window: int) -> None:
@@ -213,6 +219,8 @@ def _print_live(live: list[dict | None], window: int) -> None:
               f"{within}/{len(rows)} within 30 s; after the first injected request median "
               f"{statistics.median(from_onset):.0f} s, max {max(from_onset):.0f} s; "
               f"{len(rows) - len(got)} none within {window} s of doubling")
+    print(f"  human surges shown as bot at any 10 s step of their first {WATCH // 60} min live: "
+          f"{sum(d['human_shown_bot'] for d in rows)}")
     rises = [d["doubled_after"] for d in rows]
     print(f"  the surges took median {statistics.median(rises):.0f} s, max {max(rises):.0f} s from their first "
           "request to doubling the traffic")

@@ -13,12 +13,13 @@ HUMAN_SIDE = {"verdict": "campaign", "confidence": 0.7, "campaign": "Spring Sale
 
 
 def reading(verdict: str, bot_share: float, end: int, *, human_ratio: float = 0.2, automated_ratio: float = 1.0,
-            send_of: str | None = None) -> Incident:
+            send_of: str | None = None, automated_rate: float = 0.0) -> Incident:
     """One evaluation of the same growing surge, as the analysis gives it."""
     return Incident(id="shop-1", site=SITE, start=T0, end=end, peak_rps=20.0, baseline_rps=5.0, verdict=verdict,
                     confidence=0.8, campaign=None, evidence=[f"{verdict} evidence"],
                     block={"cidrs": ["5.9.1.0/24"]} if verdict in ("bot", "mixed") else None, bot_share=bot_share,
                     extra={"human_ratio": human_ratio, "automated_ratio": automated_ratio, "send_of": send_of,
+                           "automated_rate": automated_rate,
                            "alternative": HUMAN_SIDE if verdict in ("bot", "mixed") else None})
 
 
@@ -46,6 +47,12 @@ def test_a_weak_bot_reading_opens_on_the_people_side_and_turns_bot_after_30_seco
 
 def test_a_clear_attack_is_bot_at_once() -> None:
     assert shown([reading("bot", 0.95, T0, automated_ratio=2.0)]) == ["bot"]
+
+
+def test_a_young_attack_whose_programs_alone_double_the_traffic_is_bot_at_once() -> None:
+    # Twenty seconds in, the 5-minute ratio is still small; the rate says programs carry it.
+    assert shown([reading("bot", 0.9, T0, automated_ratio=0.1, automated_rate=3.0)]) == ["bot"]
+    assert shown([reading("bot", 0.9, T0, automated_ratio=0.1, automated_rate=0.5)]) == ["campaign"]
 
 
 def test_bot_is_never_shown_while_an_announced_send_explains_the_automated_part() -> None:
