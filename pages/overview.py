@@ -12,6 +12,12 @@ from pages.context import view
 v = view()
 st.title("Overview")
 
+linked = st.query_params.get("incident")  # notifications link here with ?incident=<id>
+if linked:
+    found = queries.incident_frame(v.state, linked)
+    if found.empty:
+        st.warning(f"No incident {linked!r} in the state DB (it may have been removed by retention).")
+
 
 @st.fragment(run_every=v.settings.dashboard.refresh_seconds)
 def live() -> None:
@@ -38,16 +44,20 @@ def live() -> None:
         incident_card(inc, v.tz)
 
 
-def incident_card(inc, tz: str) -> None:  # noqa: ANN001 - a row of queries.incidents_frame
+def incident_card(inc, tz: str, linked: bool = False) -> None:  # noqa: ANN001 - a row of queries.incidents_frame
     """Verdict, confidence and campaign in one line, the evidence, and the block suggestion to copy."""
-    colour = {"campaign": "green", "organic": "blue", "bot": "red", "mixed": "orange"}.get(inc["verdict"], "gray")
+    colour = {"campaign": "green", "organic": "blue", "bot": "red", "mixed": "orange", "errors": "red",
+              "drop": "violet"}.get(inc["verdict"], "gray")
     conf = f" · confidence {inc['confidence']:.0%}" if inc["confidence"] is not None else ""
     camp = f" · {inc['campaign']}" if inc["campaign"] else ""
     looks = f" · looks like {inc['looks_like'].replace('_', ' ')}" if inc.get("looks_like") else ""
     peak = f" · peak {inc['peak_rps']:.1f} req/s" if inc.get("peak_rps") else ""
     with st.container(border=True):
+        state = f" · {inc['status']}" if linked else ""
         st.markdown(f":{colour}[**{inc['verdict'].upper()}**] since "
-                    f"{inc['start'].tz_convert(tz):%H:%M:%S}{camp}{looks}{conf}{peak}")
+                    f"{inc['start'].tz_convert(tz):%Y-%m-%d %H:%M:%S}{camp}{looks}{conf}{peak}{state}")
+        if linked:
+            st.caption(f"Incident {inc['id']}")
         fb = inc.get("feedback") or {}
         if fb.get("verdict") or fb.get("campaign"):
             said = " · ".join(x for x in (fb.get("verdict"), fb.get("campaign")) if x)
@@ -61,6 +71,10 @@ def incident_card(inc, tz: str) -> None:  # noqa: ANN001 - a row of queries.inci
                 if block.get("cidrs"):
                     st.code("\n".join(block["cidrs"]), language="text")
 
+
+if linked and not found.empty:
+    st.subheader("Linked incident")
+    incident_card(found.iloc[0], v.tz, linked=True)
 
 live()
 

@@ -84,8 +84,18 @@ def _when(value: object) -> pd.Timestamp:
 
 
 def incidents_frame(state: StateDB, since: datetime, *, site: str | None = None) -> pd.DataFrame:
+    return _incident_rows(state.list_incidents(site=site, since=since))
+
+
+def incident_frame(state: StateDB, incident_id: str) -> pd.DataFrame:
+    """The one incident with this id (a notification's link), whatever its time; empty when unknown."""
+    found = state.get_incident(incident_id)
+    return _incident_rows([found] if found else [])
+
+
+def _incident_rows(incidents: list[dict]) -> pd.DataFrame:
     rows = []
-    for inc in state.list_incidents(site=site, since=since):
+    for inc in incidents:
         rows.append({
             "id": inc["id"], "start": _when(inc["start"]), "end": _when(inc.get("end")),
             "verdict": inc.get("verdict", "unknown"), "confidence": inc.get("confidence"),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from pages import charts, queries
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def filled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[EmbeddedStore, StateDB]:
+    st.cache_resource.clear()  # each test opens its own store and state DB
     monkeypatch.setenv("SURGEWATCH_STORE__PATH", str(tmp_path / "ts.db"))
     monkeypatch.setenv("SURGEWATCH_STATE__PATH", str(tmp_path / "state.db"))
     monkeypatch.chdir(tmp_path)
@@ -68,3 +70,20 @@ def test_traffic_chart_stacks_actors_and_marks_campaign_starts(filled: tuple[Emb
     spec = charts.traffic_chart(df, campaigns=camp).to_dict()
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
     assert marks == ["area", "rule", "text"]
+
+
+def test_a_notification_link_opens_its_incident_even_when_closed(filled: tuple[EmbeddedStore, StateDB]) -> None:
+    _, state = filled
+    state.upsert_incident({"id": "inc-old", "start": "2025-01-01T10:00:00Z", "verdict": "bot", "confidence": 0.9,
+                           "status": "closed", "evidence": ["97% of extra requests are POST /login"]})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["incident"] = "inc-old"
+    at.run()
+    assert not at.exception
+    assert "Linked incident" in [h.value for h in at.subheader]
+    text = " ".join(md.value for md in at.markdown)
+    assert "BOT" in text and "closed" in text and "POST /login" in text
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["incident"] = "no-such"
+    at.run()
+    assert not at.exception and "no-such" in at.warning[0].value
