@@ -229,7 +229,7 @@ def build(scenario: str, seed: int, *, history_hours: float = 4.0, surge_hours: 
 
 
 def _doubled(records: list, roles: list[str], t0: float, bots_only: bool) -> datetime:
-    """Start of the first 10 s after ``t0`` in which the injected traffic equals the baseline's usual level.
+    """Start of the first 30 s after ``t0`` in which the injected traffic, on average, equals the baseline's.
 
     The level is the baseline's mean over the 10 minutes before ``t0``: the moment a smooth rise
     has doubled the traffic, which the labels above call a surge.
@@ -244,7 +244,10 @@ def _doubled(records: list, roles: list[str], t0: float, bots_only: bool) -> dat
             c[0] += role == "baseline"
             c[1] += role in inject
     level = sum(c[0] for k, c in counts.items() if k < 0) / 60.0
-    hit = next((k for k in sorted(counts) if k >= 0 and counts[k][1] >= max(level, 1.0)), 0)
+    last = max(counts, default=0)
+    # The mean of three buckets (30 s): one noisy bucket of a thin surge is not yet a doubling.
+    hit = next((k for k in range(0, last + 1)
+                if sum(counts.get(j, [0, 0])[1] for j in range(k, k + 3)) >= 3 * max(level, 1.0)), 0)
     return datetime.fromtimestamp(t0 + hit * step, UTC)
 
 
