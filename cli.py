@@ -285,5 +285,27 @@ def alerts_link(
     raise typer.Exit(run_correct(_state(), incident, user=by, verdict=None, campaign=campaign, comment=comment))
 
 
+@alerts_app.command("silence")
+def alerts_silence(
+    match: list[str] = typer.Option(..., "--match", help="label=value (site, verdict, severity, incident, alertname);"
+                                    " repeat for several."),
+    duration: str = typer.Option("2h", "--for", help="How long: 30m, 2h, 1d (at most 30d)."),
+    by: str = typer.Option("oncall", help="Who silences (kept in the audit log)."),
+    comment: str = typer.Option("", help="Why."),
+) -> None:
+    """Hold back notifications of matching incidents for a while (e.g. a known launch)."""
+    from alerts.silences import run_add
+
+    raise typer.Exit(run_add(_state(), match, duration, user=by, comment=comment))
+
+
+@alerts_app.command("silences")
+def alerts_silences(fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
+    """Silences in force now."""
+    from alerts.silences import run_list
+
+    raise typer.Exit(run_list(_state(), fmt=fmt))
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,89 @@
+"""On-call's silences: hold back notifications of matching incidents for a while.
+
+A silence is a set of label matchers (``site``, ``verdict``, ``severity``, ``incident``,
+``alertname``, as the notifications carry them) and a time span, stored and audited in the
+state DB; ``alerts.notify`` consults it before sending. ``alerts silence`` adds one,
+``alerts silences`` lists those in force.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+from store.state import StateDB
+
+LABELS = ("site", "verdict", "severity", "incident", "alertname")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([mhd])$")
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+class SilenceError(ValueError):
+    """The silence cannot be added; the message says why and what is allowed."""
+
+
+def parse_matchers(items: list[str]) -> dict[str, str]:
+    """``["site=shop.example.com", "verdict=campaign"]`` as a dict; unknown labels are refused."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not value:
+            raise SilenceError(f"matcher {item!r} is not label=value (e.g. site=shop.example.com)")
+        if key not in LABELS:
+            raise SilenceError(f"unknown label {key!r} in {item!r}; use one of {', '.join(LABELS)}")
+        out[key] = value
+    if not out:
+        raise SilenceError("give at least one --match label=value; a silence of everything is refused")
+    return out
+
+
+def parse_duration(text: str) -> timedelta:
+    """``30m``, ``2h``, ``1.5d`` as a timedelta (at most 30 days)."""
+    m = _DURATION.match(text.strip().lower())
+    if not m:
+        raise SilenceError(f"duration {text!r} is not a number with m, h or d (e.g. 30m, 2h, 1d)")
+    span = timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+    if not timedelta(0) < span <= timedelta(days=30):
+        raise SilenceError(f"duration {text!r} must be more than 0 and at most 30d")
+    return span
+
+
+def add(state: StateDB, matchers: list[str], duration: str, *, user: str, comment: str = "",
+        now: datetime | None = None) -> tuple[int, dict[str, str], datetime]:
+    """Store a silence from now for ``duration``; returns its id, matchers and end."""
+    labels = parse_matchers(matchers)
+    starts = now or datetime.now(UTC)
+    ends = starts + parse_duration(duration)
+    return state.add_silence(labels, starts, ends, user=user, comment=comment), labels, ends
+
+
+def run_add(state: StateDB, matchers: list[str], duration: str, *, user: str, comment: str) -> int:
+    import typer
+
+    try:
+        sid, labels, ends = add(state, matchers, duration, user=user, comment=comment)
+    except SilenceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    said = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    typer.echo(f"silence {sid}: {said} until {ends:%Y-%m-%d %H:%M} UTC (by {user})")
+    return 0
+
+
+def run_list(state: StateDB, *, fmt: str) -> int:
+    import typer
+
+    found = state.active_silences()
+    if fmt == "json":
+        typer.echo(json.dumps(found, indent=2, default=str))
+        return 0
+    if not found:
+        typer.echo("no silences in force")
+        return 0
+    for s in found:
+        said = ", ".join(f"{k}={v}" for k, v in sorted(s["matchers"].items()))
+        typer.echo(f"{s['id']}: {said} until {s['ends']:%Y-%m-%d %H:%M} UTC by {s['created_by']}"
+                   + (f" ({s['comment']})" if s["comment"] else ""))
+    return 0
