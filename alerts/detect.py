@@ -33,6 +33,8 @@ class DetectorConfig:
     clip: float = 3.0         # values enter the baseline clipped to level +- clip x spread
     sustain: int = 0          # a rise this many values in a row above z_sustain opens a spike too (0: off):
     z_sustain: float = 3.5    # a steady climb shows before any one value clears z_high
+    cusum_k: float = 0.0      # CUSUM of z - k over a run of values (0: off): a noisy but lasting rise ...
+    cusum_h: float = 8.0      # ... opens a spike once the sum reaches h and the run passes the volume guards
 
 
 @dataclass
@@ -78,11 +80,16 @@ class OnlineDetector:
         self._pending: list[tuple[float, float, float]] = []  # (t, value, expected) above the mark
         self._pending_dir = ""
         self._rising: list[tuple[float, float, float]] = []  # values in a row above z_sustain (a climb)
+        self._cusum = 0.0
+        self._run: list[tuple[float, float, float]] = []  # the values the CUSUM has summed since it was 0
         self._quiet = 0
 
     def _climbing(self, t: float, value: float, exp: Expectation, z: float) -> bool:
-        """Track a run of values above the sustained mark; True once it is long enough to be a rise."""
+        """Track a run of values above the sustained mark (and the CUSUM); True once it is a rise."""
         c = self.config
+        if c.cusum_k > 0 and self._lasting(t, value, exp, z):
+            self._rising = list(self._run)
+            return True
         if not c.sustain:
             return False
         if z >= c.z_sustain and value - exp.level >= c.min_excess and (
@@ -91,6 +98,23 @@ class OnlineDetector:
         else:
             self._rising = []
         return len(self._rising) >= c.sustain
+
+    def _lasting(self, t: float, value: float, exp: Expectation, z: float) -> bool:
+        """CUSUM of the z scores (each capped at the start mark) less k: True when it reaches h over a run
+        whose values, together, clear the minimum-volume guards."""
+        c = self.config
+        step = min(z, c.z_high) - c.cusum_k
+        if self._cusum + step <= 0:
+            self._cusum, self._run = 0.0, []
+            return False
+        self._cusum += step
+        self._run.append((t, value, exp.level))
+        if self._cusum < c.cusum_h:
+            return False
+        seen = sum(v for _, v, _ in self._run)
+        expected = sum(e for _, _, e in self._run)
+        n = len(self._run)
+        return seen - expected >= c.min_excess * n and (not c.counts or seen >= c.min_ratio * expected)
 
     def _significant(self, value: float, exp: Expectation) -> tuple[float, str]:
         """z and direction when the value clears the guards, else (z, "")."""
@@ -133,7 +157,7 @@ class OnlineDetector:
         return Observation(t, value, exp, z, score)
 
     def _open_spike(self, t: float, direction: str) -> None:
-        self._rising = []
+        self._rising, self._run, self._cusum = [], [], 0.0
         first = self._pending[0]
         pick = max if direction == "rise" else min
         peak = pick(self._pending, key=lambda p: p[1])

@@ -142,7 +142,7 @@ def total_config(sensitivity: float | None = None, min_rps: float | None = None)
     """The total's detector with the ``[alerts]`` settings: start mark and minimum volume."""
     changes: dict[str, float] = {}
     if sensitivity is not None:
-        changes.update(z_high=sensitivity, z_sustain=min(TOTAL.z_sustain, 0.7 * sensitivity))
+        changes.update(z_high=sensitivity, z_sustain=TOTAL.z_sustain / TOTAL.z_high * sensitivity)
     if min_rps is not None:
         changes["min_excess"] = min_rps * BUCKET_SECONDS
     return replace(TOTAL, **changes)

@@ -33,6 +33,9 @@ SETTINGS: dict[str, DetectorConfig] = {
     "2 in a row > 4.0": replace(TOTAL, sustain=2, z_sustain=4.0),
     "3 in a row > 3.0": replace(TOTAL, z_sustain=3.0),
     "no climb rule": replace(TOTAL, sustain=0),
+    "+ CUSUM k=2 h=8": replace(TOTAL, cusum_k=2.0, cusum_h=8.0),
+    "+ CUSUM k=2.5 h=6": replace(TOTAL, cusum_k=2.5, cusum_h=6.0),
+    "+ CUSUM k=1.5 h=10": replace(TOTAL, cusum_k=1.5, cusum_h=10.0),
 }
 MIX = ("quiet_day", "quiet_day", "quiet_day", "campaign_flop", "viral_social", "viral_social", "press_flash_crowd",
        "campaign_surge")
