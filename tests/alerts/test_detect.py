@@ -118,3 +118,24 @@ def test_counts_config_needs_minimum_volume() -> None:
         values[i] += 60
     _, spikes = run_detector(times, values, cfg)
     assert spikes == []
+
+
+def test_a_steady_climb_opens_a_spike_before_any_bucket_clears_the_start_mark() -> None:
+    times, values = poisson_series(400, 100, seed=8)
+    for i in range(300, 400):  # a viral post: +4.3 spreads (of a Poisson 100) and climbing slowly
+        values[i] = 100 + 43 + (i - 300) * 0.3
+    climb = DetectorConfig(sustain=3)
+    _, with_climb = run_detector(times, values, climb)
+    _, without = run_detector(times, values, DetectorConfig())
+    assert with_climb and with_climb[0].detected_at == times[302]  # the third bucket in a row
+    assert not without or without[0].detected_at > times[310]
+
+
+def test_cusum_opens_a_lasting_rise_that_wavers_around_the_climb_mark() -> None:
+    times, values = poisson_series(400, 100, seed=9)
+    for i in range(300, 400):  # +2.5 to +4.5 spreads, never three in a row above 3.5
+        values[i] = 100 + (45 if i % 3 == 0 else 25)
+    _, climb = run_detector(times, values, DetectorConfig(sustain=3))
+    _, cusum = run_detector(times, values, DetectorConfig(sustain=3, cusum_k=2.0, cusum_h=8.0))
+    assert not climb
+    assert cusum and times[300] <= cusum[0].start and cusum[0].detected_at <= times[310]
