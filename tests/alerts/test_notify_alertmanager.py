@@ -27,13 +27,6 @@ def am(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     svc.stop()
 
 
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[StateDB]:
-    db = StateDB(tmp_path / "state.db")
-    yield db
-    db.close()
-
-
 def incident(incident_id: str, verdict: str = "bot", status: str = "open") -> Incident:
     now = int(time.time())
     return Incident(

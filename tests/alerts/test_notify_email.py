@@ -68,13 +68,6 @@ def smtp() -> Iterator[tuple[int, Inbox]]:
     controller.stop()
 
 
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[StateDB]:
-    db = StateDB(tmp_path / "state.db")
-    yield db
-    db.close()
-
-
 def bot_incident(verdict: str = "bot", status: str = "open", confidence: float = 0.93) -> Incident:
     return Incident(
         id="shop.example.com-20260302T134000Z", site="shop.example.com", start=T - 1200, end=T - 10,
