@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 DAY = 86400
+WEEK = 7 * DAY
 SLOT_SECONDS = 900  # time-of-day profile resolution: 15 minutes
 SQRT2 = math.sqrt(2.0)
 
@@ -90,15 +91,19 @@ def _quantile(sorted_arr: np.ndarray, q: float) -> float:
 
 
 class SeasonalProfile:
-    """Mean value per 15-minute slot of the day, learned only from whole earlier days.
+    """Mean value per 15-minute slot of the day, and of the week, learned only from earlier days.
 
     ``factor(t, ...)`` says how much busier the slot of ``t`` usually is than the slots
-    the local level was measured over; 1.0 until at least two days were seen.
+    the local level was measured over; 1.0 until at least two days were seen. From two
+    weeks of history on, the slots of the week are used (a Monday morning is not a
+    Sunday morning); before that, the slots of the day.
     """
 
     def __init__(self) -> None:
         self._sum: dict[int, float] = {}
         self._n: dict[int, int] = {}
+        self._wsum: dict[int, float] = {}
+        self._wn: dict[int, int] = {}
         self._first: float | None = None
         self._last: float | None = None
 
@@ -106,22 +111,34 @@ class SeasonalProfile:
         slot = int(t % DAY) // SLOT_SECONDS
         self._sum[slot] = self._sum.get(slot, 0.0) + value
         self._n[slot] = self._n.get(slot, 0) + 1
+        wslot = int(t % WEEK) // SLOT_SECONDS
+        self._wsum[wslot] = self._wsum.get(wslot, 0.0) + value
+        self._wn[wslot] = self._wn.get(wslot, 0) + 1
         if self._first is None:
             self._first = t
         self._last = t
 
     @classmethod
     def from_slots(cls, sums: Mapping[int, float], counts: Mapping[int, int], first: float,
-                   last: float) -> SeasonalProfile:
+                   last: float, weekly_sums: Mapping[int, float] | None = None,
+                   weekly_counts: Mapping[int, int] | None = None) -> SeasonalProfile:
         """A profile primed with per-slot totals and value counts seen between ``first`` and ``last``.
 
-        The same state ``add`` would reach from those values one by one.
+        Slots of the day (and of the week, when given): the same state ``add`` would reach
+        from those values one by one.
         """
         profile = cls()
         profile._sum = {int(k): float(v) for k, v in sums.items() if counts.get(k, 0) > 0}
         profile._n = {int(k): int(n) for k, n in counts.items() if n > 0}
+        wc = weekly_counts or {}
+        profile._wsum = {int(k): float(v) for k, v in (weekly_sums or {}).items() if wc.get(k, 0) > 0}
+        profile._wn = {int(k): int(n) for k, n in wc.items() if n > 0}
         profile._first, profile._last = first, last
         return profile
+
+    def weekly(self) -> bool:
+        """Two weeks seen: every slot of the week has been seen at least twice."""
+        return self.span() >= 2 * WEEK - DAY
 
     def span(self) -> float:
         """Seconds between the first and last value seen (0 when none)."""
@@ -135,6 +152,13 @@ class SeasonalProfile:
         n = self._n.get(slot, 0)
         return self._sum[slot] / n if n else None
 
+    def _mean_at(self, t: float, weekly: bool) -> float | None:
+        if weekly:
+            wslot = int(t % WEEK) // SLOT_SECONDS
+            n = self._wn.get(wslot, 0)
+            return self._wsum[wslot] / n if n else None
+        return self._slot_mean(int(t % DAY) // SLOT_SECONDS)
+
     def ready(self) -> bool:
         """At least two days seen: enough to tell the time of day's own rise."""
         return self.span() >= 2 * DAY
@@ -142,8 +166,9 @@ class SeasonalProfile:
     def reference(self, times: Iterable[float]) -> float | None:
         """The profile's mean over the slots of ``times``, each slot weighted by how many of them it holds."""
         total, n = 0.0, 0
+        weekly = self.weekly()
         for x in times:
-            m = self._slot_mean(int(x % DAY) // SLOT_SECONDS)
+            m = self._mean_at(x, weekly)
             if m is not None:
                 total, n = total + m, n + 1
         return total / n if n else None
@@ -152,7 +177,7 @@ class SeasonalProfile:
         """How much busier the slot of ``t`` usually is than the slots the level was measured at (``times``)."""
         if not self.ready():
             return 1.0
-        target = self._slot_mean(int(t % DAY) // SLOT_SECONDS)
+        target = self._mean_at(t, self.weekly())
         ref = reference if reference is not None else self.reference(times)
         if target is None or ref is None or ref <= 0:
             return 1.0

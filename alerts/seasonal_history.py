@@ -2,10 +2,11 @@
 
 Live detection loads only the last hours of raw 10 s buckets: too little to know how much
 busier 7 am usually is than 6 am, so a steep daily morning rise would look like a surge.
-``read_profile`` reads the last days of one site's requests per 15-minute slot from the
-by-actor summary rollups (1 minute, or 1 hour where the 1-minute rollups are gone), leaves
-out mail scanners as the judged series does, and primes a ``SeasonalProfile`` in requests
-per 10 s bucket. ``ProfileCache`` keeps one per site and re-reads it every 15 minutes, so
+``read_profile`` reads the last three weeks of one site's requests per 15-minute slot (of
+the day, and of the week once two weeks exist) from the by-actor summary rollups (1 minute,
+or 1 hour where the 1-minute rollups are gone), leaves out mail scanners as the judged
+series does, and primes a ``SeasonalProfile`` in requests per 10 s bucket. ``ProfileCache``
+keeps one per site and re-reads it every 15 minutes, so
 the detection job that runs every 10 s stays cheap.
 """
 
@@ -15,14 +16,14 @@ import logging
 import weakref
 from typing import Any
 
-from alerts.baseline import DAY, SLOT_SECONDS, SeasonalProfile
+from alerts.baseline import DAY, SLOT_SECONDS, WEEK, SeasonalProfile
 from alerts.slices import SCANNER
 from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore
 from store.rollup import query_auto
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DAYS = 14        # history read for the profile
+DEFAULT_DAYS = 21        # history read for the profile (two weeks and more: by day of the week)
 MIN_DAYS = 2             # whole days needed before the profile is used
 REFRESH_SECONDS = 900    # a cached profile is read again after this long
 HOUR = 3600
@@ -78,11 +79,15 @@ def read_profile(store: TimeSeriesStore, site: str, end: int, *, days: int = DEF
     per_slot = SLOT_SECONDS // BUCKET_SECONDS
     sums: dict[int, float] = {}
     counts: dict[int, int] = {}
+    wsums: dict[int, float] = {}
+    wcounts: dict[int, int] = {}
     for t in range(first, end, SLOT_SECONDS):
-        slot = (t % DAY) // SLOT_SECONDS
+        slot, wslot = (t % DAY) // SLOT_SECONDS, (t % WEEK) // SLOT_SECONDS
         sums[slot] = sums.get(slot, 0.0) + totals.get(t, 0.0)
         counts[slot] = counts.get(slot, 0) + per_slot
-    return SeasonalProfile.from_slots(sums, counts, first, last)
+        wsums[wslot] = wsums.get(wslot, 0.0) + totals.get(t, 0.0)
+        wcounts[wslot] = wcounts.get(wslot, 0) + per_slot
+    return SeasonalProfile.from_slots(sums, counts, first, last, wsums, wcounts)
 
 
 class ProfileCache:

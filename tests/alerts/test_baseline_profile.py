@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from alerts.baseline import DAY, SLOT_SECONDS, RollingBaseline, SeasonalProfile
 
@@ -42,3 +43,25 @@ def test_baseline_given_a_profile_uses_it_without_changing_it() -> None:
         flat.add(start + 10 * i, 10.0 + (i % 3))
     at = start + 1800 + 600
     assert base.expect(at).level > 1.5 * flat.expect(at).level
+
+
+def test_from_two_weeks_on_the_profile_tells_a_monday_morning_from_a_sunday_morning() -> None:
+    def traffic(t: float) -> float:  # 9:00-10:00 is 4x busier than 8:00-9:00 on weekdays, flat at weekends
+        day, hour = int(t // DAY) % 7, (t % DAY) / 3600
+        weekend = day in (2, 3)  # epoch day 0 was a Thursday: 2 and 3 are Saturday and Sunday
+        return 10.0 if weekend or hour < 9 else 40.0
+
+    start = 1_700_006_400.0 - 1_700_006_400.0 % (7 * DAY)  # a week boundary
+    learned = SeasonalProfile()
+    for k in range(int(15 * DAY // 600)):  # 15 days, one value every 10 min
+        learned.add(start + 600 * k, traffic(start + 600 * k))
+    assert learned.weekly()
+    before = range(0, 1800, 60)
+    monday = start + 18 * DAY + 9 * 3600 + 900  # epoch day 4 of the week: a Monday
+    sunday = start + 17 * DAY + 9 * 3600 + 900
+    assert learned.factor(monday, [monday - 3600 + x for x in before]) == pytest.approx(4.0)
+    assert learned.factor(sunday, [sunday - 3600 + x for x in before]) == pytest.approx(1.0)
+    daily = SeasonalProfile()
+    for k in range(int(6 * DAY // 600)):  # six days only: slots of the day, every day alike
+        daily.add(start + 600 * k, traffic(start + 600 * k))
+    assert not daily.weekly() and 1.0 < daily.factor(sunday, [sunday - 3600 + x for x in before]) < 4.0

@@ -141,3 +141,32 @@ def test_unreachable_store_is_counted_and_detection_goes_on_without_a_profile(ca
     assert cache.failures == 1 and cache.reads == 0
     assert "profile of site shop not read" in caplog.text and "unreachable" in caplog.text
     store.close()
+
+
+def test_three_weeks_of_rollups_give_the_day_of_the_week_profile() -> None:
+    store = EmbeddedStore(":memory:")
+    start = D0 - D0 % (7 * DAY)  # a Thursday (epoch day 0)
+    end = start + 16 * DAY
+    judged: dict[int, float] = {}
+    points = []
+    for t in range(start, end, SLOT_SECONDS):  # one point per 15 min: busy weekday mornings, quiet weekends
+        weekend = (t // DAY) % 7 in (2, 3)
+        n = 5 if weekend or (t % DAY) < 9 * 3600 else 20
+        points.append(Point("http", {"site": SITE, "source": "web1", "actor": "human", "country": "DE"},
+                            {"requests": n}, t))
+        judged[t] = float(n)
+    store.write(points)
+    rollup_range(store, start, end)
+    store.delete_before("http", end)
+    primed = read_profile(store, SITE, end)
+    learned = SeasonalProfile()
+    for t in range(start, end, 10):
+        learned.add(t, judged.get(t, 0.0))
+    assert primed is not None and primed.weekly() and learned.weekly()
+    for day in (18, 19, 20):  # Monday, Tuesday ... and Sunday (17) below
+        t = start + day * DAY + 9 * 3600 + 900
+        before = range(t - 3600, t - 1800, 10)
+        assert primed.factor(t, before) == pytest.approx(learned.factor(t, before), rel=1e-9) == pytest.approx(4.0)
+    sunday = start + 17 * DAY + 9 * 3600 + 900
+    assert primed.factor(sunday, range(sunday - 3600, sunday - 1800, 10)) == pytest.approx(1.0)
+    store.close()
