@@ -17,11 +17,10 @@ from alerts.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
 from alerts.correlate import CampaignInfo
 from alerts.detect import DetectorConfig
 from alerts.incidents import Incident, iso
-from alerts.slices import MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
+from alerts.slices import ATTACK_ERRORS, MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
 from alerts.verdict import Verdict, judge
 from store.base import BUCKET_SECONDS, TimeSeriesStore
 
-ATTACK_ERRORS = 0.5  # share of an error burst's failures from programs that makes it an attack's
 ERRORS_HOLD = 60     # seconds a young attack-made error burst waits for its surge (live)
 SEND_MATCH = 900  # seconds between an email campaign's announced start and the scanner burst of its send
 
@@ -148,7 +147,7 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
         if owner is not None:
             _absorb(owner, o)
             absorbed.append((o, owner))
-        elif live and _may_join_a_surge(o, traffic):
+        elif live and _may_join_a_surge(o, traffic) and not any(_near(o, i) for i in incidents):
             continue  # judged again in a few seconds, when the surge it comes with may show
         else:
             outages.append(o)
@@ -158,17 +157,19 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
 def _errors_owner(o: Outage, incidents: list[Incident]) -> Incident | None:
     """The surge an error burst is part of: the 401s of a login attack are the attack's.
 
-    A burst of failures sent by programs (or posted to a login form) that starts within a few
-    minutes of a surge belongs to it, as does any burst inside a bot / mixed surge. A drop,
-    and a campaign's own landing failing (its utm_campaign answering 4xx/5xx), always stand alone.
+    A burst of failures within a few minutes of a surge judged bot or mixed belongs to it.
+    Inside a surge of people (a campaign), a burst of programs' failures stays an incident of
+    its own: it is the first sign of an attack hiding in the campaign, until the surge's
+    verdict says so. A drop, and a campaign's own landing failing (its utm_campaign answering
+    4xx/5xx), always stand alone.
     """
     if o.kind != "errors" or o.what.startswith("utm_campaign="):
         return None
-    for inc in incidents:
-        near = inc.start - MERGE_GAP * BUCKET_SECONDS <= o.start <= inc.end
-        if near and (o.attack_share >= ATTACK_ERRORS or inc.verdict in ("bot", "mixed")):
-            return inc
-    return None
+    return next((inc for inc in incidents if _near(o, inc) and inc.verdict in ("bot", "mixed")), None)
+
+
+def _near(o: Outage, inc: Incident) -> bool:
+    return inc.start - MERGE_GAP * BUCKET_SECONDS <= o.start <= inc.end
 
 
 def _may_join_a_surge(o: Outage, traffic: Traffic) -> bool:

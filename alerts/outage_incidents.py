@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from alerts.incidents import Incident
-from alerts.slices import Outage
+from alerts.slices import ATTACK_ERRORS, Outage
 from store.base import BUCKET_SECONDS
 
 OUTAGE_VERDICTS = ("drop", "errors")
@@ -29,8 +29,12 @@ def _evidence(o: Outage) -> list[str]:
         return [f"Requests of campaign utm_campaign={what[1]} fail: up to {rps:.1f} req/s answered 4xx/5xx "
                 f"(before: {base:.1f} req/s) over {mins:.0f} min",
                 "The campaign's landing link may be broken: check the URL in the email or ad"]
-    return [f"{rps:.1f} req/s answered {what[-1]} at the worst point (baseline {base:.1f} req/s), "
-            f"over {mins:.0f} min", f"A larger share of requests than before answers {what[-1]}"]
+    out = [f"{rps:.1f} req/s answered {what[-1]} at the worst point (baseline {base:.1f} req/s), "
+           f"over {mins:.0f} min", f"A larger share of requests than before answers {what[-1]}"]
+    if o.attack_share >= ATTACK_ERRORS:
+        out.append(f"{o.attack_share:.0%} of the failing requests are sent by programs or posted to a login form: "
+                   "an attack (credential stuffing, a scan) rather than the site failing its visitors")
+    return out
 
 
 def outage_incident(site: str, o: Outage) -> Incident:

@@ -23,6 +23,7 @@ TOTAL = DetectorConfig(sustain=3)
 SLICE = DetectorConfig(z_high=7.0, z_low=2.5, confirm=3, min_excess=40.0, min_ratio=2.0)
 ERRORS = DetectorConfig(z_high=6.0, z_low=2.5, confirm=3, min_excess=5.0, min_ratio=2.0)
 MIN_ERROR_RATE = 0.2   # of the slice's requests failing, for an errors alert
+ATTACK_ERRORS = 0.5    # share of a burst's failures sent by programs that makes it an attack's
 SLICE_DIMENSIONS = ("country", "client", "path_group", "utm_campaign")
 MERGE_GAP = 18          # buckets (3 min): rises closer than this are one surge
 MIN_SLICE_SHARE = 0.002  # slices with less of the traffic are not judged alone

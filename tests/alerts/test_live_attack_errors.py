@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from alerts.analysis import analyze_site
@@ -13,7 +15,9 @@ from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
 from simulate.scenarios import build
 from store.base import bucket_start
+from store.campaigns import parse_campaign
 from store.embedded import EmbeddedStore
+from store.state import StateDB
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +68,29 @@ def test_alert_settings_set_how_big_a_spike_must_be(stuffing) -> None:
     assert [i["verdict"] for i in default.incidents.values()] == ["bot"]
     # The attack's failing logins still show, as an errors burst of their own.
     assert [i["verdict"] for i in strict.incidents.values()] == ["errors"]
+
+
+def test_a_login_attack_inside_a_campaign_is_raised_at_once_then_told_in_the_mixed_surge(tmp_path: Path) -> None:
+    sim = build("bot_during_campaign", 3, bot_delay_minutes=4.0, small_campaign=False,
+                bot_kind="credential_stuffing", scale=0.5, history_hours=2.0, surge_hours=0.5)
+    store = EmbeddedStore(":memory:")
+    ingest_lines(sim.lines(), store, site=sim.site, source="web1", options=WeblogOptions(own_hosts=[sim.site]))
+    state = StateDB(tmp_path / "state.db")
+    for c in sim.campaigns:
+        state.upsert_campaign(parse_campaign(c))
+    onset, attack = int(sim.truth[0].start.timestamp()), 240
+    seen_while_campaign = []
+    for step in range(18, 45):  # 10 s steps from 3 minutes into the campaign to 3 minutes into the attack
+        run_detection(store, state, onset + 10 * step, profiles=None)
+        shown = {i["verdict"]: i for i in state.list_incidents(status="open")}
+        if "errors" in shown and "campaign" in shown:
+            seen_while_campaign.append(10 * step)
+    store.close()
+    assert seen_while_campaign and seen_while_campaign[0] <= attack + 30  # on-call hears of it within 30 s
+    incidents = state.list_incidents()
+    surge = next(i for i in incidents if i["verdict"] not in ("errors", "drop"))
+    errors = next(i for i in incidents if i["verdict"] == "errors")
+    state.close()
+    assert any("posted to a login form" in e for e in errors["evidence"])
+    assert surge["verdict"] == "mixed" and surge["campaign"] == sim.truth[0].campaign
+    assert errors["status"] == "closed" and errors["extra"]["part_of"] == surge["id"]
