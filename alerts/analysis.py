@@ -83,11 +83,11 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
                "automated_excess": round(ex.automated), "scanner_excess": round(ex.scanner),
                "human_ratio": round(ex.human_ratio, 3), "automated_ratio": round(ex.automated_ratio, 3),
                "automated_rate": round(ex.automated_rate, 3),
-               "send_of": _send_of(surge, ex, campaigns), "alternative": alternative},
+               "send_of": _send_of(surge, ex, send), "alternative": alternative},
     )
 
 
-def _send_of(surge: Surge, ex: Excess, campaigns: list[CampaignInfo]) -> str | None:
+def _send_of(surge: Surge, ex: Excess, send: CampaignInfo | None) -> str | None:
     """The announced email campaign whose send (its scanner burst) can explain this surge's automated part.
 
     Only while the surge is young (its first two send windows) and unless the automated part
@@ -99,7 +99,6 @@ def _send_of(surge: Surge, ex: Excess, campaigns: list[CampaignInfo]) -> str | N
     total = float(paths.sum())
     if total > 0 and float(paths.get("login", 0.0)) / total >= 0.3:
         return None
-    send = _send_campaign(surge, campaigns)
     return send.name if send else None
 
 
@@ -163,9 +162,14 @@ def _errors_owner(o: Outage, incidents: list[Incident]) -> Incident | None:
     verdict says so. A drop, and a campaign's own landing failing (its utm_campaign answering
     4xx/5xx), always stand alone.
     """
-    if o.kind != "errors" or o.what.startswith("utm_campaign="):
+    if not _may_be_an_attacks(o):
         return None
     return next((inc for inc in incidents if _near(o, inc) and inc.verdict in ("bot", "mixed")), None)
+
+
+def _may_be_an_attacks(o: Outage) -> bool:
+    """An error burst (not a drop) that is not a campaign's own landing failing."""
+    return o.kind == "errors" and not o.what.startswith("utm_campaign=")
 
 
 def _near(o: Outage, inc: Incident) -> bool:
@@ -174,8 +178,8 @@ def _near(o: Outage, inc: Incident) -> bool:
 
 def _may_join_a_surge(o: Outage, traffic: Traffic) -> bool:
     """A young burst of programs' failures, with no surge yet: the surge often shows a bucket or two later."""
-    return (o.kind == "errors" and o.open and o.attack_share >= ATTACK_ERRORS
-            and not o.what.startswith("utm_campaign=") and int(traffic.grid[-1]) - o.start < ERRORS_HOLD)
+    return (_may_be_an_attacks(o) and o.open and o.attack_share >= ATTACK_ERRORS
+            and int(traffic.grid[-1]) - o.start < ERRORS_HOLD)
 
 
 def _absorb(inc: Incident, o: Outage) -> None:

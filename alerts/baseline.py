@@ -148,16 +148,12 @@ class SeasonalProfile:
         """Mean value per slot of the day that has values."""
         return {s: self._sum[s] / n for s, n in self._n.items() if n}
 
-    def _slot_mean(self, slot: int) -> float | None:
-        n = self._n.get(slot, 0)
-        return self._sum[slot] / n if n else None
-
     def _mean_at(self, t: float, weekly: bool) -> float | None:
-        if weekly:
-            wslot = int(t % WEEK) // SLOT_SECONDS
-            n = self._wn.get(wslot, 0)
-            return self._wsum[wslot] / n if n else None
-        return self._slot_mean(int(t % DAY) // SLOT_SECONDS)
+        """Mean value of the slot of ``t``: of the week, or of the day."""
+        sums, counts, period = (self._wsum, self._wn, WEEK) if weekly else (self._sum, self._n, DAY)
+        slot = int(t % period) // SLOT_SECONDS
+        n = counts.get(slot, 0)
+        return sums[slot] / n if n else None
 
     def ready(self) -> bool:
         """At least two days seen: enough to tell the time of day's own rise."""

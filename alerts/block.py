@@ -6,7 +6,7 @@ automated; prefixes carrying people (the campaign's audience), the published net
 verified search crawlers, mail image proxies and link scanners (``alerts.service_networks``)
 are never suggested. The collector keeps every network that sent automated requests (up to
 ``top_automated_networks`` per bucket), so a botnet spread thin over hundreds of /24s is
-named whole, one ``deny`` line per prefix.
+named whole; adjacent prefixes are merged into the fewest CIDRs.
 """
 
 from __future__ import annotations

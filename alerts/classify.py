@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from alerts.buckets import VISITOR_COUNTERS, Traffic
-from alerts.slices import Detection, Surge
+from alerts.slices import AUTOMATED as AUTOMATED_ACTORS
+from alerts.slices import HUMAN, SCANNER, Detection, Surge
 from store.base import BUCKET_SECONDS
 
 REFERENCE_BUCKETS = 180  # the half hour before a surge is its baseline mix
@@ -27,10 +28,7 @@ BARE_SHARE = 0.4         # assetless 'browser' pages must be this share of the e
 LEAK = 0.05              # of the programs' extra requests, what may pass for people's (a bot's first requests,
                          # before its rate gives it away): no surge of people's own
 SEND_WINDOW = 300        # seconds after an email send whose automated clicks are the send's scanners
-AUTOMATED_ACTORS = ("automated", "crawler")
 SCANNER_METHODS = ("GET", "HEAD")
-HUMAN = "human"
-SCANNER = "scanner"
 INTERNAL = "internal"
 
 
@@ -219,7 +217,7 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
     levels = det.levels[i0:i1 + 1]
     # People's part against their own baseline too: when only programs surge, people's traffic keeps
     # its daily rise, which is no surge of theirs.
-    own = det.human_levels[i0:i1 + 1] if det.human_levels is not None and len(det.human_levels) else None
+    own = det.human_levels[i0:i1 + 1] if det.human_levels is not None else None
     human_b = per_bucket(human_rows, (HUMAN,), own)
     auto_b = per_bucket(auto_rows, AUTOMATED_ACTORS + ((HUMAN,) if why else ()))
     if not why and HUMAN in behaviour and human > 0:

@@ -23,7 +23,7 @@ from alerts.buckets import sites
 from alerts.correlate import CampaignInfo
 from alerts.detect import DetectorConfig
 from alerts.incidents import Incident, IncidentSink, feedback_from_rows
-from alerts.outage_incidents import OUTAGE_VERDICTS, outage_incident
+from alerts.outage_incidents import OUTAGE_VERDICTS, outage_id, outage_incident
 from alerts.seasonal_history import ProfileCache
 from alerts.slices import TOTAL
 from alerts.verdict_stability import settle
@@ -131,7 +131,7 @@ def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | i
             _store(state, inc, prev)
             found.append(inc)
         for o, owner in result.absorbed:
-            _close_absorbed(state, outage_incident(site, o).id, owner.id)
+            _close_absorbed(state, outage_id(site, o), owner.id)
     return found
 
 

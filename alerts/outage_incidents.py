@@ -37,11 +37,16 @@ def _evidence(o: Outage) -> list[str]:
     return out
 
 
+def outage_id(site: str, o: Outage) -> str:
+    """The stable id of an outage's incident: site, start, kind and what failed."""
+    slug = o.what.replace("=", "-").replace("/", "-")
+    return f"{Incident.make_id(site, o.start)}-{o.kind}-{slug}"
+
+
 def outage_incident(site: str, o: Outage) -> Incident:
     """The incident of one outage (verdict ``drop`` or ``errors``)."""
-    slug = o.what.replace("=", "-").replace("/", "-")
     return Incident(
-        id=f"{Incident.make_id(site, o.start)}-{o.kind}-{slug}", site=site, start=o.start,
+        id=outage_id(site, o), site=site, start=o.start,
         end=o.end + BUCKET_SECONDS, peak_rps=o.value / BUCKET_SECONDS, baseline_rps=o.expected / BUCKET_SECONDS,
         verdict=o.kind, confidence=0.9 if o.kind == "drop" or o.what.startswith("utm_campaign=") else 0.7,
         campaign=None, evidence=_evidence(o), updated_at=time.time(), status="open" if o.open else "closed",

@@ -69,7 +69,7 @@ class Detection:
     spreads: np.ndarray
     total: np.ndarray    # judged traffic: all requests but mail scanners'
     everything: np.ndarray  # all requests
-    human_levels: np.ndarray | None = None  # people's own causal baseline (follows their daily rise)
+    human_levels: np.ndarray | None = None  # people's own causal baseline (follows their daily rise); surges only
 
 
 def _run(grid: np.ndarray, values: np.ndarray, config: DetectorConfig,
@@ -163,7 +163,7 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
     # surge of its own. Surges are judged on everything else; a scanner burst marks the send.
     total = everything - scanners
     if not len(grid):
-        return Detection([], [], np.zeros(0), np.zeros(0), total, everything, np.zeros(0))
+        return Detection([], [], np.zeros(0), np.zeros(0), total, everything)
     obs, spikes = _run(grid, total, total_detector, profile)
     levels = np.array([o.expected.level for o in obs])
     spreads = np.array([o.expected.spread for o in obs])
@@ -214,11 +214,14 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
                                           s.expected_at_peak, s.open, _attack_share(errors, s.start, s.end)))
     surges.sort(key=lambda g: g.start)
     outages.sort(key=lambda o: o.start)
-    # The people's own baseline: while programs surge, people's traffic keeps its daily rise, which
-    # the total's baseline (held still during a surge) does not follow.
+    return Detection(surges, outages, levels, spreads, total, everything, _human_levels(traffic) if surges else None)
+
+
+def _human_levels(traffic: Traffic) -> np.ndarray:
+    """The people's own causal baseline: while programs surge, people's traffic keeps its daily rise,
+    which the total's baseline (held still during a surge) does not follow."""
     human = traffic.series(traffic.cube[traffic.cube["actor"] == HUMAN])
-    human_levels = np.array([o.expected.level for o in _run(grid, human, TOTAL)[0]])
-    return Detection(surges, outages, levels, spreads, total, everything, human_levels)
+    return np.array([o.expected.level for o in _run(traffic.grid, human, TOTAL)[0]])
 
 
 def _attack_share(errors: pd.DataFrame, t0: float, t1: float) -> float:
