@@ -13,7 +13,8 @@ st.set_page_config(page_title="Surgewatch", page_icon="📈", layout="wide")
 from pages.context import sidebar  # noqa: E402  (after set_page_config)
 
 PAGES = {
-    "Live": [st.Page("pages/overview.py", title="Overview", icon="📈", default=True)],
+    "Live": [st.Page("pages/overview.py", title="Overview", icon="📈", default=True),
+             st.Page("pages/incidents.py", title="Incidents", icon="🚨")],
 }
 
 navigation = st.navigation(PAGES)

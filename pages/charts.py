@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 VERDICT_COLORS = {"campaign": "#2e7d32", "organic": "#1565c0", "bot": "#c62828", "mixed": "#ef6c00",
-                  "unknown": "#757575"}
+                  "errors": "#ad1457", "drop": "#7b1fa2", "unknown": "#757575"}
 ACTOR_COLORS = {"human": "#4e79a7", "scanner": "#b07aa1", "crawler": "#9c9c9c", "automated": "#e15759",
                 "other": "#bab0ac"}
 
@@ -74,3 +74,49 @@ def share_bars(df: pd.DataFrame, dim: str, *, title: str | None = None) -> alt.C
         y=alt.Y(f"{dim}:N", sort="-x", title=title or dim.replace("_", " ")),
         tooltip=[f"{dim}:N", alt.Tooltip("requests:Q", format=","), alt.Tooltip("share:Q", format=".1%")],
     ).properties(height=max(60, 22 * len(df)))
+
+
+def incident_chart(df: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp | None, baseline_rps: float | None,
+                   verdict: str = "unknown", tz: str = "UTC", height: int = 320) -> alt.LayerChart:
+    """Requests/s by actor around one incident: its span shaded in the verdict's colour, the baseline as a rule."""
+    data = df.copy()
+    data["time"] = pd.to_datetime(data["time"], utc=True).dt.tz_convert(tz)
+    span_end = end if end is not None and pd.notna(end) else (data["time"].max() if not data.empty else start)
+    span = pd.DataFrame({"start": [pd.Timestamp(start).tz_convert(tz)], "end": [pd.Timestamp(span_end).tz_convert(tz)],
+                         "label": [f"incident ({verdict})"]})
+    shade = alt.Chart(span).mark_rect(opacity=0.12, color=VERDICT_COLORS.get(verdict, "#c62828")).encode(
+        x="start:T", x2="end:T",
+        tooltip=[alt.Tooltip("start:T", format="%H:%M:%S"), alt.Tooltip("end:T", format="%H:%M:%S"), "label:N"])
+    edge = alt.Chart(span).mark_rule(strokeDash=[2, 2], color=VERDICT_COLORS.get(verdict, "#c62828")).encode(
+        x="start:T")
+    area = alt.Chart(data).mark_area(interpolate="monotone", opacity=0.85).encode(
+        x=alt.X("time:T", title=None),
+        y=alt.Y("sum(rps):Q", title="requests / s", stack="zero"),
+        color=alt.Color("actor:N", title="who", scale=alt.Scale(domain=list(ACTOR_COLORS),
+                                                                 range=list(ACTOR_COLORS.values()))),
+        tooltip=[alt.Tooltip("time:T", format="%H:%M:%S"), "actor:N", alt.Tooltip("sum(rps):Q", format=".1f")],
+    )
+    layers: list[alt.Chart] = [shade, edge, area]
+    if baseline_rps is not None and pd.notna(baseline_rps) and baseline_rps > 0:
+        base = pd.DataFrame({"rps": [float(baseline_rps)], "label": [f"baseline {baseline_rps:.1f} req/s"]})
+        layers.append(alt.Chart(base).mark_rule(strokeDash=[6, 4], color="#222", size=1.5).encode(
+            y="rps:Q", tooltip=["label:N"]))
+        layers.append(alt.Chart(base).mark_text(align="left", dx=4, dy=-7, fontSize=11, color="#222").encode(
+            x=alt.value(0), y="rps:Q", text="label:N"))
+    return alt.layer(*layers).properties(height=height)
+
+
+def verdict_history_chart(history: pd.DataFrame, *, tz: str = "UTC", height: int = 140) -> alt.LayerChart:
+    """How the verdict moved: confidence as a step line, each change a dot in its verdict's colour."""
+    data = history.copy()
+    data["time"] = pd.to_datetime(data["time"], utc=True).dt.tz_convert(tz)
+    base = alt.Chart(data).encode(x=alt.X("time:T", title=None),
+                                  y=alt.Y("confidence:Q", title="confidence", scale=alt.Scale(domain=[0, 1]),
+                                          axis=alt.Axis(format="%")))
+    line = base.mark_line(interpolate="step-after", color="#888")
+    dots = base.mark_circle(size=90, opacity=1).encode(
+        color=alt.Color("verdict:N", scale=alt.Scale(domain=list(VERDICT_COLORS), range=list(VERDICT_COLORS.values())),
+                        legend=alt.Legend(orient="right", title="verdict")),
+        tooltip=[alt.Tooltip("time:T", format="%Y-%m-%d %H:%M:%S"), "verdict:N",
+                 alt.Tooltip("confidence:Q", format=".0%"), "campaign:N"])
+    return alt.layer(line, dots).properties(height=height)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from pages import charts, queries
 from pages.context import view
+from pages.incident_card import incident_card
 
 v = view()
 st.title("Overview")
@@ -42,34 +43,6 @@ def live() -> None:
                         width="stretch")
     for _, inc in open_incidents.head(5).iterrows():
         incident_card(inc, v.tz)
-
-
-def incident_card(inc, tz: str, linked: bool = False) -> None:  # noqa: ANN001 - a row of queries.incidents_frame
-    """Verdict, confidence and campaign in one line, the evidence, and the block suggestion to copy."""
-    colour = {"campaign": "green", "organic": "blue", "bot": "red", "mixed": "orange", "errors": "red",
-              "drop": "violet"}.get(inc["verdict"], "gray")
-    conf = f" · confidence {inc['confidence']:.0%}" if inc["confidence"] is not None else ""
-    camp = f" · {inc['campaign']}" if inc["campaign"] else ""
-    looks = f" · looks like {inc['looks_like'].replace('_', ' ')}" if inc.get("looks_like") else ""
-    peak = f" · peak {inc['peak_rps']:.1f} req/s" if inc.get("peak_rps") else ""
-    with st.container(border=True):
-        state = f" · {inc['status']}" if linked else ""
-        st.markdown(f":{colour}[**{inc['verdict'].upper()}**] since "
-                    f"{inc['start'].tz_convert(tz):%Y-%m-%d %H:%M:%S}{camp}{looks}{conf}{peak}{state}")
-        if linked:
-            st.caption(f"Incident {inc['id']}")
-        fb = inc.get("feedback") or {}
-        if fb.get("verdict") or fb.get("campaign"):
-            said = " · ".join(x for x in (fb.get("verdict"), fb.get("campaign")) if x)
-            st.info(f"On-call says **{said}**" + (f" ({fb['by']}: {fb['note']})" if fb.get("note") else ""))
-        for line in inc["evidence"]:
-            st.markdown(f"- {line}")
-        block = inc.get("block") or {}
-        if block.get("nginx"):
-            with st.expander("Block suggestion (review before applying)"):
-                st.code(block["nginx"], language="nginx")
-                if block.get("cidrs"):
-                    st.code("\n".join(block["cidrs"]), language="text")
 
 
 if linked and not found.empty:

@@ -97,13 +97,78 @@ def _incident_rows(incidents: list[dict]) -> pd.DataFrame:
     rows = []
     for inc in incidents:
         rows.append({
-            "id": inc["id"], "start": _when(inc["start"]), "end": _when(inc.get("end")),
+            "id": inc["id"], "site": inc.get("site") or "default", "start": _when(inc["start"]),
+            "end": _when(inc.get("end")),
             "verdict": inc.get("verdict", "unknown"), "confidence": inc.get("confidence"),
             "campaign": inc.get("campaign"), "peak_rps": inc.get("peak_rps"), "status": inc.get("status", "open"),
             "evidence": inc.get("evidence", []), "block": inc.get("block") or {},
             "looks_like": inc.get("looks_like"), "baseline_rps": inc.get("baseline_rps"),
             "feedback": inc.get("feedback") or {},
         })
-    cols = ["id", "start", "end", "verdict", "confidence", "campaign", "peak_rps", "status", "evidence", "block",
-            "looks_like", "baseline_rps", "feedback"]
+    cols = ["id", "site", "start", "end", "verdict", "confidence", "campaign", "peak_rps", "status", "evidence",
+            "block", "looks_like", "baseline_rps", "feedback"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def incident_table(incidents: pd.DataFrame, *, now: datetime, tz: str) -> pd.DataFrame:
+    """The incident list as on-call reads it: newest first, times in ``tz``, duration, peak against baseline."""
+    rows = []
+    for _, inc in incidents.sort_values("start", ascending=False).iterrows():
+        end = inc["end"] if pd.notna(inc["end"]) else pd.Timestamp(now)
+        fb = inc["feedback"] or {}
+        said = " · ".join(x for x in (fb.get("verdict"), fb.get("campaign")) if x)
+        rows.append({
+            "id": inc["id"], "verdict": inc["verdict"], "confidence": inc["confidence"],
+            "campaign": inc["campaign"] or (f"looks like {inc['looks_like'].replace('_', ' ')}"
+                                            if inc["looks_like"] else ""),
+            "on-call says": said, "start": inc["start"].tz_convert(tz).tz_localize(None),
+            "duration (min)": max((end - inc["start"]).total_seconds(), 0) / 60,
+            "peak req/s": inc["peak_rps"], "baseline req/s": inc["baseline_rps"], "status": inc["status"],
+        })
+    cols = ["id", "verdict", "confidence", "campaign", "on-call says", "start", "duration (min)", "peak req/s",
+            "baseline req/s", "status"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def incident_window(inc: pd.Series, now: datetime) -> tuple[datetime, datetime]:
+    """The span a chart of an incident shows: 30 min before its start to 15 min after its end (or now)."""
+    now_ts = pd.Timestamp(now)
+    end = inc["end"] if pd.notna(inc["end"]) and inc["status"] != "open" else now_ts
+    stop = max(min(end + timedelta(minutes=15), now_ts), end)
+    return (inc["start"] - timedelta(minutes=30)).to_pydatetime(), stop.to_pydatetime()
+
+
+def incident_history_frame(state: StateDB, incident_id: str) -> pd.DataFrame:
+    """How the verdict moved: one row per change of verdict or confidence (time, verdict, confidence, campaign)."""
+    rows: list[dict] = []
+    for at, data in state.incident_history(incident_id):
+        row = {"time": pd.Timestamp(at), "verdict": data.get("verdict", "unknown"),
+               "confidence": data.get("confidence"), "campaign": data.get("campaign")}
+        if rows and all(rows[-1][k] == row[k] for k in ("verdict", "confidence", "campaign")):
+            continue
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["time", "verdict", "confidence", "campaign"])
+
+
+def incident_labels(inc: pd.Series) -> dict[str, str]:
+    """The labels notifications of this incident carry, which silences match against."""
+    from alerts.notify_channels import ALERTNAME
+    from alerts.notify_message import severity
+
+    return {"alertname": ALERTNAME, "site": inc["site"], "verdict": inc["verdict"],
+            "severity": severity(inc["verdict"]), "incident": inc["id"]}
+
+
+def silences_for(state: StateDB, labels: dict[str, str], at: datetime | None = None) -> pd.DataFrame:
+    """Silences in force that match these labels (matchers, until, by, comment)."""
+    rows = [{"id": s["id"], "matches": ", ".join(f"{k}={v}" for k, v in sorted(s["matchers"].items())),
+             "until": pd.Timestamp(s["ends"]), "by": s["created_by"], "comment": s["comment"]}
+            for s in state.active_silences(at) if all(labels.get(k) == v for k, v in s["matchers"].items())]
+    return pd.DataFrame(rows, columns=["id", "matches", "until", "by", "comment"])
+
+
+def campaign_names(state: StateDB, around: datetime, *, site: str | None = None) -> list[str]:
+    """Names of campaigns announced from 14 days before to 1 day after a time, nearest first."""
+    found = state.list_campaigns(site=site, since=around - timedelta(days=14), until=around + timedelta(days=1))
+    found.sort(key=lambda c: abs((c.start - around).total_seconds()))
+    return list(dict.fromkeys(c.name for c in found))

@@ -1,0 +1,72 @@
+"""How one incident reads on any page: the verdict line, on-call's word, the evidence and the block suggestion.
+
+Shared by the Overview (a card per open incident) and the Incidents page (the detail of one).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+VERDICT_MARKDOWN_COLORS = {"campaign": "green", "organic": "blue", "bot": "red", "mixed": "orange", "errors": "red",
+                           "drop": "violet"}
+
+
+def verdict_badge(verdict: str) -> str:
+    """The verdict in capitals and in its colour (Streamlit markdown)."""
+    return f":{VERDICT_MARKDOWN_COLORS.get(verdict, 'gray')}[**{verdict.upper()}**]"
+
+
+def headline(inc: pd.Series, tz: str, *, with_status: bool = False) -> str:
+    """Verdict, start, campaign or look-alike, confidence and peak in one line."""
+    conf = f" · confidence {inc['confidence']:.0%}" if pd.notna(inc["confidence"]) else ""
+    camp = f" · {inc['campaign']}" if inc["campaign"] else ""
+    looks = f" · looks like {inc['looks_like'].replace('_', ' ')}" if inc.get("looks_like") else ""
+    peak = f" · peak {inc['peak_rps']:.1f} req/s" if inc.get("peak_rps") else ""
+    state = f" · {inc['status']}" if with_status else ""
+    return (f"{verdict_badge(inc['verdict'])} since {inc['start'].tz_convert(tz):%Y-%m-%d %H:%M:%S}"
+            f"{camp}{looks}{conf}{peak}{state}")
+
+
+def oncall_says(inc: pd.Series) -> None:
+    """On-call's correction, when there is one."""
+    fb = inc.get("feedback") or {}
+    if fb.get("verdict") or fb.get("campaign"):
+        said = " · ".join(x for x in (fb.get("verdict"), fb.get("campaign")) if x)
+        by = f" ({fb['by']}: {fb['note']})" if fb.get("note") else (f" ({fb['by']})" if fb.get("by") else "")
+        st.info(f"On-call says **{said}**{by}")
+
+
+def evidence(inc: pd.Series) -> None:
+    for line in inc["evidence"]:
+        st.markdown(f"- {line}")
+
+
+def block_suggestion(inc: pd.Series, *, downloads: bool = False, expanded: bool = False) -> None:
+    """The nginx snippet and CIDR list to copy (and download), to review before applying."""
+    block = inc.get("block") or {}
+    if not block.get("nginx"):
+        return
+    with st.expander("Block suggestion (review before applying)", expanded=expanded):
+        st.code(block["nginx"], language="nginx")
+        cidrs = "\n".join(block.get("cidrs") or [])
+        if cidrs:
+            st.code(cidrs, language="text")
+        if downloads:
+            c1, c2 = st.columns(2)
+            c1.download_button("Download nginx snippet", block["nginx"] + "\n", f"block-{inc['id']}.conf",
+                               mime="text/plain", key=f"dl_nginx_{inc['id']}")
+            if cidrs:
+                c2.download_button("Download CIDR list", cidrs + "\n", f"block-{inc['id']}.txt",
+                                   mime="text/plain", key=f"dl_cidrs_{inc['id']}")
+
+
+def incident_card(inc: pd.Series, tz: str, linked: bool = False) -> None:
+    """Verdict, confidence and campaign in one line, the evidence, and the block suggestion to copy."""
+    with st.container(border=True):
+        st.markdown(headline(inc, tz, with_status=linked))
+        if linked:
+            st.caption(f"Incident {inc['id']}")
+        oncall_says(inc)
+        evidence(inc)
+        block_suggestion(inc)
