@@ -169,7 +169,11 @@ class Worker:
         add = self.scheduler.add_job
         add(self._job("poll", self.poll_collectors), "interval", seconds=w.poll_every, id="poll",
             next_run_time=datetime.now(UTC))
-        add(self._job("detect", self.detect), "interval", seconds=w.detect_every, id="detect")
+        from alerts.live import first_detection
+
+        # Detection runs just after each bucket boundary, once the bucket's lines are in.
+        start = datetime.fromtimestamp(first_detection(time.time(), w.detect_every), UTC)
+        add(self._job("detect", self.detect), "interval", seconds=w.detect_every, id="detect", start_date=start)
         add(self._job("rollup", self.rollup), "interval", seconds=w.rollup_every, id="rollup")
         add(self._job("retention", self.retention), "interval", hours=1, id="retention",
             next_run_time=datetime.now(UTC))

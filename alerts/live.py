@@ -33,7 +33,11 @@ log = logging.getLogger(__name__)
 
 HISTORY_SECONDS = 6 * 3600   # buckets loaded per run: baseline plus the surge
 RECENT_SECONDS = 15 * 60     # surges that ended longer ago than this are left alone
-SETTLE_SECONDS = BUCKET_SECONDS  # the newest bucket may still be filling: judge up to one before
+# A bucket is judged this long after its 10 s are over: the live tail polls every 2 s and writes
+# open buckets as they fill, so by then its lines are in. The worker runs detection at this offset
+# from the bucket boundaries (``first_detection``); run at any other moment, the newest bucket
+# whose settle time has passed is the last one judged.
+SETTLE_SECONDS = 5
 PROFILES = ProfileCache()    # time-of-day profiles of the worker's sites, re-read every 15 min
 
 
@@ -88,6 +92,14 @@ def _same(a: dict[str, Any], b: dict[str, Any] | None) -> bool:
         return False
     skip = {"updated_at"}
     return {k: v for k, v in a.items() if k not in skip} == {k: v for k, v in b.items() if k not in skip}
+
+
+def first_detection(now: float, every: int) -> float:
+    """The first time from ``now`` that is a bucket boundary plus the settle time: detection every
+    ``every`` seconds from then on judges each bucket as soon as it has settled."""
+    step = BUCKET_SECONDS if every % BUCKET_SECONDS else every
+    first = (now - SETTLE_SECONDS) // step * step + step + SETTLE_SECONDS
+    return first if first - now < step else first - step
 
 
 def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | int,

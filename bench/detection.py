@@ -131,13 +131,13 @@ def _ingest_only(path: Path) -> float:
 
 
 def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> dict | None:
-    """Replay the worker job every 10 s from the first injected request.
+    """Replay the worker job every 10 s, on its schedule, from the first injected request.
 
     Returns seconds from the onset and from the surge having doubled the traffic (the
     simulator's truth threshold for a surge; a smooth rise reaches it minutes after its
     first request) to the first incident and to the first incident showing the true verdict.
     """
-    from alerts.live import run_detection
+    from alerts.live import first_detection, run_detection
     from alerts.outage_incidents import OUTAGE_VERDICTS
     from collectors.weblog.options import WeblogOptions
     from collectors.weblog.pipeline import ingest_lines
@@ -154,7 +154,8 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
     first = right = None
     shown_bot = False
     try:
-        now = onset
+        # The worker's schedule: every 10 s, just after each bucket boundary (``first_detection``).
+        now = int(first_detection(onset, 10)) - 10
         # Every 10 s until the right verdict shows (at most ``steps`` after doubling), then on for the
         # surge's first WATCH seconds: a human surge must never be shown as bot on the way.
         while now < doubled + 10 * steps and (right is None or now < doubled + WATCH):

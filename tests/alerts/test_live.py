@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from alerts.incidents import Incident, MemoryIncidentSink
-from alerts.live import run_detection
+from alerts.live import SETTLE_SECONDS, first_detection, run_detection
 from alerts.service_networks import is_service_network
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
@@ -90,3 +90,23 @@ def test_campaigns_come_from_the_state_db(attack, tmp_path: Path) -> None:
         assert not [c for c in inc.block["cidrs"] if is_service_network(c)]
     finally:
         state.close()
+
+
+@pytest.mark.parametrize(("now", "every", "first"), [(100, 10, 105), (103, 10, 105), (105, 10, 105),
+                                                     (106, 10, 115), (109.5, 10, 115), (100, 30, 125),
+                                                     (100, 7, 105)])
+def test_detection_runs_just_after_each_bucket_boundary(now: float, every: int, first: float) -> None:
+    assert first_detection(now, every) == first
+    assert (first - SETTLE_SECONDS) % 10 == 0 and 0 <= first - now < max(every, 10) + 1
+
+
+def test_a_bucket_is_judged_at_the_first_run_after_it_settles(attack) -> None:
+    store, onset, _ = attack
+    run = first_detection(onset, 10)
+    while not (found := run_detection(store, MemoryIncidentSink(), run, profiles=None)):
+        run += 10
+    # The bucket that confirmed the surge closed SETTLE_SECONDS before this run; a run a second
+    # before it settled judged the buckets before it and found nothing yet.
+    assert found[0].detected_at + 10 + SETTLE_SECONDS == run
+    assert not run_detection(store, MemoryIncidentSink(), run - 1, profiles=None)
+    assert run - onset <= 30
