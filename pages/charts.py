@@ -76,25 +76,32 @@ def share_bars(df: pd.DataFrame, dim: str, *, title: str | None = None) -> alt.C
     ).properties(height=max(60, 22 * len(df)))
 
 
+def _wall_clock(times: pd.Series, tz: str) -> pd.Series:
+    """Times as the dashboard's wall clock, tagged UTC so a chart on a ``utc`` scale shows them as-is in any browser."""
+    return pd.to_datetime(times, utc=True).dt.tz_convert(tz).dt.tz_localize(None).dt.tz_localize("UTC")
+
+
 def incident_chart(df: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp | None, baseline_rps: float | None,
                    verdict: str = "unknown", tz: str = "UTC", height: int = 320) -> alt.LayerChart:
     """Requests/s by actor around one incident: its span shaded in the verdict's colour, the baseline as a rule."""
     data = df.copy()
-    data["time"] = pd.to_datetime(data["time"], utc=True).dt.tz_convert(tz)
     span_end = end if end is not None and pd.notna(end) else (data["time"].max() if not data.empty else start)
-    span = pd.DataFrame({"start": [pd.Timestamp(start).tz_convert(tz)], "end": [pd.Timestamp(span_end).tz_convert(tz)],
+    data["time"] = _wall_clock(data["time"], tz)
+    span = pd.DataFrame({"start": _wall_clock(pd.Series([start]), tz), "end": _wall_clock(pd.Series([span_end]), tz),
                          "label": [f"incident ({verdict})"]})
     shade = alt.Chart(span).mark_rect(opacity=0.12, color=VERDICT_COLORS.get(verdict, "#c62828")).encode(
-        x="start:T", x2="end:T",
-        tooltip=[alt.Tooltip("start:T", format="%H:%M:%S"), alt.Tooltip("end:T", format="%H:%M:%S"), "label:N"])
+        x=alt.X("start:T", scale=alt.Scale(type="utc")), x2="end:T",
+        tooltip=[alt.Tooltip("start:T", format="%H:%M:%S", formatType="utc"),
+                 alt.Tooltip("end:T", format="%H:%M:%S", formatType="utc"), "label:N"])
     edge = alt.Chart(span).mark_rule(strokeDash=[2, 2], color=VERDICT_COLORS.get(verdict, "#c62828")).encode(
         x="start:T")
     area = alt.Chart(data).mark_area(interpolate="monotone", opacity=0.85).encode(
-        x=alt.X("time:T", title=None),
+        x=alt.X("time:T", title=f"time ({tz})", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M")),
         y=alt.Y("sum(rps):Q", title="requests / s", stack="zero"),
         color=alt.Color("actor:N", title="who", scale=alt.Scale(domain=list(ACTOR_COLORS),
                                                                  range=list(ACTOR_COLORS.values()))),
-        tooltip=[alt.Tooltip("time:T", format="%H:%M:%S"), "actor:N", alt.Tooltip("sum(rps):Q", format=".1f")],
+        tooltip=[alt.Tooltip("time:T", format="%H:%M:%S", formatType="utc"), "actor:N",
+                 alt.Tooltip("sum(rps):Q", format=".1f")],
     )
     layers: list[alt.Chart] = [shade, edge, area]
     if baseline_rps is not None and pd.notna(baseline_rps) and baseline_rps > 0:
@@ -109,14 +116,16 @@ def incident_chart(df: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp |
 def verdict_history_chart(history: pd.DataFrame, *, tz: str = "UTC", height: int = 140) -> alt.LayerChart:
     """How the verdict moved: confidence as a step line, each change a dot in its verdict's colour."""
     data = history.copy()
-    data["time"] = pd.to_datetime(data["time"], utc=True).dt.tz_convert(tz)
-    base = alt.Chart(data).encode(x=alt.X("time:T", title=None),
+    data["time"] = _wall_clock(data["time"], tz)
+    base = alt.Chart(data).encode(x=alt.X("time:T", title=None, scale=alt.Scale(type="utc"),
+                                          axis=alt.Axis(format="%H:%M:%S", labelOverlap=True)),
                                   y=alt.Y("confidence:Q", title="confidence", scale=alt.Scale(domain=[0, 1]),
                                           axis=alt.Axis(format="%")))
     line = base.mark_line(interpolate="step-after", color="#888")
+    seen = [v for v in VERDICT_COLORS if v in set(data["verdict"])] or ["unknown"]
     dots = base.mark_circle(size=90, opacity=1).encode(
-        color=alt.Color("verdict:N", scale=alt.Scale(domain=list(VERDICT_COLORS), range=list(VERDICT_COLORS.values())),
-                        legend=alt.Legend(orient="right", title="verdict")),
-        tooltip=[alt.Tooltip("time:T", format="%Y-%m-%d %H:%M:%S"), "verdict:N",
+        color=alt.Color("verdict:N", scale=alt.Scale(domain=seen, range=[VERDICT_COLORS[v] for v in seen]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=[alt.Tooltip("time:T", format="%Y-%m-%d %H:%M:%S", formatType="utc"), "verdict:N",
                  alt.Tooltip("confidence:Q", format=".0%"), "campaign:N"])
     return alt.layer(line, dots).properties(height=height)

@@ -119,7 +119,8 @@ def history(v: View, inc: pd.Series) -> None:
         st.caption("The verdict has not changed since the incident opened.")
         return
     st.altair_chart(charts.verdict_history_chart(moves, tz=v.tz), width="stretch")
-    st.dataframe(moves.assign(time=moves["time"].dt.tz_convert(v.tz).dt.tz_localize(None)), hide_index=True,
+    turns = queries.verdict_turns(moves)
+    st.dataframe(turns.assign(time=turns["time"].dt.tz_convert(v.tz).dt.tz_localize(None)), hide_index=True,
                  width="stretch", column_config={"confidence": st.column_config.NumberColumn(format="percent"),
                                                  "time": st.column_config.DatetimeColumn(format="HH:mm:ss")})
 
@@ -208,6 +209,23 @@ def detail(v: View, inc: pd.Series) -> None:
         silence_form(v, inc)
 
 
+def _inside_app_frame() -> None:
+    """Run this page through app.py even when a fresh server's first visitor opens its URL directly.
+
+    Until some run of app.py has called ``st.navigation``, Streamlit treats a ``pages/`` folder as
+    old-style multipage pages and runs this file alone (no sidebar, no layout); rerunning once
+    after clearing that flag runs app.py, which opens this page. Once per session, so a rerun
+    never swallows a form's submission.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not st.session_state.get("app_frame_checked"):
+        st.session_state["app_frame_checked"] = True
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_inside_app_frame()
 v = view()
 st.title("Incidents")
 _flash()

@@ -150,6 +150,12 @@ def incident_history_frame(state: StateDB, incident_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["time", "verdict", "confidence", "campaign"])
 
 
+def verdict_turns(moves: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a verdict history where the verdict or the campaign changed (the first always)."""
+    key = moves["verdict"].astype(str) + "|" + moves["campaign"].fillna("").astype(str)
+    return moves[key.ne(key.shift())].reset_index(drop=True)
+
+
 def incident_labels(inc: pd.Series) -> dict[str, str]:
     """The labels notifications of this incident carry, which silences match against."""
     from alerts.notify_channels import ALERTNAME

@@ -52,19 +52,25 @@ def dashboard(tmp_path: Path) -> Service:
     svc.stop()
 
 
-def test_overview_renders_in_chromium_with_chart_incident_and_calendar(dashboard: Service, tmp_path: Path) -> None:
+def chromium():  # noqa: ANN201 - a selenium WebDriver
+    """Headless Chromium driven by chromedriver, as a person's browser."""
     require_binary("chromium")
     require_binary("chromedriver")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service as DriverService
-    from selenium.webdriver.common.by import By
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
                 "--disable-gpu", "--disable-background-networking", "--disable-component-update"):
         opts.add_argument(arg)
-    driver = webdriver.Chrome(service=DriverService("/usr/bin/chromedriver"), options=opts)
+    return webdriver.Chrome(service=DriverService("/usr/bin/chromedriver"), options=opts)
+
+
+def test_overview_renders_in_chromium_with_chart_incident_and_calendar(dashboard: Service, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = chromium()
     try:
         driver.get(dashboard.url)
         deadline = time.monotonic() + 45
@@ -81,6 +87,33 @@ def test_overview_renders_in_chromium_with_chart_incident_and_calendar(dashboard
         assert "CAMPAIGN" in text and "utm_campaign=spring_212" in text, text[:2000]
         assert "Campaign calendar" in text
         assert len(charts) >= 2, "the traffic chart and the calendar should be drawn"
+        assert "Traceback" not in text and "Error" not in text
+    finally:
+        driver.quit()
+
+
+def test_incidents_page_opens_a_linked_incident_in_chromium_with_evidence_and_chart(dashboard: Service,
+                                                                                   tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = chromium()
+    try:
+        driver.get(f"{dashboard.url}/incidents?incident=inc-1")
+        deadline = time.monotonic() + 45
+        text = ""
+        while time.monotonic() < deadline:
+            text = driver.find_element(By.TAG_NAME, "body").text
+            charts = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart'] canvas, "
+                                                           "[data-testid='stVegaLiteChart'] svg")
+            if "utm_campaign=spring_212" in text and "Record correction" in text and charts:
+                break
+            time.sleep(0.5)
+        driver.save_screenshot(str(tmp_path / "incidents.png"))
+        assert "Incidents" in text and "CAMPAIGN" in text, text[:2000]
+        assert "Time range" in text, "a direct link to the page should open it inside the app (sidebar included)"
+        assert "utm_campaign=spring_212" in text and "inc-1" in text
+        assert "Record correction" in text and "Silence notifications" in text
+        assert charts, "the traffic chart around the incident should be drawn"
         assert "Traceback" not in text and "Error" not in text
     finally:
         driver.quit()

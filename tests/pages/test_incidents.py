@@ -185,6 +185,9 @@ def test_the_verdict_history_keeps_only_changes_and_draws_a_step_line(filled) ->
     _, state = filled
     moves = queries.incident_history_frame(state, "default-live")
     assert moves[["verdict", "confidence"]].values.tolist() == [["campaign", 0.6], ["mixed", 0.8]]
+    more = pd.concat([moves, moves.tail(1).assign(confidence=0.85)], ignore_index=True)
+    assert queries.verdict_turns(more)["verdict"].tolist() == ["campaign", "mixed"]
     spec = charts.verdict_history_chart(moves).to_dict()
     assert spec["layer"][0]["mark"] == {"type": "line", "interpolate": "step-after", "color": "#888"}
     assert spec["layer"][1]["encoding"]["color"]["field"] == "verdict"
+    assert spec["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["campaign", "mixed"]
