@@ -107,7 +107,10 @@ def _incident_rows(incidents: list[dict]) -> pd.DataFrame:
         })
     cols = ["id", "site", "start", "end", "verdict", "confidence", "campaign", "peak_rps", "status", "evidence",
             "block", "looks_like", "baseline_rps", "feedback"]
-    return pd.DataFrame(rows, columns=cols)
+    df = pd.DataFrame(rows, columns=cols)
+    for col in ("campaign", "looks_like"):  # None stays None (a string column would turn it into NaN)
+        df[col] = pd.Series([r[col] or None for r in rows], index=df.index, dtype=object)
+    return df
 
 
 def incident_table(incidents: pd.DataFrame, *, now: datetime, tz: str) -> pd.DataFrame:

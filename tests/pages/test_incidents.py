@@ -75,6 +75,7 @@ def test_the_list_shows_the_incidents_of_the_range_newest_first_and_opens_the_ne
     assert list(listed["id"]) == ["default-live", "default-hour"]  # last year's is outside the 3-hour range
     assert "mixed" in listed["verdict"].iloc[0] and listed["status"].tolist() == ["open", "closed"]
     assert listed["duration (min)"].iloc[1] == pytest.approx(10)
+    assert listed["campaign"].tolist() == ["", ""]  # none named: blank, never "None" or "nan"
     text = page_text(at)
     assert "MIXED" in text and EVIDENCE in text and "vs baseline 12.0 (×3.0)" in text
     assert [c.value for c in at.code] == ["deny 203.0.113.0/24;", "203.0.113.0/24"]
