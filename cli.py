@@ -285,6 +285,17 @@ def alerts_link(
     raise typer.Exit(run_correct(_state(), incident, user=by, verdict=None, campaign=campaign, comment=comment))
 
 
+@alerts_app.command("review")
+def alerts_review(
+    days: float = typer.Option(30.0, help="Incidents of the last this many days."),
+    fmt: str = typer.Option("table", "--format", help="table, json, or csv (the labelled incidents)"),
+) -> None:
+    """How the detector did by on-call's corrections: confusion table, people called bot, attacks missed."""
+    from alerts.review import run_review
+
+    raise typer.Exit(run_review(_state(), days=days, fmt=fmt))
+
+
 @alerts_app.command("silence")
 def alerts_silence(
     match: list[str] = typer.Option(..., "--match", help="label=value (site, verdict, severity, incident, alertname);"

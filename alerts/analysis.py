@@ -17,6 +17,7 @@ from alerts.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
 from alerts.correlate import CampaignInfo
 from alerts.detect import DetectorConfig
 from alerts.incidents import Incident, iso
+from alerts.people_networks import PeopleNetworks
 from alerts.slices import ATTACK_ERRORS, MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
 from alerts.verdict import Verdict, judge
 from store.base import BUCKET_SECONDS, TimeSeriesStore
@@ -35,7 +36,7 @@ class SiteAnalysis:
 
 
 def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int,
-              campaigns: list[CampaignInfo], live: bool) -> Incident | None:
+              campaigns: list[CampaignInfo], live: bool, people: PeopleNetworks | None = None) -> Incident | None:
     surge = det.surges[idx]
     ex = excess_of(traffic, surge, det)
     if not (live and surge.open) and not ex.rest_is_surge:
@@ -57,13 +58,16 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
         r1 = int(grid[max(surge.i0 - 1, 0)])
         ref_total = float(det.total[max(0, surge.i0 - REFERENCE_BUCKETS):surge.i0].sum())
         scale = float(det.levels[surge.i0:surge.i1 + 1].sum()) / ref_total if ref_total > 0 else 0.0
-        suggestion = suggest_block(store, traffic.site, surge.start, surge.end, r0, r1, scale)
+        suggestion = suggest_block(store, traffic.site, surge.start, surge.end, r0, r1, scale, people)
         block = suggestion.to_dict()
+        if suggestion.left_out:
+            v.evidence.append(f"{suggestion.left_out} networks sending automated requests left out of the block: "
+                              f"on-call said they carry people (incident {', '.join(suggestion.taught_by[:3])})")
         if suggestion.cidrs:
             v.evidence.append(f"Block suggestion: {len(suggestion.cidrs)} networks sending "
                               f"{suggestion.share:.0%} of the extra automated requests"
                               + (f" (mostly {', '.join(suggestion.asns[:3])})" if suggestion.asns else ""))
-        else:
+        elif not suggestion.left_out:
             v.evidence.append("No client network sends mostly automated requests (the programs share networks "
                               "with people): rate-limit the paths they hit rather than block networks")
     # A surge still going at the end of the data ends, for now, with the last bucket.
@@ -126,10 +130,12 @@ def _send_campaign(surge: Surge, campaigns: list[CampaignInfo]) -> CampaignInfo 
 
 def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campaigns: list[CampaignInfo], *,
                  live: bool = False, since: int | None = None,
-                 profile: SeasonalProfile | None = None, detector: DetectorConfig = TOTAL) -> SiteAnalysis:
+                 profile: SeasonalProfile | None = None, detector: DetectorConfig = TOTAL,
+                 people: PeopleNetworks | None = None) -> SiteAnalysis:
     """Incidents of ``site`` from the buckets in [start, end); only surges ending at or after ``since``.
 
-    ``profile``: the time-of-day profile of the total from older history (live detection).
+    ``profile``: the time-of-day profile of the total from older history (live detection);
+    ``people``: networks on-call said carry people, left out of block suggestions.
     """
     traffic = load_traffic(store, site, start, end, live=live)
     det = find_surges(traffic, profile=profile, total_detector=detector)
@@ -137,7 +143,7 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
     for i, surge in enumerate(det.surges):
         if since is not None and surge.end + BUCKET_SECONDS < since and not surge.open:
             continue
-        inc = _incident(store, traffic, det, i, campaigns, live)
+        inc = _incident(store, traffic, det, i, campaigns, live, people)
         if inc is not None:
             incidents.append(inc)
     outages, absorbed = [], []

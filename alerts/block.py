@@ -6,7 +6,8 @@ automated; prefixes carrying people (the campaign's audience), the published net
 verified search crawlers, mail image proxies and link scanners (``alerts.service_networks``)
 are never suggested. The collector keeps every network that sent automated requests (up to
 ``top_automated_networks`` per bucket), so a botnet spread thin over hundreds of /24s is
-named whole; adjacent prefixes are merged into the fewest CIDRs.
+named whole; adjacent prefixes are merged into the fewest CIDRs. Networks on-call said carry
+people (``alerts.people_networks``) are left out, and the suggestion says how many.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from alerts.people_networks import PeopleNetworks
 from alerts.service_networks import is_service_network
 from store.base import TimeSeriesStore
 
@@ -32,6 +34,8 @@ class BlockSuggestion:
     asns: list[str] = field(default_factory=list)
     requests: float = 0.0      # extra automated requests the CIDRs sent in the surge
     share: float = 0.0         # of all extra automated requests
+    left_out: int = 0          # prefixes left out because on-call said they carry people ...
+    taught_by: list[str] = field(default_factory=list)  # ... in these incidents
 
     @property
     def nginx(self) -> str:
@@ -39,20 +43,26 @@ class BlockSuggestion:
         return "\n".join(["# Surgewatch block suggestion: review before applying", *lines]) if lines else ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cidrs": self.cidrs, "asns": self.asns, "nginx": self.nginx, "requests": round(self.requests),
-                "share": round(self.share, 3)}
+        out = {"cidrs": self.cidrs, "asns": self.asns, "nginx": self.nginx, "requests": round(self.requests),
+               "share": round(self.share, 3)}
+        if self.left_out:
+            out |= {"left_out": self.left_out, "taught_by": self.taught_by}
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> BlockSuggestion | None:
         if not d:
             return None
         return cls(list(d.get("cidrs", [])), list(d.get("asns", [])), float(d.get("requests", 0)),
-                   float(d.get("share", 0)))
+                   float(d.get("share", 0)), int(d.get("left_out", 0)), list(d.get("taught_by", [])))
 
 
 def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, r1: int,
-                  scale: float) -> BlockSuggestion:
-    """Prefixes whose extra traffic in [t0, t1] is automated, against the reference [r0, r1]."""
+                  scale: float, people: PeopleNetworks | None = None) -> BlockSuggestion:
+    """Prefixes whose extra traffic in [t0, t1] is automated, against the reference [r0, r1].
+
+    ``people``: networks on-call said carry people; prefixes inside them are left out and counted.
+    """
     fields = ["requests", "automated"]
     where = {"site": site}
     win = store.query("networks", t0, t1 + 10, fields=fields, where=where, group_by=["prefix", "asn"])
@@ -69,14 +79,18 @@ def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, 
     keep = [(p, a) for p, a in rows.index if p not in ("", "other") and not is_service_network(str(p))]
     rows = rows.loc[keep].sort_values("automated", ascending=False) if keep else rows.iloc[0:0]
     floor = max(MIN_REQUESTS, MIN_SHARE_OF_ATTACK * auto_total)
-    rows = rows[rows["automated"] >= floor].head(MAX_PREFIXES)
+    rows = rows[rows["automated"] >= floor]
+    taught = [people.covering(str(p)) for p, _ in rows.index] if people else [None] * len(rows)
+    by = sorted({t for t in taught if t})
+    left_out = sum(t is not None for t in taught)
+    rows = rows[[t is None for t in taught]].head(MAX_PREFIXES)
     if rows.empty:
-        return BlockSuggestion()
+        return BlockSuggestion(left_out=left_out, taught_by=by)
     cidrs = _collapse([str(p) for p, _ in rows.index])
     asn_counts = rows.groupby(level="asn")["automated"].sum().sort_values(ascending=False)
     asns = [str(a) for a in asn_counts.index if str(a) not in ("", "none", "other")][:10]
     sent = float(rows["automated"].sum())
-    return BlockSuggestion(cidrs, asns, sent, sent / auto_total if auto_total else 0.0)
+    return BlockSuggestion(cidrs, asns, sent, sent / auto_total if auto_total else 0.0, left_out, by)
 
 
 def _collapse(prefixes: list[str]) -> list[str]:

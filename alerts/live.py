@@ -8,7 +8,8 @@ On-call feedback stored with an incident is kept across updates. The verdict sho
 only on sustained evidence (``alerts.verdict_stability``). Drops and error bursts are
 upserted as incidents of their own (verdict ``drop`` / ``errors``). The total's baseline
 follows the time of day learned from the days before the window (``alerts.seasonal_history``),
-so the daily morning rise is not a surge.
+so the daily morning rise is not a surge. Block suggestions leave out the networks on-call
+said carry people (``alerts.people_networks``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from alerts.correlate import CampaignInfo
 from alerts.detect import DetectorConfig
 from alerts.incidents import Incident, IncidentSink, feedback_from_rows
 from alerts.outage_incidents import OUTAGE_VERDICTS, outage_id, outage_incident
+from alerts.people_networks import people_networks
 from alerts.seasonal_history import ProfileCache
 from alerts.slices import TOTAL
 from alerts.verdict_stability import settle
@@ -117,11 +119,12 @@ def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | i
     except StoreError as exc:
         log.error("detection skipped: %s", exc)
         return found
+    people = people_networks(state)
     for site in site_names:
         try:
             profile = profiles.get(store, site, start) if profiles is not None else None
             result = analyze_site(store, site, start, end, _campaigns(state, site, start), live=True,
-                                  since=end - RECENT_SECONDS, profile=profile, detector=detector)
+                                  since=end - RECENT_SECONDS, profile=profile, detector=detector, people=people)
         except StoreError as exc:
             log.error("detection for site %s skipped: %s", site, exc)
             continue

@@ -2,7 +2,9 @@
 
 A correction is stored as feedback in the state DB (with who and why, audited) and at once
 on the incident itself, so pages and later detection runs show it, and it becomes the
-label of that incident in the labelled history.
+label of that incident in the labelled history. A bot or mixed verdict corrected to a
+people's one also stores the networks its block suggestion named, which later block
+suggestions leave out (``alerts.people_networks``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from alerts.incidents import VERDICTS, Incident, feedback_from_rows, iso
+from alerts.people_networks import HUMAN_VERDICTS, NETWORKS
 from store.state import StateDB
 
 
@@ -41,6 +44,11 @@ def correct(state: StateDB, incident_id: str, *, user: str, verdict: str | None 
         campaign = found.name  # incidents name their campaign, as `analyze` does
     if verdict is not None:
         state.add_feedback(incident_id, user=user, kind="verdict", value=verdict, comment=comment)
+        cidrs = (data.get("block") or {}).get("cidrs") or []
+        if verdict in HUMAN_VERDICTS and data.get("verdict") in ("bot", "mixed") and cidrs:
+            # The networks its block suggestion named carry people: never suggested again.
+            state.add_feedback(incident_id, user=user, kind=NETWORKS, value=" ".join(cidrs),
+                               comment="on-call said this surge was people's")
     if campaign is not None:
         state.add_feedback(incident_id, user=user, kind="campaign", value=campaign, comment=comment)
     inc = Incident.from_dict(data)

@@ -261,9 +261,10 @@ class StateDB:
         return [(datetime.fromtimestamp(at, UTC), json.loads(d)) for at, d in rows]
 
     def add_feedback(self, incident_id: str, *, user: str, kind: str, value: str, comment: str = "") -> None:
-        """On-call's correction: kind 'verdict' (the right verdict), 'campaign' (link to a campaign) or 'ack'."""
-        if kind not in ("verdict", "campaign", "ack"):
-            raise ValueError(f"feedback kind {kind!r} is not one of verdict, campaign, ack")
+        """On-call's correction: kind 'verdict' (the right verdict), 'campaign' (link to a campaign), 'ack', or
+        'networks' (the networks of a surge on-call said was people's, space-separated CIDRs)."""
+        if kind not in ("verdict", "campaign", "ack", "networks"):
+            raise ValueError(f"feedback kind {kind!r} is not one of verdict, campaign, ack, networks")
         with self._tx() as db:
             db.execute(
                 "INSERT INTO feedback(incident_id, at, user, kind, value, comment) VALUES (?, ?, ?, ?, ?, ?)",
