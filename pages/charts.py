@@ -113,7 +113,7 @@ def incident_chart(df: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp |
     return alt.layer(*layers).properties(height=height)
 
 
-def verdict_history_chart(history: pd.DataFrame, *, tz: str = "UTC", height: int = 140) -> alt.LayerChart:
+def verdict_history_chart(history: pd.DataFrame, *, tz: str = "UTC", height: int = 200) -> alt.LayerChart:
     """How the verdict moved: confidence as a step line, each change a dot in its verdict's colour."""
     data = history.copy()
     data["time"] = _wall_clock(data["time"], tz)

@@ -43,20 +43,23 @@ def evidence(inc: pd.Series) -> None:
 
 
 def block_suggestion(inc: pd.Series, *, downloads: bool = False, expanded: bool = False) -> None:
-    """The nginx snippet and CIDR list to copy (and download), to review before applying."""
+    """The nginx snippet and CIDR list to copy (and download), to review before applying; long lists scroll."""
     block = inc.get("block") or {}
     if not block.get("nginx"):
         return
-    with st.expander("Block suggestion (review before applying)", expanded=expanded):
-        st.code(block["nginx"], language="nginx")
-        cidrs = "\n".join(block.get("cidrs") or [])
-        if cidrs:
-            st.code(cidrs, language="text")
+    cidrs = "\n".join(block.get("cidrs") or [])
+    n = len(block.get("cidrs") or [])
+    with st.expander(f"Block suggestion: {n} network{'s' if n != 1 else ''} (review before applying)",
+                     expanded=expanded):
+        height = 260 if n > 12 else "content"
+        c1, c2 = st.columns([3, 2]) if cidrs else (st.container(), None)
+        c1.code(block["nginx"], language="nginx", height=height)
+        if c2 is not None:
+            c2.code(cidrs, language="text", height=height)
         if downloads:
-            c1, c2 = st.columns(2)
             c1.download_button("Download nginx snippet", block["nginx"] + "\n", f"block-{inc['id']}.conf",
                                mime="text/plain", key=f"dl_nginx_{inc['id']}")
-            if cidrs:
+            if c2 is not None:
                 c2.download_button("Download CIDR list", cidrs + "\n", f"block-{inc['id']}.txt",
                                    mime="text/plain", key=f"dl_cidrs_{inc['id']}")
 

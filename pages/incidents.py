@@ -77,7 +77,7 @@ def incident_list(v: View) -> pd.DataFrame:
             st.query_params["incident"] = table["id"].iloc[rows[0]]
 
     st.dataframe(shown, hide_index=True, width="stretch", key="incident_table", on_select=row_selected,
-                 selection_mode="single-row", column_config={
+                 selection_mode="single-row", column_order=[*table.columns[1:], "id"], column_config={
                      "confidence": st.column_config.NumberColumn(format="percent"),
                      "start": st.column_config.DatetimeColumn(f"start ({v.tz})", format="YYYY-MM-DD HH:mm:ss"),
                      "duration (min)": st.column_config.NumberColumn(format="%.0f"),
