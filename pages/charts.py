@@ -15,23 +15,25 @@ def traffic_chart(df: pd.DataFrame, *, by: str = "actor", campaigns: pd.DataFram
                   incidents: pd.DataFrame | None = None, tz: str = "UTC", height: int = 300) -> alt.LayerChart:
     """Stacked requests/s by ``by``, campaign starts as labelled rules, incidents as shaded bands."""
     data = df.copy()
-    data["time"] = data["time"].dt.tz_convert(tz)
+    latest = data["time"].max() if not data.empty else None
+    data["time"] = _wall_clock(data["time"], tz)
     color = alt.Color(f"{by}:N", title=by.replace("_", " "))
     if by == "actor":
         color = alt.Color("actor:N", title="who", scale=alt.Scale(domain=list(ACTOR_COLORS),
                                                                   range=list(ACTOR_COLORS.values())))
     area = alt.Chart(data).mark_area(interpolate="monotone", opacity=0.85).encode(
-        x=alt.X("time:T", title=None),
+        x=alt.X("time:T", title=f"time ({tz})", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M")),
         y=alt.Y("sum(rps):Q", title="requests / s", stack="zero"),
         color=color,
-        tooltip=[alt.Tooltip("time:T", format="%H:%M:%S"), f"{by}:N", alt.Tooltip("sum(rps):Q", format=".1f")],
+        tooltip=[alt.Tooltip("time:T", format="%H:%M:%S", formatType="utc"), f"{by}:N",
+                 alt.Tooltip("sum(rps):Q", format=".1f")],
     )
     layers: list[alt.Chart] = []
     if incidents is not None and not incidents.empty:
         inc = incidents.copy()
-        inc["end"] = inc["end"].fillna(data["time"].max() if not data.empty else inc["start"])
-        inc["start"] = pd.to_datetime(inc["start"], utc=True).dt.tz_convert(tz)
-        inc["end"] = pd.to_datetime(inc["end"], utc=True).dt.tz_convert(tz)
+        inc["end"] = inc["end"].fillna(latest if latest is not None else inc["start"])
+        inc["start"] = _wall_clock(inc["start"], tz)
+        inc["end"] = _wall_clock(inc["end"], tz)
         layers.append(alt.Chart(inc).mark_rect(opacity=0.15).encode(
             x="start:T", x2="end:T",
             color=alt.Color("verdict:N", scale=alt.Scale(domain=list(VERDICT_COLORS),
@@ -41,7 +43,7 @@ def traffic_chart(df: pd.DataFrame, *, by: str = "actor", campaigns: pd.DataFram
     layers.append(area)
     if campaigns is not None and not campaigns.empty:
         camp = campaigns.copy()
-        camp["start"] = camp["start"].dt.tz_convert(tz)
+        camp["start"] = _wall_clock(camp["start"], tz)
         if not data.empty:
             camp = camp[(camp["start"] >= data["time"].min()) & (camp["start"] <= data["time"].max())]
         rule = alt.Chart(camp).mark_rule(strokeDash=[4, 3], color="#333").encode(
@@ -57,12 +59,13 @@ def calendar_chart(campaigns: pd.DataFrame, *, tz: str = "UTC", height: int | No
     """The campaign calendar as a timeline: one bar per campaign, coloured by channel."""
     data = campaigns.copy()
     for col in ("start", "end"):
-        data[col] = pd.to_datetime(data[col], utc=True).dt.tz_convert(tz)
+        data[col] = _wall_clock(data[col], tz)
     return alt.Chart(data).mark_bar(cornerRadius=3, height=18).encode(
-        x=alt.X("start:T", title=None), x2="end:T",
+        x=alt.X("start:T", title=f"time ({tz})", scale=alt.Scale(type="utc"),
+                axis=alt.Axis(format="%a %d %b %H:%M")), x2="end:T",
         y=alt.Y("name:N", title=None, sort=alt.EncodingSortField("start")),
         color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),
-        tooltip=["name:N", "channel:N", alt.Tooltip("start:T", format="%a %d %b %H:%M"), "regions:N",
+        tooltip=["name:N", "channel:N", alt.Tooltip("start:T", format="%a %d %b %H:%M", formatType="utc"), "regions:N",
                  alt.Tooltip("audience:Q", format=","), "owner:N", "status:N"],
     ).properties(height=height or max(60, 28 * len(data)))
 

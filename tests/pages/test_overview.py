@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -87,3 +88,23 @@ def test_a_notification_link_opens_its_incident_even_when_closed(filled: tuple[E
     at.query_params["incident"] = "no-such"
     at.run()
     assert not at.exception and "no-such" in at.warning[0].value
+
+
+def test_charts_show_the_dashboard_time_zone_in_any_browser() -> None:
+    times = pd.date_range("2026-03-01T00:00:00Z", periods=3, freq="10s")
+    traffic = pd.DataFrame({"time": times, "actor": "human", "rps": [1.0, 2.0, 3.0]})
+    incidents = pd.DataFrame({"start": [times[1]], "end": [pd.NaT], "verdict": ["bot"], "confidence": [0.9],
+                              "campaign": [""]})
+    spec = charts.traffic_chart(traffic, incidents=incidents, tz="Asia/Tokyo").to_dict()
+    datasets = spec["datasets"].values()
+    shown = {row["time"] for rows in datasets for row in rows if "time" in row}
+    assert min(shown).startswith("2026-03-01T09:00:00")  # Tokyo's wall clock, on a UTC scale
+    area = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "area")
+    assert area["encoding"]["x"]["scale"]["type"] == "utc" and "Asia/Tokyo" in area["encoding"]["x"]["title"]
+    band = next(rows for rows in datasets if rows and "verdict" in rows[0])[0]
+    assert band["start"].startswith("2026-03-01T09:00:10") and band["end"].startswith("2026-03-01T09:00:20")
+    camp = pd.DataFrame({"name": ["Spring"], "channel": ["email"], "start": [times[0]],
+                         "end": [times[0] + pd.Timedelta(hours=2)], "regions": ["JP"], "audience": [1],
+                         "owner": ["mia"], "status": ["planned"]})
+    cal = charts.calendar_chart(camp, tz="Asia/Tokyo").to_dict()
+    assert next(iter(cal["datasets"].values()))[0]["start"].startswith("2026-03-01T09:00:00")
