@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from alerts.analyze_cli import analyze_logs, merged_lines, own_host  # noqa: E402
 from alerts.correlate import CampaignInfo  # noqa: E402
+from alerts.slices import TOTAL  # noqa: E402
 from simulate.scenarios import SCENARIOS, build  # noqa: E402
 
 HUMAN_CLASSES = ("campaign", "organic")
@@ -151,6 +152,10 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
     truth = sim.truth[0]
     onset = int(truth.start.timestamp())
     doubled = int((truth.doubled or truth.start).timestamp())
+    # Doubled and adding at least the detector's minimum volume (the default ``alerts.min_rps``):
+    # the first moment the surge is one the settings ask to be told of.
+    sized_at = sim.surge_sized(TOTAL.min_excess)
+    sized = int(sized_at.timestamp()) if sized_at else None
     first = right = None
     shown_bot = False
     try:
@@ -158,7 +163,7 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
         now = int(first_detection(onset, 10)) - 10
         # Every 10 s until the right verdict shows (at most ``steps`` after doubling), then on for the
         # surge's first WATCH seconds: a human surge must never be shown as bot on the way.
-        while now < doubled + 10 * steps and (right is None or now < doubled + WATCH):
+        while now < max(doubled, sized or 0) + 10 * steps and (right is None or now < doubled + WATCH):
             now += 10
             surges = [i for i in run_detection(store, sink, now, profiles=None) if i.verdict not in OUTAGE_VERDICTS]
             if surges and first is None:
@@ -166,12 +171,30 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
             if right is None and any(i.verdict == truth.label for i in surges):
                 right = now
             shown_bot = shown_bot or any(i.verdict == "bot" for i in surges)
+        noise = _doubling_noise(store, onset)
     finally:
         store.close()
-    return {"doubled_after": doubled - onset, "human_shown_bot": truth.label in HUMAN_CLASSES and shown_bot,
+    return {"doubled_after": doubled - onset, "doubling_z": noise,
+            "human_shown_bot": truth.label in HUMAN_CLASSES and shown_bot,
             "first": None if first is None else first - onset, "right": None if right is None else right - onset,
             "first_after_doubling": None if first is None else max(first - doubled, 0),
-            "right_after_doubling": None if right is None else max(right - doubled, 0)}
+            "right_after_doubling": None if right is None else max(right - doubled, 0),
+            "sized_after": None if sized is None else sized - onset,
+            "first_after_sized": None if first is None or sized is None else max(first - sized, 0),
+            "right_after_sized": None if right is None or sized is None else max(right - sized, 0)}
+
+
+def _doubling_noise(store, onset: int) -> float:  # noqa: ANN001 - an EmbeddedStore
+    """How many of the detector's own spreads a doubling of the traffic makes in one 10 s bucket
+    just before the onset: the level over its spread. Near 3, a doubling hides in the noise of a
+    bucket or two; no opening rule can confirm it within seconds without false alarms."""
+    from alerts.buckets import load_traffic
+    from alerts.slices import find_surges
+
+    found = find_surges(load_traffic(store, "analyze", onset - 3 * 3600, onset), slices=False)
+    if not len(found.levels) or found.spreads[-1] <= 0:
+        return 0.0
+    return float(found.levels[-1] / found.spreads[-1])
 
 
 class _CalendarSink:
@@ -198,7 +221,8 @@ def _live_brief(d: dict | None) -> str:
     if not d:
         return "-"
     flag = " SHOWN-BOT" if d["human_shown_bot"] else ""
-    return f"doubled@{d['doubled_after']}s first@{d['first']}s right@{d['right']}s{flag}"
+    return (f"doubled@{d['doubled_after']}s sized@{d['sized_after']}s first@{d['first']}s right@{d['right']}s{flag} "
+            f"(2x = {d['doubling_z']:.1f} spreads)")
 
 
 def _print_live(live: list[dict | None], window: int) -> None:
@@ -220,8 +244,22 @@ def _print_live(live: list[dict | None], window: int) -> None:
               f"{within}/{len(rows)} within 30 s; after the first injected request median "
               f"{statistics.median(from_onset):.0f} s, max {max(from_onset):.0f} s; "
               f"{len(rows) - len(got)} none within {window} s of doubling")
+        sized = [d for d in rows if d["sized_after"] is not None]
+        after = [d[f"{key}_after_sized"] for d in sized if d[f"{key}_after_sized"] is not None]
+        if after:
+            print(f"    after the surge is alarm-sized (doubled and adding >= {TOTAL.min_excess / 10:g} req/s, the "
+                  f"default alerts.min_rps): median {statistics.median(after):.0f} s, max {max(after):.0f} s, "
+                  f"{sum(a <= 30 for a in after)}/{len(sized)} within 30 s; {len(rows) - len(sized)} surges never "
+                  "alarm-sized")
     print(f"  human surges shown as bot at any 10 s step of their first {WATCH // 60} min live: "
           f"{sum(d['human_shown_bot'] for d in rows)}")
+    late = [d for d in rows if d["first_after_doubling"] is None or d["first_after_doubling"] > 30]
+    if late:
+        zs = sorted(d["doubling_z"] for d in late)
+        others = sorted(d["doubling_z"] for d in rows if d not in late)
+        print(f"  surges with no incident within 30 s of doubling: a doubling was {zs[0]:.1f}-{zs[-1]:.1f} spreads "
+              f"of one 10 s bucket on their sites (the others: {others[0]:.1f}-{others[-1]:.1f})" if others else
+              f"  surges with no incident within 30 s of doubling: a doubling was {zs[0]:.1f}-{zs[-1]:.1f} spreads")
     rises = [d["doubled_after"] for d in rows]
     print(f"  the surges took median {statistics.median(rises):.0f} s, max {max(rises):.0f} s from their first "
           "request to doubling the traffic")

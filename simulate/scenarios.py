@@ -51,7 +51,7 @@ class Truth:
     end: datetime              # UTC, when it has decayed
     campaign: str | None       # name of the campaign that explains it (campaign / mixed)
     looks_like: str | None     # organic only: "viral_social" | "press" | "unannounced_campaign"
-    doubled: datetime | None = None  # UTC, start of the first minute the surge's own traffic equals the baseline's
+    doubled: datetime | None = None  # UTC, when the surge's own traffic first equals the baseline's (for 30 s)
 
 
 @dataclass
@@ -67,6 +67,15 @@ class Simulation:
     utc_offset_minutes: int = 0
     volumes: dict[str, int] = field(default_factory=dict)  # requests injected per component
     records: list[Record] = field(default_factory=list, repr=False)
+    roles: list[str] = field(default_factory=list, repr=False)  # of the components, by a record's index
+
+    def surge_sized(self, min_extra: float) -> datetime | None:
+        """When the first surge doubles the traffic while adding at least ``min_extra`` requests per 10 s
+        (for 30 s): its doubling, for a surge big enough to alarm on. None if it never is."""
+        if not self.truth:
+            return None
+        t = self.truth[0]
+        return _doubled(self.records, self.roles, t.start.timestamp(), t.label == "bot", min_extra)
 
     def lines(self) -> Iterator[str]:
         """Combined log lines in time order (no trailing newline)."""
@@ -225,14 +234,16 @@ def build(scenario: str, seed: int, *, history_hours: float = 4.0, surge_hours: 
         volumes[component.name] = volumes.get(component.name, 0) + sum(engine.per_minute.get(i, {}).values())
     return Simulation(scenario=scenario, seed=seed, start=start, end=end,
                       campaigns=[i.campaign for i in injections if i.campaign], truth=truth, site=site.host,
-                      params=p, utc_offset_minutes=int(p["tz_offset_minutes"]), volumes=volumes, records=records)
+                      params=p, utc_offset_minutes=int(p["tz_offset_minutes"]), volumes=volumes, records=records,
+                      roles=[c.role for c in components])
 
 
-def _doubled(records: list, roles: list[str], t0: float, bots_only: bool) -> datetime:
-    """Start of the first 30 s after ``t0`` in which the injected traffic, on average, equals the baseline's.
+def _doubled(records: list, roles: list[str], t0: float, bots_only: bool, min_extra: float = 0.0) -> datetime | None:
+    """Start of the first 10 s after ``t0`` in which the injected traffic equals the baseline's, and does so
+    on average over the 30 s from there; with ``min_extra``, also adds at least that many requests per 10 s.
 
     The level is the baseline's mean over the 10 minutes before ``t0``: the moment a smooth rise
-    has doubled the traffic, which the labels above call a surge.
+    has doubled the traffic, which the labels above call a surge. None if it never does.
     """
     step = 10.0
     counts: dict[int, list[int]] = {}
@@ -245,10 +256,12 @@ def _doubled(records: list, roles: list[str], t0: float, bots_only: bool) -> dat
             c[1] += role in inject
     level = sum(c[0] for k, c in counts.items() if k < 0) / 60.0
     last = max(counts, default=0)
-    # The mean of three buckets (30 s): one noisy bucket of a thin surge is not yet a doubling.
-    hit = next((k for k in range(0, last + 1)
-                if sum(counts.get(j, [0, 0])[1] for j in range(k, k + 3)) >= 3 * max(level, 1.0)), 0)
-    return datetime.fromtimestamp(t0 + hit * step, UTC)
+    # A bucket that has doubled and stays so on average over 30 s: one noisy bucket of a thin surge
+    # is not yet a doubling, nor is a steep rise's first, nearly empty bucket.
+    floor = max(level, min_extra, 1.0)
+    hit = next((k for k in range(0, last + 1) if counts.get(k, [0, 0])[1] >= floor
+                and sum(counts.get(j, [0, 0])[1] for j in range(k, k + 3)) >= 3 * floor), None)
+    return None if hit is None else datetime.fromtimestamp(t0 + hit * step, UTC)
 
 
 def _truth(engine: Engine, components: list, injections: list[Injection], t_start: float, t0: float,
@@ -273,7 +286,7 @@ def _truth(engine: Engine, components: list, injections: list[Injection], t_star
     if verdict == "bot":  # the surge is the bot wave, which may start after the campaign's send
         first = next((m for m, n in enumerate(bots) if n), first)
     start_dt = datetime.fromtimestamp(max(t0, t_start + first * 60), UTC)
-    doubled_dt = _doubled(records, roles, start_dt.timestamp(), verdict == "bot")
+    doubled_dt = _doubled(records, roles, start_dt.timestamp(), verdict == "bot") or start_dt
     end_dt = min(datetime.fromtimestamp(t_start + end_minute * 60, UTC),
                  datetime.fromtimestamp(t_end, UTC))
     return [Truth(label=verdict, start=start_dt, end=end_dt,
