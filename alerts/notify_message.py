@@ -40,10 +40,10 @@ def severity(verdict: str) -> str:
 
 
 def incident_link(dashboard_url: str | None, incident_id: str) -> str | None:
-    """The incident on the dashboard's Overview page, or None without a dashboard URL."""
+    """The incident on the dashboard's Incidents page, or None without a dashboard URL."""
     if not dashboard_url:
         return None
-    return f"{dashboard_url.rstrip('/')}/?incident={quote(incident_id, safe='')}"
+    return f"{dashboard_url.rstrip('/')}/incidents?incident={quote(incident_id, safe='')}"
 
 
 def _ratio(inc: Incident) -> str:

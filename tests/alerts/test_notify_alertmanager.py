@@ -72,8 +72,8 @@ def test_new_incident_fires_an_alert_with_labels_and_annotations(am, state) -> N
     ann = alert["annotations"]
     assert ann["summary"] == "[BOT] shop.example.com: 8.0x traffic, automated clients from 1 network"
     assert "deny 198.51.100.0/24;" in ann["description"]
-    assert ann["dashboard"] == ann["runbook_url"] == f"{DASHBOARD}/?incident=shop-a"
-    assert alert["generatorURL"] == f"{DASHBOARD}/?incident=shop-a"
+    assert ann["dashboard"] == ann["runbook_url"] == f"{DASHBOARD}/incidents?incident=shop-a"
+    assert alert["generatorURL"] == f"{DASHBOARD}/incidents?incident=shop-a"
 
 
 def test_changed_verdict_replaces_the_alert_and_resolving_ends_it(am, state) -> None:

@@ -97,7 +97,8 @@ def test_new_bot_incident_sends_one_email_with_verdict_evidence_and_nginx_snippe
     assert "Verdict: bot (confidence 93%)" in text
     assert "- 91% of extra automated requests hit login (99% POST), 96% answered 4xx" in text
     assert "deny 198.51.100.0/24;\ndeny 203.0.113.0/24;" in text.replace("\r\n", "\n")
-    assert "Open in Surgewatch: https://surgewatch.example.com/?incident=shop.example.com-20260302T134000Z" in text
+    assert ("Open in Surgewatch: https://surgewatch.example.com/incidents?incident=shop.example.com-20260302T134000Z"
+            in text)
 
 
 def test_verdict_change_sends_one_email_and_closing_sends_resolved(smtp, state) -> None:

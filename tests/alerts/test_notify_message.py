@@ -37,7 +37,7 @@ def test_body_shows_on_call_correction_and_cuts_a_long_nginx_snippet() -> None:
     assert sum(ln.startswith("deny ") for ln in text.splitlines()) == MAX_DENY_LINES
     assert "# ... and 260 more deny lines (whole list on the dashboard)" in text
     assert "On-call says: verdict campaign, campaign Spring sale (alice): the send went out early" in text
-    assert text.endswith("Open in Surgewatch: https://sw.example.com/?incident=shop-20260302T134000Z")
+    assert text.endswith("Open in Surgewatch: https://sw.example.com/incidents?incident=shop-20260302T134000Z")
 
 
 def test_campaign_incident_has_no_block_and_link_is_left_out_without_a_dashboard() -> None:
@@ -46,4 +46,4 @@ def test_campaign_incident_has_no_block_and_link_is_left_out_without_a_dashboard
     assert "deny" not in text and "Open in Surgewatch" not in text
     assert "Campaign: Spring sale" in text
     assert incident_link(None, "x") is None
-    assert incident_link("https://sw.example.com", "a b/c") == "https://sw.example.com/?incident=a%20b%2Fc"
+    assert incident_link("https://sw.example.com", "a b/c") == "https://sw.example.com/incidents?incident=a%20b%2Fc"
