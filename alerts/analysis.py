@@ -19,10 +19,11 @@ from alerts.detect import DetectorConfig
 from alerts.incidents import Incident, iso
 from alerts.people_networks import PeopleNetworks
 from alerts.slices import ATTACK_ERRORS, MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
-from alerts.verdict import Verdict, judge
+from alerts.verdict import MIXED_SHARE, Verdict, automated_behaviour, judge
 from store.base import BUCKET_SECONDS, TimeSeriesStore
 
 ERRORS_HOLD = 60     # seconds a young attack-made error burst waits for its surge (live)
+WAVE_BUCKETS = 30    # 5 min: a live surge twice this long is also judged on its latest minutes
 SEND_MATCH = 900  # seconds between an email campaign's announced start and the scanner burst of its send
 
 
@@ -46,6 +47,8 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
     v = judge(surge, ex, campaigns)
     send = _send_campaign(surge, campaigns)
     _name_send(v, send, surge)
+    if live and surge.open and v.verdict in ("campaign", "organic") and surge.i1 - surge.i0 >= 2 * WAVE_BUCKETS:
+        _programs_wave(traffic, surge, det, v)
     alternative = None
     if v.verdict in ("bot", "mixed"):
         h = _name_send(judge(surge, ex, campaigns, human_side=True), send, surge)
@@ -89,6 +92,23 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
                "automated_rate": round(ex.automated_rate, 3),
                "send_of": _send_of(surge, ex, send), "alternative": alternative},
     )
+
+
+def _programs_wave(traffic: Traffic, surge: Surge, det: Detection, v: Verdict) -> None:
+    """A long surge of people still going is judged on its latest minutes too: programs surging inside
+    it now (an attack hiding in a campaign) make it ``mixed`` at once, where over the whole surge they
+    would be a small share for many minutes."""
+    wave = excess_of(traffic, surge, det, recent=WAVE_BUCKETS)
+    share = wave.bot_share
+    if share < MIXED_SHARE or wave.automated < MIXED_SHARE * max(wave.total, 1.0) or not wave.automated_is_surge:
+        return
+    minutes = WAVE_BUCKETS * BUCKET_SECONDS // 60
+    whose = f"the {v.campaign} surge" if v.campaign else "the people's surge"
+    v.verdict, v.confidence, v.bot_share = "mixed", round(0.55 + 0.4 * min(share / 0.5, 1.0), 2), share
+    v.looks_like = None
+    v.evidence.insert(2, f"In the last {minutes} min, {share:.0%} of the extra requests are automated: programs "
+                         f"surge inside {whose}")
+    v.evidence += [f"Last {minutes} min: {line}" for line in automated_behaviour(wave)]
 
 
 def _send_of(surge: Surge, ex: Excess, send: CampaignInfo | None) -> str | None:

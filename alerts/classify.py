@@ -168,12 +168,17 @@ def _bare_pages(vis: pd.DataFrame, grid: np.ndarray, i0: int, i1: int, b: dict[s
     return bare, why
 
 
-def excess_of(traffic: Traffic, surge: Surge, det: Detection) -> Excess:
-    """Split the surge's extra requests by actor and by every dimension."""
+def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None = None) -> Excess:
+    """Split the surge's extra requests by actor and by every dimension.
+
+    ``recent``: only its last this many buckets, still against the baseline before the surge
+    (what the surge is made of now: a wave of programs inside a long campaign surge).
+    """
     grid, cube = traffic.grid, traffic.cube
-    i0, i1 = surge.i0, surge.i1
-    r1i = i0 - 1
-    r0i = max(0, i0 - REFERENCE_BUCKETS)
+    i1 = surge.i1
+    r1i = surge.i0 - 1
+    r0i = max(0, surge.i0 - REFERENCE_BUCKETS)
+    i0 = max(surge.i0, i1 - recent + 1) if recent else surge.i0
     t0, t1 = int(grid[i0]), int(grid[i1])
     r0, r1 = int(grid[r0i]), int(grid[max(r1i, 0)])
     expected = float(det.levels[i0:i1 + 1].sum())

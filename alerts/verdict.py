@@ -77,7 +77,8 @@ def _human_behaviour(ex: Excess) -> str | None:
             f"asset ratio {assets:.1f} (baseline {ref_assets:.1f}), {conv:.1%} of pages convert")
 
 
-def _automated_behaviour(ex: Excess) -> list[str]:
+def automated_behaviour(ex: Excess) -> list[str]:
+    """What the programs' extra requests are: client classes, networks, paths and answers, their rate."""
     out = []
     dims = ex.automated_dims
     total = float(dims["path_group"].sum())
@@ -151,7 +152,7 @@ def judge(surge: Surge, ex: Excess, campaigns: list[CampaignInfo], human_side: b
     scanner = _scanner_note(ex, match, surge)
     looks_like = None
     if verdict in ("bot", "mixed"):
-        evidence += _automated_behaviour(ex)
+        evidence += automated_behaviour(ex)
     if verdict != "bot":
         hb = _human_behaviour(ex)
         if hb:

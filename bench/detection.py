@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from alerts.analyze_cli import analyze_logs, merged_lines, own_host  # noqa: E402
 from alerts.correlate import CampaignInfo  # noqa: E402
-from alerts.slices import TOTAL  # noqa: E402
 from simulate.scenarios import SCENARIOS, build  # noqa: E402
 
 HUMAN_CLASSES = ("campaign", "organic")
@@ -152,10 +151,10 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
     truth = sim.truth[0]
     onset = int(truth.start.timestamp())
     doubled = int((truth.doubled or truth.start).timestamp())
-    # Doubled and adding at least the detector's minimum volume (the default ``alerts.min_rps``):
-    # the first moment the surge is one the settings ask to be told of.
-    sized_at = sim.surge_sized(TOTAL.min_excess)
-    sized = int(sized_at.timestamp()) if sized_at else None
+    # A bot wave inside a campaign makes the surge mixed only once it has grown: its right verdict
+    # is timed from the programs alone doubling the traffic.
+    bots_at = sim.bots_doubled() if truth.label == "mixed" else None
+    judged_from = max(doubled, int(bots_at.timestamp())) if bots_at else doubled
     first = right = None
     shown_bot = False
     try:
@@ -163,7 +162,7 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
         now = int(first_detection(onset, 10)) - 10
         # Every 10 s until the right verdict shows (at most ``steps`` after doubling), then on for the
         # surge's first WATCH seconds: a human surge must never be shown as bot on the way.
-        while now < max(doubled, sized or 0) + 10 * steps and (right is None or now < doubled + WATCH):
+        while now < judged_from + 10 * steps and (right is None or now < doubled + WATCH):
             now += 10
             surges = [i for i in run_detection(store, sink, now, profiles=None) if i.verdict not in OUTAGE_VERDICTS]
             if surges and first is None:
@@ -178,10 +177,8 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
             "human_shown_bot": truth.label in HUMAN_CLASSES and shown_bot,
             "first": None if first is None else first - onset, "right": None if right is None else right - onset,
             "first_after_doubling": None if first is None else max(first - doubled, 0),
-            "right_after_doubling": None if right is None else max(right - doubled, 0),
-            "sized_after": None if sized is None else sized - onset,
-            "first_after_sized": None if first is None or sized is None else max(first - sized, 0),
-            "right_after_sized": None if right is None or sized is None else max(right - sized, 0)}
+            "right_after_doubling": None if right is None else max(right - judged_from, 0),
+            "judged_from": judged_from - onset}
 
 
 def _doubling_noise(store, onset: int) -> float:  # noqa: ANN001 - an EmbeddedStore
@@ -221,7 +218,8 @@ def _live_brief(d: dict | None) -> str:
     if not d:
         return "-"
     flag = " SHOWN-BOT" if d["human_shown_bot"] else ""
-    return (f"doubled@{d['doubled_after']}s sized@{d['sized_after']}s first@{d['first']}s right@{d['right']}s{flag} "
+    bots = f" bots-doubled@{d['judged_from']}s" if d["judged_from"] != d["doubled_after"] else ""
+    return (f"doubled@{d['doubled_after']}s{bots} first@{d['first']}s right@{d['right']}s{flag} "
             f"(2x = {d['doubling_z']:.1f} spreads)")
 
 
@@ -232,7 +230,8 @@ def _print_live(live: list[dict | None], window: int) -> None:
         return
     print(f"live replay of the worker job at 10 s steps ({len(rows)} surges; 'doubled' = the surge's own traffic "
           "first equals the baseline's, the simulator's threshold for a surge)")
-    for key, what in (("first", "first incident"), ("right", "first incident with the true verdict")):
+    for key, what in (("first", "first incident"),
+                      ("right", "first incident with the true verdict (mixed: from its bots doubling the traffic)")):
         after = [d[f"{key}_after_doubling"] for d in rows]
         got = [a for a in after if a is not None]
         from_onset = [d[key] for d in rows if d[key] is not None]
@@ -244,13 +243,6 @@ def _print_live(live: list[dict | None], window: int) -> None:
               f"{within}/{len(rows)} within 30 s; after the first injected request median "
               f"{statistics.median(from_onset):.0f} s, max {max(from_onset):.0f} s; "
               f"{len(rows) - len(got)} none within {window} s of doubling")
-        sized = [d for d in rows if d["sized_after"] is not None]
-        after = [d[f"{key}_after_sized"] for d in sized if d[f"{key}_after_sized"] is not None]
-        if after:
-            print(f"    after the surge is alarm-sized (doubled and adding >= {TOTAL.min_excess / 10:g} req/s, the "
-                  f"default alerts.min_rps): median {statistics.median(after):.0f} s, max {max(after):.0f} s, "
-                  f"{sum(a <= 30 for a in after)}/{len(sized)} within 30 s; {len(rows) - len(sized)} surges never "
-                  "alarm-sized")
     print(f"  human surges shown as bot at any 10 s step of their first {WATCH // 60} min live: "
           f"{sum(d['human_shown_bot'] for d in rows)}")
     late = [d for d in rows if d["first_after_doubling"] is None or d["first_after_doubling"] > 30]

@@ -69,13 +69,14 @@ class Simulation:
     records: list[Record] = field(default_factory=list, repr=False)
     roles: list[str] = field(default_factory=list, repr=False)  # of the components, by a record's index
 
-    def surge_sized(self, min_extra: float) -> datetime | None:
-        """When the first surge doubles the traffic while adding at least ``min_extra`` requests per 10 s
-        (for 30 s): its doubling, for a surge big enough to alarm on. None if it never is."""
-        if not self.truth:
+    def bots_doubled(self) -> datetime | None:
+        """When the programs of the first surge alone first add the baseline's traffic (for 30 s), counted
+        from their first request: the moment a bot wave inside a campaign makes the surge ``mixed``."""
+        if not self.truth or not self.roles:
             return None
-        t = self.truth[0]
-        return _doubled(self.records, self.roles, t.start.timestamp(), t.label == "bot", min_extra)
+        t0 = self.truth[0].start.timestamp()
+        first = next((r[0] for r in self.records if r[0] >= t0 and self.roles[r[9]] == "bot"), None)
+        return None if first is None else _doubled(self.records, self.roles, first, True)
 
     def lines(self) -> Iterator[str]:
         """Combined log lines in time order (no trailing newline)."""
