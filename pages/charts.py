@@ -55,19 +55,31 @@ def traffic_chart(df: pd.DataFrame, *, by: str = "actor", campaigns: pd.DataFram
             .interactive(bind_y=False))
 
 
-def calendar_chart(campaigns: pd.DataFrame, *, tz: str = "UTC", height: int | None = None) -> alt.Chart:
-    """The campaign calendar as a timeline: one bar per campaign, coloured by channel."""
+def calendar_chart(campaigns: pd.DataFrame, *, tz: str = "UTC", height: int | None = None,
+                   now: pd.Timestamp | None = None) -> alt.Chart | alt.LayerChart:
+    """The campaign calendar as a timeline: one bar per campaign, coloured by channel, cancelled ones faded.
+
+    With ``now``, a labelled rule marks the present so upcoming and past campaigns read apart.
+    """
     data = campaigns.copy()
     for col in ("start", "end"):
         data[col] = _wall_clock(data[col], tz)
-    return alt.Chart(data).mark_bar(cornerRadius=3, height=18).encode(
+    bars = alt.Chart(data).mark_bar(cornerRadius=3, height=18).encode(
         x=alt.X("start:T", title=f"time ({tz})", scale=alt.Scale(type="utc"),
                 axis=alt.Axis(format="%a %d %b %H:%M")), x2="end:T",
         y=alt.Y("name:N", title=None, sort=alt.EncodingSortField("start")),
         color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),
+        opacity=alt.condition(alt.datum.status == "cancelled", alt.value(0.25), alt.value(0.9)),
         tooltip=["name:N", "channel:N", alt.Tooltip("start:T", format="%a %d %b %H:%M", formatType="utc"), "regions:N",
                  alt.Tooltip("audience:Q", format=","), "owner:N", "status:N"],
     ).properties(height=height or max(60, 28 * len(data)))
+    if now is None:
+        return bars
+    mark = pd.DataFrame({"time": _wall_clock(pd.Series([pd.Timestamp(now)]), tz), "label": ["now"]})
+    rule = alt.Chart(mark).mark_rule(color="#c62828", strokeDash=[4, 3]).encode(x="time:T", tooltip=["label:N"])
+    text = alt.Chart(mark).mark_text(align="left", dx=4, dy=-4, fontSize=11, color="#c62828").encode(
+        x="time:T", y=alt.value(0), text="label:N")
+    return alt.layer(bars, rule, text)
 
 
 def share_bars(df: pd.DataFrame, dim: str, *, title: str | None = None) -> alt.Chart:

@@ -15,7 +15,7 @@ from alerts.incidents import VERDICTS
 from alerts.oncall import FeedbackError, correct
 from alerts.silences import SilenceError, add
 from pages import charts, queries
-from pages.context import View, view
+from pages.context import View, inside_app_frame, view
 from pages.incident_card import block_suggestion, evidence, oncall_says, verdict_badge
 
 DOTS = {"campaign": "🟢", "organic": "🔵", "bot": "🔴", "mixed": "🟠", "errors": "🔴", "drop": "🟣"}
@@ -209,23 +209,7 @@ def detail(v: View, inc: pd.Series) -> None:
         silence_form(v, inc)
 
 
-def _inside_app_frame() -> None:
-    """Run this page through app.py even when a fresh server's first visitor opens its URL directly.
-
-    Until some run of app.py has called ``st.navigation``, Streamlit treats a ``pages/`` folder as
-    old-style multipage pages and runs this file alone (no sidebar, no layout); rerunning once
-    after clearing that flag runs app.py, which opens this page. Once per session, so a rerun
-    never swallows a form's submission.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory and not st.session_state.get("app_frame_checked"):
-        st.session_state["app_frame_checked"] = True
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-_inside_app_frame()
+inside_app_frame()
 v = view()
 st.title("Incidents")
 _flash()

@@ -63,14 +63,16 @@ def campaigns_frame(state: StateDB, start: datetime, end: datetime, *, site: str
         if c_end < start:
             continue
         rows.append(_campaign_row(c, c_end))
-    cols = ["id", "name", "channel", "start", "end", "regions", "audience", "status", "owner"]
+    cols = ["id", "name", "channel", "start", "end", "regions", "audience", "status", "owner", "utm_campaign",
+            "landing", "site"]
     return pd.DataFrame(rows, columns=cols)
 
 
 def _campaign_row(c: Campaign, end: datetime) -> dict:
     return {"id": c.id, "name": c.name, "channel": c.channel.value, "start": pd.Timestamp(c.start),
             "end": pd.Timestamp(end), "regions": ", ".join(c.regions) or "all", "audience": c.audience,
-            "status": c.status.value, "owner": c.owner}
+            "status": c.status.value, "owner": c.owner, "utm_campaign": c.utm_campaign or "",
+            "landing": ", ".join(c.landing), "site": c.site}
 
 
 def _when(value: object) -> pd.Timestamp:
@@ -91,6 +93,13 @@ def incident_frame(state: StateDB, incident_id: str) -> pd.DataFrame:
     """The one incident with this id (a notification's link), whatever its time; empty when unknown."""
     found = state.get_incident(incident_id)
     return _incident_rows([found] if found else [])
+
+
+def campaign_incidents_frame(state: StateDB, campaign: str, since: datetime) -> pd.DataFrame:
+    """Incidents since a time that the detector or on-call tied to the campaign of this name."""
+    found = state.list_incidents(since=since, limit=1000)
+    return _incident_rows([inc for inc in found
+                           if campaign in (inc.get("campaign"), (inc.get("feedback") or {}).get("campaign"))])
 
 
 def _incident_rows(incidents: list[dict]) -> pd.DataFrame:

@@ -142,15 +142,20 @@ class Campaign(BaseModel):
         return d
 
 
-def _describe(exc: ValidationError) -> str:
+def field_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """Each validation error as (field, message in plain words); the field is "campaign" for whole-row checks."""
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "campaign"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "enum":
             msg += f" (got {err['input']!r})"
-        parts.append(f"{where}: {msg}")
-    return "; ".join(parts)
+        parts.append((where, msg))
+    return parts
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(f"{where}: {msg}" for where, msg in field_problems(exc))
 
 
 def parse_campaign(data: dict[str, Any], *, where: str = "campaign") -> Campaign:
@@ -328,6 +333,23 @@ def campaigns_to_ics(campaigns: list[Campaign]) -> str:
             ev.add(f"X-SURGEWATCH-{key.upper().replace('_', '-')}", str(getattr(value, "value", value)))
         cal.add_component(ev)
     return cal.to_ical().decode()
+
+
+def campaigns_to_json(campaigns: list[Campaign]) -> str:
+    """Export campaigns as a JSON list (the form JSON import reads back)."""
+    return json.dumps([c.to_json_dict() for c in campaigns], indent=2) + "\n"
+
+
+def campaigns_to_csv(campaigns: list[Campaign]) -> str:
+    """Export campaigns as CSV, one column per field, lists joined by ``;`` (the form CSV import reads back)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for c in campaigns:
+        row = c.to_json_dict()
+        writer.writerow({k: ";".join(v) if isinstance(v, list) else "" if v is None else v
+                         for k, v in row.items() if k in FIELDS})
+    return out.getvalue()
 
 
 def now_utc() -> datetime:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from store.base import StoreError
-from store.campaigns import Campaign
+from store.campaigns import Campaign, Status
 
 SALT_MAX_AGE = timedelta(hours=48)
 
@@ -202,6 +202,18 @@ class StateDB:
             sql += " AND start < ?"
             params.append(int(until.timestamp()))
         return [Campaign.model_validate(json.loads(r[0])) for r in self._all(sql + " ORDER BY start", tuple(params))]
+
+    def cancel_campaign(self, campaign_id: str, *, user: str) -> Campaign | None:
+        """Mark a campaign cancelled (detection no longer expects its surge); None when there is no such id."""
+        with self._tx() as db:
+            row = db.execute("SELECT data FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
+            if row is None:
+                return None
+            campaign = Campaign.model_validate(json.loads(row[0])).model_copy(update={"status": Status.CANCELLED})
+            db.execute("UPDATE campaigns SET data = ?, updated_at = ? WHERE id = ?",
+                       (json.dumps(campaign.to_json_dict()), _now(), campaign_id))
+            self._audit(db, user, "campaign.cancel", {"id": campaign.id, "name": campaign.name})
+        return campaign
 
     def delete_campaign(self, campaign_id: str, *, user: str = "system") -> bool:
         with self._tx() as db:

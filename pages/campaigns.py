@@ -1,0 +1,303 @@
+"""Campaigns: marketers announce, edit, cancel and import campaigns, see the calendar and how one went.
+
+An announced campaign is what lets IT on-call tell its surge from an attack: its start, channel,
+audience, regions, landing paths and utm_campaign are what the detector matches a surge against,
+and the worker re-reads the calendar at every detection run. Times are entered and shown in the
+dashboard's time zone and stored in UTC. Reads go through ``pages.campaign_queries``, changes
+through ``pages.campaign_actions``; this module only lays them out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from pages import campaign_actions as actions
+from pages import campaign_queries as cq
+from pages import charts, queries
+from pages.context import View, inside_app_frame, view
+from store.campaigns import Campaign, CampaignError, Channel, Status
+
+NAME_KEY = "oncall_name"  # the person's name, remembered for the session (the Incidents page's key: one person)
+FLASH = "campaign_flash"
+NEW = ""  # the campaign picker's "announce a new one"
+FIELDS = ("cp_name", "cp_channel", "cp_start_date", "cp_start_time", "cp_end_date", "cp_end_time", "cp_audience",
+          "cp_regions", "cp_landing", "cp_utm", "cp_spend", "cp_currency", "cp_status")
+SHORT_NOTICE = timedelta(hours=3)
+HEADS_UP = ("Announce a campaign at least a few hours before the send: capacity planning then has time to size "
+            "for it, and on-call knows the surge is yours from its first minute instead of treating it as an attack.")
+
+
+def _flash() -> None:
+    """Show (once) what the last submitted form did, and what to watch out for."""
+    said = st.session_state.pop(FLASH, None)
+    if said:
+        st.success(said["done"])
+        for warning in said.get("warnings", []):
+            st.warning(warning)
+
+
+def _name_field(key: str, label: str = "Owner: your name (required)") -> str:
+    if not st.session_state.get(key) and st.session_state.get(NAME_KEY):
+        st.session_state[key] = st.session_state[NAME_KEY]
+    return st.text_input(label, key=key).strip()
+
+
+def _fill(c: Campaign | None, tz: str) -> None:
+    """Put a campaign's values in the form (``None``: the blank form of a new campaign)."""
+    zone = ZoneInfo(tz)
+    if c is None:
+        start = (datetime.now(zone) + timedelta(hours=4)).replace(minute=0, second=0, microsecond=0)
+        values = {"cp_name": "", "cp_channel": Channel.EMAIL.value, "cp_start_date": start.date(),
+                  "cp_start_time": start.time(), "cp_end_date": None, "cp_end_time": None, "cp_audience": None,
+                  "cp_regions": [], "cp_landing": "", "cp_utm": "", "cp_spend": None, "cp_currency": None,
+                  "cp_status": Status.PLANNED.value}
+    else:
+        start, end = c.start.astimezone(zone), c.end.astimezone(zone) if c.end else None
+        values = {"cp_name": c.name, "cp_channel": c.channel.value, "cp_start_date": start.date(),
+                  "cp_start_time": start.time(), "cp_end_date": end.date() if end else None,
+                  "cp_end_time": end.time() if end else None, "cp_audience": c.audience, "cp_regions": c.regions,
+                  "cp_landing": ", ".join(c.landing), "cp_utm": c.utm_campaign or "", "cp_spend": c.spend,
+                  "cp_currency": c.currency, "cp_status": c.status.value}
+    st.session_state.update(values)
+
+
+def _local(when: datetime, tz: str) -> str:
+    return f"{pd.Timestamp(when).tz_convert(tz):%a %d %b %Y %H:%M} ({tz})"
+
+
+def pick(v: View, now: datetime) -> Campaign | None:
+    """The campaign being edited (picked above the form), or None for a new one."""
+    found = {c.id: c for c in cq.editable(v.state, now)}
+    options = [NEW, *found]
+    if "cp_next" in st.session_state:  # what the last submitted form asked to show
+        st.session_state["cp_pick"] = st.session_state.pop("cp_next")
+        _fill(found.get(st.session_state["cp_pick"]), v.tz)
+    if st.session_state.get("cp_pick") not in options:
+        st.session_state["cp_pick"] = NEW
+    labels = {i: f"{c.name} · {_local(c.start, v.tz)} · {c.status.value}" for i, c in found.items()}
+    st.selectbox("Campaign", options, key="cp_pick", format_func=lambda i: labels.get(i, "➕ announce a new campaign"),
+                 on_change=lambda: _fill(found.get(st.session_state["cp_pick"]), v.tz),
+                 help="Pick an announced campaign to edit or cancel it.")
+    if "cp_name" not in st.session_state:
+        _fill(found.get(st.session_state["cp_pick"]), v.tz)
+    return found.get(st.session_state["cp_pick"])
+
+
+def announce_form(v: View, editing: Campaign | None, now: datetime) -> None:
+    """Announce (or edit) a campaign; problems are listed under the form, each naming its field."""
+    regions = list(dict.fromkeys([*cq.REGION_NAMES, *st.session_state.get("cp_regions", [])]))
+    with st.form("campaign_announce"):
+        st.markdown(f"**{'Edit ' + editing.name if editing else 'Announce a campaign'}**")
+        c1, c2 = st.columns([3, 1])
+        name = c1.text_input("Name", key="cp_name", placeholder="Spring Sale APAC")
+        channel = c2.selectbox("Channel", [c.value for c in Channel], key="cp_channel")
+        c1, c2, c3, c4 = st.columns(4)
+        start_date = c1.date_input(f"Start date ({v.tz})", key="cp_start_date", format="YYYY-MM-DD")
+        start_time = c2.time_input(f"Start time ({v.tz})", key="cp_start_time", step=timedelta(minutes=15))
+        end_date = c3.date_input("End date (optional)", key="cp_end_date", format="YYYY-MM-DD")
+        end_time = c4.time_input("End time (optional)", key="cp_end_time", step=timedelta(minutes=15))
+        c1, c2 = st.columns([1, 3])
+        audience = c1.number_input("Audience size", key="cp_audience", min_value=0, step=1000,
+                                   help="How many people receive or see it.")
+        chosen = c2.multiselect("Regions", regions, key="cp_regions", format_func=cq.region_label,
+                                placeholder="every region", help="Countries of the audience (ISO 3166-1 codes).")
+        c1, c2 = st.columns(2)
+        landing = c1.text_input("Landing paths", key="cp_landing", placeholder="/spring-sale, /spring-sale/jp",
+                                help="Where its links land, separated by commas.")
+        utm = c2.text_input("utm_campaign", key="cp_utm", placeholder="spring_sale",
+                            help="The utm_campaign its links carry.")
+        c1, c2, c3 = st.columns([2, 1, 1])
+        spend = c1.number_input("Spend", key="cp_spend", min_value=0.0, step=100.0)
+        currency = c2.selectbox("Currency", cq.CURRENCIES, key="cp_currency", index=None, placeholder="EUR")
+        status = c3.selectbox("Status", [s.value for s in Status], key="cp_status")
+        owner = _name_field("cp_owner")
+        submitted = st.form_submit_button("Save campaign" if editing else "Announce campaign", type="primary")
+    if not submitted:
+        return
+    form = actions.CampaignForm(
+        name=name, start_date=start_date, start_time=start_time, owner=owner, channel=channel, end_date=end_date,
+        end_time=end_time, audience=None if audience is None else int(audience), regions=chosen, landing=landing,
+        utm_campaign=utm, spend=spend, currency=currency, status=status,
+        site=editing.site if editing else v.settings.site, id=editing.id if editing else "")
+    try:
+        campaign, created = actions.save(v.state, form, v.tz)
+    except actions.FormError as exc:
+        st.error("The campaign was not saved:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+        return
+    st.session_state[NAME_KEY] = owner
+    warnings = [f"**{campaign.name}** overlaps **{o.name}** ({_local(o.start, v.tz)}, "
+                f"{cq.shared_regions(campaign, o)}) on the same site: IT will see one bigger surge of both."
+                for o in cq.overlapping(v.state, campaign)]
+    if campaign.status == Status.PLANNED and campaign.start - now < SHORT_NOTICE:
+        when = "already started" if campaign.start <= now else f"starts in {_ago(campaign.start - now)}"
+        warnings.append(f"It {when}. {HEADS_UP}")
+    st.session_state[FLASH] = {
+        "done": f"{'Announced' if created else 'Saved'} **{campaign.name}**: starts {_local(campaign.start, v.tz)}, "
+                f"{campaign.start:%Y-%m-%d %H:%M} UTC. IT on-call sees it from the next detection run.",
+        "warnings": warnings}
+    _show_next(NEW if created else campaign.id)
+    st.rerun()
+
+
+def _show_next(campaign_id: str) -> None:
+    """After this run, open this campaign in the form (NEW: a blank form); widgets cannot change once drawn."""
+    st.session_state["cp_next"] = campaign_id
+
+
+def _ago(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
+
+
+def cancel_form(v: View, editing: Campaign) -> None:
+    if editing.status == Status.CANCELLED:
+        st.caption(f"{editing.name} is cancelled; set its status back to planned above to announce it again.")
+        return
+    with st.form("campaign_cancel"):
+        st.markdown(f"**Cancel {editing.name}**: detection stops expecting its surge.")
+        owner = _name_field("cp_cancel_name", "Your name (required)")
+        submitted = st.form_submit_button("Cancel this campaign")
+    if not submitted:
+        return
+    try:
+        actions.cancel(v.state, editing.id, user=owner)
+    except actions.FormError as exc:
+        st.error(" ".join(exc.problems))
+        return
+    st.session_state[NAME_KEY] = owner
+    st.session_state[FLASH] = {"done": f"Cancelled **{editing.name}** (by {owner}). IT no longer expects its surge."}
+    _show_next(editing.id)
+    st.rerun()
+
+
+def import_section(v: View) -> None:
+    """Upload a JSON, CSV or ICS file: preview its rows, the bad ones with their message, import the good ones."""
+    st.download_button("Download the CSV template", cq.template_csv(), file_name="campaigns-template.csv",
+                       mime="text/csv", help="Every column of the schema and one example row; lists separated by ;")
+    st.caption("Times in files are ISO 8601 with a time zone (e.g. 2026-03-01T09:00:00Z or +09:00); lists "
+               "(regions, landing) separated by `;`; ICS events carry X-SURGEWATCH-<FIELD> properties.")
+    n = st.session_state.setdefault("cp_upload_n", 0)
+    upload = st.file_uploader("Campaign file", type=["json", "csv", "ics"], key=f"cp_upload_{n}")
+    if upload is None:
+        return
+    try:
+        rows = actions.read_upload(upload.name, upload.getvalue())
+    except CampaignError as exc:
+        st.error(str(exc))
+        return
+    good = [r for r in rows if isinstance(r, Campaign)]
+    bad = [r for r in rows if isinstance(r, CampaignError)]
+    st.markdown(f"**{upload.name}**: {len(good)} campaign(s) to import, {len(bad)} row(s) with a problem.")
+    for problem in bad:
+        st.error(f"Not imported: {problem}")
+    if not good:
+        return
+    _calendar_table(cq.calendar_table(good, v.tz), v.tz, key="cp_preview")
+    with st.form("campaign_import"):
+        owner = _name_field("cp_import_name", "Your name (required)")
+        submitted = st.form_submit_button(f"Import {len(good)} campaign(s)", type="primary")
+    if not submitted:
+        return
+    try:
+        done = actions.import_rows(v.state, rows, user=owner)
+    except actions.FormError as exc:
+        st.error(" ".join(exc.problems))
+        return
+    st.session_state[NAME_KEY] = owner
+    st.session_state["cp_upload_n"] = n + 1  # a fresh uploader: the file is done
+    skipped = f"; {len(bad)} bad row(s) skipped" if bad else ""
+    st.session_state[FLASH] = {"done": f"{upload.name}: {done.summary()}{skipped}. IT on-call sees them from the "
+                                       "next detection run."}
+    st.rerun()
+
+
+def _calendar_table(table: pd.DataFrame, tz: str, *, key: str) -> None:
+    st.dataframe(table, hide_index=True, width="stretch", key=key, column_config={
+        "start": st.column_config.DatetimeColumn(f"start ({tz})", format="YYYY-MM-DD HH:mm"),
+        "end": st.column_config.DatetimeColumn(f"end ({tz})", format="YYYY-MM-DD HH:mm"),
+        "audience": st.column_config.NumberColumn(format="localized")})
+
+
+def calendar_section(v: View, now: datetime) -> None:
+    """The campaigns of a window as a timeline and a table, with ICS/JSON/CSV exports."""
+    label = st.selectbox("Window", list(cq.WINDOWS), key="cp_window")
+    start, end = cq.calendar_window(label, now)
+    found = cq.campaigns_in(v.state, start, end)
+    if not found:
+        st.info(f"No campaign in the {label}. Announce one in the first tab or import a file.")
+        return
+    frame = queries.campaigns_frame(v.state, start, end)
+    st.altair_chart(charts.calendar_chart(frame, tz=v.tz, now=pd.Timestamp(now)), width="stretch")
+    _calendar_table(cq.calendar_table(found, v.tz), v.tz, key="cp_calendar")
+    cols = st.columns(len(cq.EXPORTS))
+    for col, (fmt, (mime, filename)) in zip(cols, cq.EXPORTS.items(), strict=True):
+        col.download_button(f"Export {fmt.upper()}", cq.export_text(found, fmt), file_name=filename, mime=mime,
+                            key=f"cp_export_{fmt}", width="stretch")
+    st.caption("The ICS file opens in Google Calendar, Outlook or Apple Calendar; JSON and CSV are the forms "
+               "`./surgewatch campaigns import` reads back.")
+
+
+def review_section(v: View, now: datetime) -> None:
+    """How a past campaign went: traffic by who sent it around its start, and how IT judged its surge."""
+    done = cq.past(v.state, now)
+    if not done:
+        st.info("No campaign has started in the last 90 days.")
+        return
+    by_id = {c.id: c for c in done}
+    chosen = st.selectbox("Campaign", list(by_id), key="cp_review",
+                          format_func=lambda i: f"{by_id[i].name} · {_local(by_id[i].start, v.tz)}")
+    c = by_id[chosen]
+    traffic = cq.traffic_around(v.store, c, now)
+    linked = cq.linked_incidents(v.state, c)
+    start, end = cq.aftermath_window(c, now)
+    if traffic.empty:
+        st.info(f"No traffic stored between {_local(start, v.tz)} and {_local(end, v.tz)} (older than the store's "
+                "retention, or no collector ran).")
+    else:
+        marker = queries.campaigns_frame(v.state, start, end)
+        marker = marker[marker["id"] == c.id]
+        st.altair_chart(charts.traffic_chart(traffic, campaigns=marker, incidents=linked, tz=v.tz),
+                        width="stretch")
+        st.markdown("**Requests per second, the hour before the start against the two hours after**")
+        st.dataframe(cq.before_after(traffic, c.start), hide_index=True, column_config={
+            "before req/s": st.column_config.NumberColumn(format="%.1f"),
+            "after req/s": st.column_config.NumberColumn(format="%.1f"),
+            "change": st.column_config.NumberColumn(format="×%.1f")})
+    if linked.empty:
+        st.caption(f"No incident is tied to {c.name}: its surge stayed under the spike threshold, or the detector "
+                   "did not match it to the campaign (then on-call can link it on the Incidents page).")
+        return
+    verdicts = ", ".join(f"{n} {verdict}" for verdict, n in linked["verdict"].value_counts().items())
+    st.markdown(f"**How IT judged it**: {len(linked)} incident(s) tied to {c.name}: {verdicts}.")
+    shown = linked.assign(start=linked["start"].dt.tz_convert(v.tz).dt.tz_localize(None))
+    st.dataframe(shown[["id", "start", "verdict", "confidence", "on-call says", "peak_rps", "status"]],
+                 hide_index=True, width="stretch", column_config={
+                     "start": st.column_config.DatetimeColumn(f"start ({v.tz})", format="YYYY-MM-DD HH:mm"),
+                     "confidence": st.column_config.NumberColumn(format="percent"),
+                     "peak_rps": st.column_config.NumberColumn("peak req/s", format="%.1f")})
+
+
+inside_app_frame()
+v = view()
+now = datetime.now(UTC)
+st.title("Campaigns")
+st.caption("Announce your campaigns so IT on-call can tell your surge from an attack: its start, channel, "
+           "audience, regions, landing paths and utm_campaign are what a surge is matched against.")
+_flash()
+announce, upload, calendar, review = st.tabs(["Announce", "Import a file", "Calendar", "How did it go"])
+with announce:
+    st.info(HEADS_UP, icon="⏰")
+    editing = pick(v, now)
+    announce_form(v, editing, now)
+    if editing:
+        cancel_form(v, editing)
+with upload:
+    import_section(v)
+with calendar:
+    calendar_section(v, now)
+with review:
+    review_section(v, now)
