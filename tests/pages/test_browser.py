@@ -37,10 +37,16 @@ def dashboard(tmp_path: Path) -> Service:
     state.upsert_incident({"id": "inc-1", "site": "shop", "start": start, "verdict": "campaign", "confidence": 0.87,
                            "campaign": "Spring Sale APAC", "status": "open",
                            "evidence": ["78% of extra requests carry utm_campaign=spring_212 (Spring Sale APAC)"]})
+    svc = serve_dashboard(tmp_path)
+    yield svc
+    svc.stop()
+
+
+def serve_dashboard(tmp_path: Path, settings: str = "") -> Service:
+    """`cli.py dashboard` on a free port, reading ts.db and state.db in ``tmp_path`` (site "shop") and ``settings``."""
     port = free_port()
-    env_file = tmp_path / "surgewatch.toml"
-    env_file.write_text(f'site = "shop"\n[store]\npath = "{tmp_path / "ts.db"}"\n'
-                        f'[state]\npath = "{tmp_path / "state.db"}"\n')
+    (tmp_path / "surgewatch.toml").write_text(f'site = "shop"\n[store]\npath = "{tmp_path / "ts.db"}"\n'
+                                              f'[state]\npath = "{tmp_path / "state.db"}"\n{settings}')
     svc = Service("dashboard", [sys.executable, str(ROOT / "cli.py"), "dashboard", "--port", str(port)], port,
                   f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/_stcore/health", tmp_path,
                   tmp_path / "dashboard.log")
@@ -49,8 +55,7 @@ def dashboard(tmp_path: Path) -> Service:
         svc.start(timeout=60)
     finally:
         os.environ.update(old)
-    yield svc
-    svc.stop()
+    return svc
 
 
 def chromium():  # noqa: ANN201 - a selenium WebDriver

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
@@ -23,8 +22,8 @@ from store.base import Point
 from store.campaigns import Campaign, CampaignError, campaigns_from_csv, campaigns_from_ics, campaigns_from_json
 from store.embedded import EmbeddedStore
 from store.state import StateDB
-from tests.pages.test_browser import chromium
-from tests.services import Service, free_port
+from tests.pages.test_browser import chromium, serve_dashboard
+from tests.services import Service
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = "Asia/Tokyo"
@@ -300,22 +299,9 @@ def test_the_page_draws_the_calendar_and_offers_three_exports(page_env) -> None:
 @pytest.fixture
 def served(tmp_path: Path) -> Service:
     """The dashboard served by `cli.py dashboard`, showing Tokyo time, on an empty calendar."""
-    import os
-
     StateDB(tmp_path / "state.db").close()
     EmbeddedStore(tmp_path / "ts.db").close()
-    port = free_port()
-    (tmp_path / "surgewatch.toml").write_text(
-        f'site = "shop"\n[store]\npath = "{tmp_path / "ts.db"}"\n[state]\npath = "{tmp_path / "state.db"}"\n'
-        f'[dashboard]\ntimezone = "{TZ}"\n')
-    svc = Service("dashboard", [sys.executable, str(ROOT / "cli.py"), "dashboard", "--port", str(port)], port,
-                  f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/_stcore/health", tmp_path,
-                  tmp_path / "dashboard.log")
-    old = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SURGEWATCH_")}
-    try:
-        svc.start(timeout=60)
-    finally:
-        os.environ.update(old)
+    svc = serve_dashboard(tmp_path, f'[dashboard]\ntimezone = "{TZ}"\n')
     yield svc
     svc.stop()
 
