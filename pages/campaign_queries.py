@@ -142,7 +142,7 @@ def before_after(traffic: pd.DataFrame, start: datetime, *, after: timedelta = t
         seen_after = min(after, max(times.max() + timedelta(seconds=1) - t, timedelta(seconds=1)))
         later = part.loc[(span >= t) & (span < t + after), "requests"].sum() / seen_after.total_seconds()
         rows.append({"actor": actor, "before req/s": before, "after req/s": later,
-                     "change": later / before if before else None})
+                     "change": later / before if before else float("nan")})
     return pd.DataFrame(rows, columns=cols).sort_values("after req/s", ascending=False).reset_index(drop=True)
 
 
@@ -151,4 +151,19 @@ def linked_incidents(state: StateDB, c: Campaign) -> pd.DataFrame:
     frame = queries.campaign_incidents_frame(state, c.name, c.start - timedelta(hours=1))
     said = [" · ".join(x for x in ((fb or {}).get("verdict"), (fb or {}).get("campaign")) if x)
             for fb in frame["feedback"]]
-    return frame.assign(**{"on-call says": said})
+    judged = [(fb or {}).get("verdict") or verdict for fb, verdict in zip(frame["feedback"], frame["verdict"],
+                                                                          strict=True)]
+    return frame.assign(**{"on-call says": said, "judged": judged})
+
+
+def judgement(linked: pd.DataFrame, name: str) -> str:
+    """How IT judged a campaign's surges, in one sentence (on-call's correction over the detector's verdict)."""
+    if linked.empty:
+        return (f"No incident is tied to {name}: its surge stayed under the spike threshold, or the detector did not "
+                "match it to the campaign (on-call can link it on the Incidents page).")
+    counts = linked["judged"].value_counts()
+    words = {"campaign": "as this campaign's people", "mixed": "as mixed: the campaign's people and automated "
+             "traffic together", "bot": "as a bot attack", "organic": "as organic traffic",
+             "errors": "as errors answered to visitors", "drop": "as a drop in traffic"}
+    parts = [f"{n} {words.get(str(v), f'as {v}')}" for v, n in counts.items()]
+    return f"IT judged {len(linked)} surge(s) tied to {name}: " + "; ".join(parts) + "."

@@ -129,9 +129,7 @@ def announce_form(v: View, editing: Campaign | None, now: datetime) -> None:
         st.error("The campaign was not saved:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
         return
     st.session_state[NAME_KEY] = owner
-    warnings = [f"**{campaign.name}** overlaps **{o.name}** ({_local(o.start, v.tz)}, "
-                f"{cq.shared_regions(campaign, o)}) on the same site: IT will see one bigger surge of both."
-                for o in cq.overlapping(v.state, campaign)]
+    warnings = _overlap_warnings(v, campaign)
     if campaign.status == Status.PLANNED and campaign.start - now < SHORT_NOTICE:
         when = "already started" if campaign.start <= now else f"starts in {_ago(campaign.start - now)}"
         warnings.append(f"It {when}. {HEADS_UP}")
@@ -146,6 +144,11 @@ def announce_form(v: View, editing: Campaign | None, now: datetime) -> None:
 def _show_next(campaign_id: str) -> None:
     """After this run, open this campaign in the form (NEW: a blank form); widgets cannot change once drawn."""
     st.session_state["cp_next"] = campaign_id
+
+
+def _overlap_warnings(v: View, campaign: Campaign) -> list[str]:
+    return [f"**{campaign.name}** overlaps **{o.name}** ({_local(o.start, v.tz)}, {cq.shared_regions(campaign, o)}) "
+            "on the same site: IT will see one bigger surge of both." for o in cq.overlapping(v.state, campaign)]
 
 
 def _ago(span: timedelta) -> str:
@@ -210,8 +213,9 @@ def import_section(v: View) -> None:
     st.session_state[NAME_KEY] = owner
     st.session_state["cp_upload_n"] = n + 1  # a fresh uploader: the file is done
     skipped = f"; {len(bad)} bad row(s) skipped" if bad else ""
+    warnings = [w for cid in done.created for w in _overlap_warnings(v, v.state.get_campaign(cid))]
     st.session_state[FLASH] = {"done": f"{upload.name}: {done.summary()}{skipped}. IT on-call sees them from the "
-                                       "next detection run."}
+                                       "next detection run.", "warnings": warnings}
     st.rerun()
 
 
@@ -231,7 +235,8 @@ def calendar_section(v: View, now: datetime) -> None:
         st.info(f"No campaign in the {label}. Announce one in the first tab or import a file.")
         return
     frame = queries.campaigns_frame(v.state, start, end)
-    st.altair_chart(charts.calendar_chart(frame, tz=v.tz, now=pd.Timestamp(now)), width="stretch")
+    st.altair_chart(charts.calendar_chart(frame, tz=v.tz, now=pd.Timestamp(now), height=60 + 30 * len(frame)),
+                    width="stretch")
     _calendar_table(cq.calendar_table(found, v.tz), v.tz, key="cp_calendar")
     cols = st.columns(len(cq.EXPORTS))
     for col, (fmt, (mime, filename)) in zip(cols, cq.EXPORTS.items(), strict=True):
@@ -263,16 +268,15 @@ def review_section(v: View, now: datetime) -> None:
         st.altair_chart(charts.traffic_chart(traffic, campaigns=marker, incidents=linked, tz=v.tz),
                         width="stretch")
         st.markdown("**Requests per second, the hour before the start against the two hours after**")
-        st.dataframe(cq.before_after(traffic, c.start), hide_index=True, column_config={
+        table = cq.before_after(traffic, c.start)
+        table["change"] = [f"×{x:.1f}" if pd.notna(x) else "new" if after > 0 else ""
+                           for x, after in zip(table["change"], table["after req/s"], strict=True)]
+        st.dataframe(table, hide_index=True, column_config={
             "before req/s": st.column_config.NumberColumn(format="%.1f"),
-            "after req/s": st.column_config.NumberColumn(format="%.1f"),
-            "change": st.column_config.NumberColumn(format="×%.1f")})
+            "after req/s": st.column_config.NumberColumn(format="%.1f")})
+    st.markdown(f"**How IT judged it**: {cq.judgement(linked, c.name)}")
     if linked.empty:
-        st.caption(f"No incident is tied to {c.name}: its surge stayed under the spike threshold, or the detector "
-                   "did not match it to the campaign (then on-call can link it on the Incidents page).")
         return
-    verdicts = ", ".join(f"{n} {verdict}" for verdict, n in linked["verdict"].value_counts().items())
-    st.markdown(f"**How IT judged it**: {len(linked)} incident(s) tied to {c.name}: {verdicts}.")
     shown = linked.assign(start=linked["start"].dt.tz_convert(v.tz).dt.tz_localize(None))
     st.dataframe(shown[["id", "start", "verdict", "confidence", "on-call says", "peak_rps", "status"]],
                  hide_index=True, width="stretch", column_config={

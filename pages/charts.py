@@ -67,7 +67,7 @@ def calendar_chart(campaigns: pd.DataFrame, *, tz: str = "UTC", height: int | No
     bars = alt.Chart(data).mark_bar(cornerRadius=3, height=18).encode(
         x=alt.X("start:T", title=f"time ({tz})", scale=alt.Scale(type="utc"),
                 axis=alt.Axis(format="%a %d %b %H:%M")), x2="end:T",
-        y=alt.Y("name:N", title=None, sort=alt.EncodingSortField("start")),
+        y=alt.Y("name:N", title=None, sort=alt.EncodingSortField("start"), axis=alt.Axis(labelLimit=240)),
         color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),
         opacity=alt.condition(alt.datum.status == "cancelled", alt.value(0.25), alt.value(0.9)),
         tooltip=["name:N", "channel:N", alt.Tooltip("start:T", format="%a %d %b %H:%M", formatType="utc"), "regions:N",
@@ -77,7 +77,7 @@ def calendar_chart(campaigns: pd.DataFrame, *, tz: str = "UTC", height: int | No
         return bars
     mark = pd.DataFrame({"time": _wall_clock(pd.Series([pd.Timestamp(now)]), tz), "label": ["now"]})
     rule = alt.Chart(mark).mark_rule(color="#c62828", strokeDash=[4, 3]).encode(x="time:T", tooltip=["label:N"])
-    text = alt.Chart(mark).mark_text(align="left", dx=4, dy=-4, fontSize=11, color="#c62828").encode(
+    text = alt.Chart(mark).mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#c62828").encode(
         x="time:T", y=alt.value(0), text="label:N")
     return alt.layer(bars, rule, text)
 

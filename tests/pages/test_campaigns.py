@@ -228,6 +228,19 @@ def test_how_it_went_shows_people_tripling_after_the_send_and_the_incidents_tied
     assert linked.set_index("id").loc["inc-o", "on-call says"] == "campaign · Spring Sale"
     spec = charts.traffic_chart(traffic, incidents=linked, tz=TZ).to_dict()
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect", "area"]
+    said = cq.judgement(linked, "Spring Sale")
+    assert said == "IT judged 2 surge(s) tied to Spring Sale: 2 as this campaign's people."
+    other = _campaign("Quiet one", campaign.start - timedelta(minutes=30))
+    assert cq.judgement(cq.linked_incidents(state, other), "Quiet one").startswith("No incident is tied to Quiet one")
+
+
+def test_the_page_tells_how_a_past_campaign_went(page_env, after_a_send) -> None:
+    at = campaigns_page()
+    assert at.selectbox(key="cp_review").value == "spring-sale"
+    text = " ".join(md.value for md in at.markdown)
+    assert "**How IT judged it**: IT judged 2 surge(s) tied to Spring Sale" in text
+    shown = at.dataframe[-2].value.set_index("actor")
+    assert shown.loc["human", "change"] == "×3.0" and list(at.dataframe[-1].value["verdict"]) == ["organic", "campaign"]
 
 
 # -- the page -----------------------------------------------------------------------------
