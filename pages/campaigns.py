@@ -93,7 +93,7 @@ def announce_form(v: View, editing: Campaign | None, now: datetime) -> None:
     with st.form("campaign_announce"):
         st.markdown(f"**{'Edit ' + editing.name if editing else 'Announce a campaign'}**")
         c1, c2 = st.columns([3, 1])
-        name = c1.text_input("Name", key="cp_name", placeholder="Spring Sale APAC")
+        name = c1.text_input("Name", key="cp_name", placeholder="e.g. Spring Sale APAC")
         channel = c2.selectbox("Channel", [c.value for c in Channel], key="cp_channel")
         c1, c2, c3, c4 = st.columns(4)
         start_date = c1.date_input(f"Start date ({v.tz})", key="cp_start_date", format="YYYY-MM-DD")
@@ -106,13 +106,13 @@ def announce_form(v: View, editing: Campaign | None, now: datetime) -> None:
         chosen = c2.multiselect("Regions", regions, key="cp_regions", format_func=cq.region_label,
                                 placeholder="every region", help="Countries of the audience (ISO 3166-1 codes).")
         c1, c2 = st.columns(2)
-        landing = c1.text_input("Landing paths", key="cp_landing", placeholder="/spring-sale, /spring-sale/jp",
+        landing = c1.text_input("Landing paths", key="cp_landing", placeholder="e.g. /spring-sale, /spring-sale/jp",
                                 help="Where its links land, separated by commas.")
-        utm = c2.text_input("utm_campaign", key="cp_utm", placeholder="spring_sale",
+        utm = c2.text_input("utm_campaign", key="cp_utm", placeholder="e.g. spring_sale",
                             help="The utm_campaign its links carry.")
         c1, c2, c3 = st.columns([2, 1, 1])
         spend = c1.number_input("Spend", key="cp_spend", min_value=0.0, step=100.0)
-        currency = c2.selectbox("Currency", cq.CURRENCIES, key="cp_currency", index=None, placeholder="EUR")
+        currency = c2.selectbox("Currency", cq.CURRENCIES, key="cp_currency", index=None, placeholder="choose")
         status = c3.selectbox("Status", [s.value for s in Status], key="cp_status")
         owner = _name_field("cp_owner")
         submitted = st.form_submit_button("Save campaign" if editing else "Announce campaign", type="primary")
@@ -235,8 +235,7 @@ def calendar_section(v: View, now: datetime) -> None:
         st.info(f"No campaign in the {label}. Announce one in the first tab or import a file.")
         return
     frame = queries.campaigns_frame(v.state, start, end)
-    st.altair_chart(charts.calendar_chart(frame, tz=v.tz, now=pd.Timestamp(now), height=60 + 30 * len(frame)),
-                    width="stretch")
+    st.altair_chart(charts.calendar_chart(frame, tz=v.tz, now=pd.Timestamp(now)), width="stretch")
     _calendar_table(cq.calendar_table(found, v.tz), v.tz, key="cp_calendar")
     cols = st.columns(len(cq.EXPORTS))
     for col, (fmt, (mime, filename)) in zip(cols, cq.EXPORTS.items(), strict=True):

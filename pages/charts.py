@@ -72,7 +72,7 @@ def calendar_chart(campaigns: pd.DataFrame, *, tz: str = "UTC", height: int | No
         opacity=alt.condition(alt.datum.status == "cancelled", alt.value(0.25), alt.value(0.9)),
         tooltip=["name:N", "channel:N", alt.Tooltip("start:T", format="%a %d %b %H:%M", formatType="utc"), "regions:N",
                  alt.Tooltip("audience:Q", format=","), "owner:N", "status:N"],
-    ).properties(height=height or max(60, 28 * len(data)))
+    ).properties(height=height or alt.Step(30))  # a row per campaign (a fixed height squeezes rows in Streamlit)
     if now is None:
         return bars
     mark = pd.DataFrame({"time": _wall_clock(pd.Series([pd.Timestamp(now)]), tz), "label": ["now"]})
