@@ -24,8 +24,6 @@ from store.campaigns import Campaign, CampaignError, Channel, Status
 NAME_KEY = "oncall_name"  # the person's name, remembered for the session (the Incidents page's key: one person)
 FLASH = "campaign_flash"
 NEW = ""  # the campaign picker's "announce a new one"
-FIELDS = ("cp_name", "cp_channel", "cp_start_date", "cp_start_time", "cp_end_date", "cp_end_time", "cp_audience",
-          "cp_regions", "cp_landing", "cp_utm", "cp_spend", "cp_currency", "cp_status")
 SHORT_NOTICE = timedelta(hours=3)
 HEADS_UP = ("Announce a campaign at least a few hours before the send: capacity planning then has time to size "
             "for it, and on-call knows the surge is yours from its first minute instead of treating it as an attack.")
