@@ -15,6 +15,7 @@ from pages.context import sidebar  # noqa: E402  (after set_page_config)
 PAGES = {
     "Live": [st.Page("pages/overview.py", title="Overview", icon="📈", default=True),
              st.Page("pages/incidents.py", title="Incidents", icon="🚨")],
+    "Plan": [st.Page("pages/capacity.py", title="Capacity", icon="🧮")],
 }
 
 navigation = st.navigation(PAGES)

@@ -45,3 +45,18 @@ def sidebar() -> None:
     st.sidebar.selectbox("Time range", list(RANGES), index=2, key="range")
     settings, store, _ = _resources()
     st.sidebar.caption(f"Site **{settings.site}** · store **{store.name}** · times in {settings.dashboard.timezone}")
+
+
+def inside_app_frame() -> None:
+    """Run the calling page through app.py even when a fresh server's first visitor opens its URL directly.
+
+    Until some run of app.py has called ``st.navigation``, Streamlit treats ``pages/`` as old-style
+    multipage pages and runs the page file alone (no sidebar, no layout); rerunning once after
+    clearing that flag runs app.py, which opens the page. Once per session.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not st.session_state.get("app_frame_checked"):
+        st.session_state["app_frame_checked"] = True
+        PagesManager.uses_pages_directory = False
+        st.rerun()
