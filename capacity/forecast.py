@@ -11,7 +11,7 @@ campaign is forecast from what was known before it, never from its own traffic.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -90,7 +90,7 @@ class Forecast:
             "campaign": {"id": self.campaign.id, "name": self.campaign.name, "channel": self.campaign.channel.value,
                          "start": _iso(self.campaign.start), "audience": self.audience, "site": self.campaign.site},
             "as_of": _iso(self.asof), "step_seconds": self.step,
-            "baseline_rps_at_start": round(float(self.baseline[BEFORE // self.step]), 3),
+            "baseline_rps_at_start": round(float(self.baseline[min(BEFORE // self.step, len(self.baseline) - 1)]), 3),
             "peak": {"time": _iso(self.peak_time), "rps": round(float(self.expected[k]), 3),
                      "rps_p10": round(float(self.low[k]), 3), "rps_p90": round(float(self.high.max()), 3)},
             "extra_requests": {"p10": round(lo), "p50": round(mid), "p90": round(hi)},
@@ -124,7 +124,8 @@ def forecast(store: TimeSeriesStore, state: StateDB, campaign: Campaign, *, now:
                                             and to_epoch(c.start) < asof]
     response = combine(campaign.channel, fits, history.click_rate(store, campaign.site, ids, asof))
     horizon = int(min(MAX_AFTER, max(MIN_AFTER, (response.lag + response.rise + 5 * response.decay) * 60)))
-    grid = np.arange(start - BEFORE, start + horizon, step)
+    first = start - start % step - BEFORE  # whole steps, so each point is one stored bucket
+    grid = np.arange(first, start + horizon, step)
     others = [c for c in history.site_campaigns(state, campaign.site) if c.id != campaign.id
               and to_epoch(c.start) < asof]
     base = baseline.expected(store, campaign.site, grid, asof, [history.window(c) for c in others])
@@ -141,6 +142,3 @@ def forecast(store: TimeSeriesStore, state: StateDB, campaign: Campaign, *, now:
     return Forecast(campaign, int(size), datetime.fromtimestamp(asof, UTC), step, times, base.rps, *uplift,
                     response, base.source, conv, evidence)
 
-
-def horizon_end(f: Forecast) -> datetime:
-    return (f.times[-1] + timedelta(seconds=f.step)).to_pydatetime()

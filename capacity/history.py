@@ -43,10 +43,10 @@ def measure(store: TimeSeriesStore, c: Campaign, others: list[Campaign]) -> Fit 
     t0 = to_epoch(c.start)
     later = [to_epoch(o.start) for o in others if to_epoch(o.start) > t0 and o.id != c.id]
     t1 = min([t0 + WINDOW, *later])
-    actual = baseline.request_rate(store, c.site, t0, t1, STEP)
+    actual = baseline.request_rate(store, c.site, t0 - t0 % STEP, t1, STEP)
     if actual.empty or int(actual.index.max()) + STEP - t0 < MIN_MEASURED:
         return None
-    grid = np.arange(t0, int(actual.index.max()) + STEP, STEP)
+    grid = np.arange(t0 - t0 % STEP, int(actual.index.max()) + STEP, STEP)  # minute buckets from the start's
     rps = actual.reindex(grid, fill_value=0.0).to_numpy()
     excluded = [window(o) for o in others if o.id != c.id and to_epoch(o.start) < t0]
     base = baseline.expected(store, c.site, grid, t0, excluded)

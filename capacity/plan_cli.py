@@ -2,6 +2,7 @@
 
 Exit 0 with the plan; 1 for an unknown campaign (with the closest names); 2 when the plan
 cannot be made (no audience, no capacity per instance), with what to set, nothing on stdout.
+``--all`` plans every upcoming planned campaign, skipping (on stderr) those without an audience.
 """
 
 from __future__ import annotations
@@ -117,9 +118,16 @@ def run(settings, campaign_ref: str | None, fmt: str, *, every: bool = False,  #
     except StoreError as exc:
         print(f"surgewatch plan: {exc}", file=sys.stderr)
         return 2
+    plans: list[Plan] = []
     try:
         targets = upcoming(state, now) if every else [find_campaign(state, campaign_ref or "")]
-        plans = [build_plan(store, state, c, settings.capacity, audience=audience, now=now) for c in targets]
+        for c in targets:
+            try:
+                plans.append(build_plan(store, state, c, settings.capacity, audience=audience, now=now))
+            except ForecastError as exc:  # with --all, one campaign without an audience does not stop the others
+                if not every:
+                    raise
+                print(f"surgewatch plan: skipped: {exc}", file=sys.stderr)
     except UnknownCampaign as exc:
         print(f"surgewatch plan: {exc}", file=sys.stderr)
         return 1

@@ -5,7 +5,7 @@ exponentially with time constant ``decay``: an email is opened over the first ha
 then read for hours, a social post is faster, a press article fastest. Its size is the
 requests the campaign brings per audience member (response × requests per visit). Both are
 fitted to past campaigns' measured excess traffic (``fit``) and combined across them
-(``combine``) into a median curve with a p10-p90 band on its size; without history the
+(``combine``) into their minute-by-minute median curve with a p10-p90 band on its size; without history the
 channel's documented prior is used (``PRIORS``).
 """
 
@@ -121,9 +121,18 @@ class Response:
     evidence: list[str] = field(default_factory=list)
 
     def rps(self, minutes: np.ndarray, audience: float, per_recipient: float) -> np.ndarray:
-        """Requests/s the campaign adds at ``minutes`` since its start for a size per audience member."""
-        total = audience * per_recipient  # requests over the whole curve
-        return total * shape(minutes, self.lag, self.rise, self.decay) / (area_minutes(self.rise, self.decay) * 60)
+        """Requests/s the campaign adds at ``minutes`` since its start for a size per audience member.
+
+        Learned, it is the minute-by-minute median of the past campaigns' fitted curves (each per audience
+        member), scaled from the median size to ``per_recipient``: a typical campaign's peak stays a typical
+        peak, which a curve of median rise and median decay would flatten. The channel default is its curve.
+        """
+        if not self.learned:
+            total = audience * per_recipient  # requests over the whole curve
+            return total * shape(minutes, self.lag, self.rise, self.decay) / (area_minutes(self.rise, self.decay) * 60)
+        curves = np.stack([f.per_recipient * shape(minutes, f.lag, f.rise, f.decay)
+                           / (area_minutes(f.rise, f.decay) * 60) for f in self.learned])
+        return audience * np.median(curves, axis=0) * per_recipient / max(self.per_recipient_p50, 1e-12)
 
 
 def combine(channel: Channel, fits: list[Fit], click_rate: float | None = None) -> Response:

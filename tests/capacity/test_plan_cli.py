@@ -63,3 +63,11 @@ def test_without_capacity_per_instance_it_exits_2_saying_what_to_set(history: Hi
 def test_a_bad_capacity_setting_exits_2_naming_it(history: History) -> None:
     out = plan(history, history.target.id, headroom="-1")
     assert out.returncode == 2 and "capacity.headroom" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_all_plans_only_upcoming_planned_campaigns(history: History) -> None:
+    out = plan(history, "--all", "--format", "json", rps_per_instance="2")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"plans": []}  # the simulated campaigns were all sent, in 2025
+    out = plan(history, "--all", rps_per_instance="2")
+    assert out.returncode == 0 and "no planned campaign starts after now" in out.stdout
