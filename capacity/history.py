@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from capacity import baseline
-from capacity.response import Fit, area_minutes, fit
+from capacity.response import BURST_MINUTES, Fit, area_minutes, fit, shape
 from store.base import TimeSeriesStore, to_epoch
 from store.campaigns import Campaign, Status
 from store.state import StateDB
@@ -53,13 +53,16 @@ def measure(store: TimeSeriesStore, c: Campaign, others: list[Campaign]) -> Fit 
     if base.level_rps <= 0:
         return None
     excess = rps - base.rps
-    lag, rise, decay, amplitude = fit(excess, STEP / 60)
+    skip = BURST_MINUTES * 60 // STEP
+    lag, rise, decay, amplitude = fit(excess, STEP / 60, skip)
     smooth = pd.Series(excess).rolling(5, center=True, min_periods=1).mean().to_numpy()
     k = int(np.argmax(smooth))
     audience = int(c.audience or 0)
     per = amplitude * area_minutes(rise, decay) * 60 / audience if audience else 0.0
+    curve = amplitude * shape((np.arange(skip) + 0.5) * STEP / 60, lag, rise, decay)
+    burst = float(np.clip(excess[:skip] - curve, 0, None).sum() * STEP / audience) if audience else 0.0
     return Fit(c.id, c.name, audience, lag, rise, decay, per, float(max(smooth[k], 0.0)),
-               float((base.rps[k] + max(smooth[k], 0.0)) / max(base.rps[k], 1e-9)))
+               float((base.rps[k] + max(smooth[k], 0.0)) / max(base.rps[k], 1e-9)), burst)
 
 
 def past_fits(store: TimeSeriesStore, state: StateDB, c: Campaign, asof: int) -> list[Fit]:

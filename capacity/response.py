@@ -5,8 +5,9 @@ exponentially with time constant ``decay``: an email is opened over the first ha
 then read for hours, a social post is faster, a press article fastest. Its size is the
 requests the campaign brings per audience member (response × requests per visit). Both are
 fitted to past campaigns' measured excess traffic (``fit``) and combined across them
-(``combine``) into their minute-by-minute median curve with a p10-p90 band on its size; without history the
-channel's documented prior is used (``PRIORS``).
+(``combine``) into a median curve with a p10-p90 band on its size; without history the
+channel's documented prior is used (``PRIORS``). An email also has a send burst: mail link
+scanners and image proxies fetching at once in its first minutes, measured beyond the curve.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from store.campaigns import Channel
 
+BURST_MINUTES = 2  # an email's send burst: mail link scanners and image proxies fetch at once
 Z90 = 1.2816  # the standard normal's 90th percentile: p10/p90 of a log-normal are exp(mu -/+ Z90 sd)
 
 
@@ -31,6 +33,7 @@ class ChannelPrior:
     response: float           # visits per audience member
     requests_per_visit: float
     spread: float             # p90 / p50 of the size: how far a campaign may stray from the prior
+    burst: float = 0.0        # requests per audience member in the send burst (mail scanners, image prefetch)
 
     @property
     def per_recipient(self) -> float:
@@ -38,7 +41,7 @@ class ChannelPrior:
 
 
 PRIORS: dict[Channel, ChannelPrior] = {
-    Channel.EMAIL: ChannelPrior(0, 20, 90, 0.04, 12, 3.0),
+    Channel.EMAIL: ChannelPrior(0, 20, 90, 0.04, 12, 3.0, 0.01),
     Channel.SOCIAL: ChannelPrior(0, 8, 45, 0.01, 10, 3.0),
     Channel.PRESS: ChannelPrior(0, 2, 30, 0.005, 8, 3.0),
     Channel.PUSH: ChannelPrior(0, 3, 20, 0.05, 8, 3.0),
@@ -77,7 +80,7 @@ class Fit:
     per_recipient: float   # requests per audience member, the tail beyond the window extrapolated
     peak_excess_rps: float
     multiplier_peak: float  # peak traffic / baseline (what a naive forecast would reuse)
-    clicks_per_recipient: float | None = None
+    burst_per_recipient: float = 0.0
 
 
 _LAGS = np.array([0.0, 2.0, 5.0, 10.0])
@@ -85,11 +88,12 @@ _RISES = np.geomspace(1, 120, 18)
 _DECAYS = np.geomspace(5, 600, 22)
 
 
-def fit(excess_rps: np.ndarray, step_minutes: float) -> tuple[float, float, float, float]:
+def fit(excess_rps: np.ndarray, step_minutes: float, skip: int = 0) -> tuple[float, float, float, float]:
     """(lag, rise, decay, peak excess rps) of the curve closest to ``excess_rps`` (one value per step from
-    the start), by least squares over a grid of shapes with the best size for each."""
-    e = np.asarray(excess_rps, dtype=float)
-    minutes = (np.arange(len(e)) + 0.5) * step_minutes
+    the start), by least squares over a grid of shapes with the best size for each; the first ``skip``
+    steps (a send burst) are left out of the fit."""
+    e = np.asarray(excess_rps, dtype=float)[skip:]
+    minutes = (np.arange(len(e)) + skip + 0.5) * step_minutes
     best = (math.inf, 0.0, _RISES[0], _DECAYS[0], 0.0)
     ee = float(e @ e)
     for lag in _LAGS:
@@ -119,20 +123,16 @@ class Response:
     source: str
     learned: list[Fit] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    burst_per_recipient: float = 0.0  # requests per audience member in the first minutes, beyond the curve
 
     def rps(self, minutes: np.ndarray, audience: float, per_recipient: float) -> np.ndarray:
-        """Requests/s the campaign adds at ``minutes`` since its start for a size per audience member.
-
-        Learned, it is the minute-by-minute median of the past campaigns' fitted curves (each per audience
-        member), scaled from the median size to ``per_recipient``: a typical campaign's peak stays a typical
-        peak, which a curve of median rise and median decay would flatten. The channel default is its curve.
-        """
-        if not self.learned:
-            total = audience * per_recipient  # requests over the whole curve
-            return total * shape(minutes, self.lag, self.rise, self.decay) / (area_minutes(self.rise, self.decay) * 60)
-        curves = np.stack([f.per_recipient * shape(minutes, f.lag, f.rise, f.decay)
-                           / (area_minutes(f.rise, f.decay) * 60) for f in self.learned])
-        return audience * np.median(curves, axis=0) * per_recipient / max(self.per_recipient_p50, 1e-12)
+        """Requests/s the campaign adds at ``minutes`` since its start for a size per audience member: the
+        curve, plus the send burst spread evenly over its first ``BURST_MINUTES`` (scaled alike)."""
+        m = np.asarray(minutes, dtype=float)
+        total = audience * per_recipient  # requests over the whole curve
+        out = total * shape(m, self.lag, self.rise, self.decay) / (area_minutes(self.rise, self.decay) * 60)
+        burst = audience * self.burst_per_recipient * per_recipient / max(self.per_recipient_p50, 1e-12)
+        return out + np.where((m >= 0) & (m < BURST_MINUTES), burst / (BURST_MINUTES * 60), 0.0)
 
 
 def combine(channel: Channel, fits: list[Fit], click_rate: float | None = None) -> Response:
@@ -156,7 +156,11 @@ def combine(channel: Channel, fits: list[Fit], click_rate: float | None = None) 
         else:
             evidence.append(f"size: {click_rate:.2%} clicks per recipient in past sends × "
                             f"{prior.requests_per_visit:.0f} requests per visit (channel default)")
-        return Response(channel, prior.lag, prior.rise, prior.decay, lo, per, hi, src, [], evidence)
+        if prior.burst:
+            evidence.append(f"send burst: {prior.burst:g} requests per recipient in the first {BURST_MINUTES} min "
+                            "(mail scanners, image proxies; channel default)")
+        return Response(channel, prior.lag, prior.rise, prior.decay, lo, per, hi, src, [], evidence,
+                        prior.burst * per / prior.per_recipient)
     logs = np.log([max(f.per_recipient, 1e-6) for f in usable])
     n = len(usable)
     sample_sd = float(np.std(logs, ddof=1)) if n >= 2 else prior_sd
@@ -174,5 +178,9 @@ def combine(channel: Channel, fits: list[Fit], click_rate: float | None = None) 
     if click_rate is not None:
         evidence.append(f"past sends: {click_rate:.2%} clicks per recipient, so about "
                         f"{math.exp(mu) / max(click_rate, 1e-9):.0f} requests per click")
+    burst = float(np.median([f.burst_per_recipient for f in usable]))
+    if burst > 0:
+        evidence.append(f"send burst: {burst:.4f} requests per recipient in the first {BURST_MINUTES} min "
+                        "(median of the past campaigns)")
     return Response(channel, lag, rise, decay, math.exp(mu - Z90 * sd), math.exp(mu), math.exp(mu + Z90 * sd),
-                    src, usable, evidence)
+                    src, usable, evidence, burst)

@@ -32,8 +32,10 @@ def test_forecast_learns_from_the_past_campaigns_of_the_channel_not_from_its_own
     end = int(f.times[-1].timestamp()) + f.step
     actual = sum(n for t, n in injected(history.sims[-1]).items() if start <= t < end)
     assert lo <= actual <= hi, (lo, actual, hi)
-    minutes_to_peak = (f.peak_time - history.target.start).total_seconds() / 60
-    assert 5 <= minutes_to_peak <= 60
+    assert 5 <= f.response.lag + f.response.rise <= 60  # people: the curve peaks minutes after the send
+    assert f.response.burst_per_recipient > 0  # programs: mail scanners fetch at the send
+    burst = f.uplift_p50[(f.times >= history.target.start) & (f.times < history.target.start + timedelta(minutes=2))]
+    assert burst.min() > f.uplift_p50[f.times == history.target.start + timedelta(minutes=3)][0]
     assert any("past email campaigns" in e for e in f.evidence)
 
 
