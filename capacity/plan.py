@@ -114,7 +114,8 @@ class Plan:
         cur = self.settings.currency
         s["plan"] = {
             "rps_per_instance": self.capacity.rps_per_instance, "current_instances": self.current,
-            "peak_instances": self.peak_instances, "headroom": self.settings.headroom,
+            "peak_instances": self.peak_instances, "add_instances": self.peak_instances - self.current,
+            "headroom": self.settings.headroom,
             "warmup_minutes": self.settings.warmup_minutes, "cooldown_minutes": self.settings.cooldown_minutes,
             "scale_up_at": _iso(self.scale_up_at), "full_at": _iso(self.full_at),
             "scale_down_at": _iso(self.scale_down_at), "capped_at_max_instances": self.capped,
@@ -209,5 +210,6 @@ def advice(plan: Plan, tz: str = "UTC") -> str:
     s = plan.settings
     return (f"{lead} Scale up from {plan.current} instance(s) at {_clock(plan.scale_up_at, tz)} "
             f"({_relative(plan.scale_up_at, f.campaign.start)}, warm-up {s.warmup_minutes:g} min), reaching "
-            f"{plan.peak_instances} instances at {_clock(plan.full_at, tz)}; back to {plan.current} at "
+            f"{plan.peak_instances} instances (+{plan.peak_instances - plan.current}) at {_clock(plan.full_at, tz)}; "
+            f"back to {plan.current} at "
             f"{_clock(plan.scale_down_at, tz)} (cool-down {s.cooldown_minutes:g} min).")

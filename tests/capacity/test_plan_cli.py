@@ -32,6 +32,7 @@ def test_json_is_one_object_with_forecast_schedule_and_cost(history: History) ->
     p, cost = doc["plan"], doc["cost"]
     assert p["scale_up_at"] < doc["peak"]["time"] < p["scale_down_at"]
     assert p["peak_instances"] > p["current_instances"] == 1
+    assert p["add_instances"] == p["peak_instances"] - 1
     assert p["steps"][-1] == {"at": p["scale_down_at"], "instances": 1}
     assert cost["extra_cost"] == round(cost["extra_instance_hours"] * 0.4, 2)
     assert cost["cost_per_lead"] == round(cost["extra_cost"] / doc["extra_leads"]["p50"], 4) or \
