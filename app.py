@@ -16,6 +16,7 @@ PAGES = {
     "Live": [st.Page("pages/overview.py", title="Overview", icon="📈", default=True),
              st.Page("pages/incidents.py", title="Incidents", icon="🚨")],
     "Marketing": [st.Page("pages/campaigns.py", title="Campaigns", icon="📣")],
+    "Plan": [st.Page("pages/capacity.py", title="Capacity", icon="🧮")],
 }
 
 navigation = st.navigation(PAGES)

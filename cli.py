@@ -184,6 +184,20 @@ def simulate(
                          history_hours=history_hours, surge_hours=surge_hours, base_rps=base_rps, scale=scale))
 
 
+@app.command()
+def plan(
+    campaign: str | None = typer.Argument(None, help="Campaign id or name (see `campaigns list`)."),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    every: bool = typer.Option(False, "--all", help="Plan every upcoming planned campaign."),
+    audience: int | None = typer.Option(None, "--audience", min=1, help="Audience to plan for (default: the "
+                                        "campaign's)."),
+) -> None:
+    """Forecast a campaign's traffic and say when to scale up, to how many instances, and back down, at what cost."""
+    from capacity.plan_cli import run
+
+    raise typer.Exit(run(_settings(), campaign, fmt, every=every, audience=audience))
+
+
 campaigns_app = typer.Typer(help="Import, list and export announced campaigns (state DB).", no_args_is_help=True)
 app.add_typer(campaigns_app, name="campaigns")
 

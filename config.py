@@ -21,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from capacity.settings import CapacitySettings
 from store.settings import StoreSettings, http_url
 
 SECRET_KEYS = {("store", "influx_password"), ("store", "influx_token"), ("notify", "urls"),
@@ -112,6 +113,7 @@ class Settings(BaseSettings):
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    capacity: CapacitySettings = Field(default_factory=CapacitySettings)
     collectors: dict[str, Any] = Field(default_factory=dict, description="Per-collector sections, see README.")
 
     @classmethod

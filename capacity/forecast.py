@@ -1,0 +1,144 @@
+"""A campaign's traffic forecast: the baseline at each minute plus the campaign's uplift, with a band.
+
+The uplift is audience × requests per audience member, spread over the channel's response
+curve; both learned from past campaigns of the channel when the store has them (see
+``capacity.history``), the channel's prior otherwise. p10 and p90 bound the uplift's size;
+extra visits and leads follow from people's visits per request and conversions per visit.
+The forecast is made as known at the campaign's start (or now, if that is earlier), so a past
+campaign is forecast from what was known before it, never from its own traffic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from capacity import baseline, history
+from capacity.response import Response, combine
+from store.base import TimeSeriesStore, to_epoch
+from store.campaigns import Campaign
+from store.state import StateDB
+
+BEFORE = 2 * 3600
+MIN_AFTER, MAX_AFTER = 6 * 3600, 48 * 3600
+
+
+class ForecastError(ValueError):
+    """A forecast cannot be made; the message names the campaign and what to set."""
+
+
+@dataclass
+class Forecast:
+    campaign: Campaign
+    audience: int
+    asof: datetime
+    step: int
+    times: pd.DatetimeIndex
+    baseline: np.ndarray
+    uplift_p10: np.ndarray
+    uplift_p50: np.ndarray
+    uplift_p90: np.ndarray
+    response: Response
+    baseline_source: str
+    conversion: history.Conversion
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def expected(self) -> np.ndarray:
+        return self.baseline + self.uplift_p50
+
+    @property
+    def low(self) -> np.ndarray:
+        return self.baseline + self.uplift_p10
+
+    @property
+    def high(self) -> np.ndarray:
+        return self.baseline + self.uplift_p90
+
+    def extra_requests(self) -> tuple[float, float, float]:
+        """Requests the campaign adds over the forecast window: p10, p50, p90."""
+        return tuple(float(u.sum() * self.step) for u in (self.uplift_p10, self.uplift_p50, self.uplift_p90))
+
+    def extra_visits(self) -> tuple[float, float, float]:
+        return tuple(r * self.conversion.visits_per_request for r in self.extra_requests())
+
+    def extra_leads(self) -> tuple[float, float, float]:
+        return tuple(v * self.conversion.conversions_per_visit for v in self.extra_visits())
+
+    @property
+    def peak_index(self) -> int:
+        return int(np.argmax(self.expected))
+
+    @property
+    def peak_time(self) -> pd.Timestamp:
+        return self.times[self.peak_index]
+
+    def frame(self) -> pd.DataFrame:
+        """One row per step: time (UTC), baseline, expected, low, high (requests/s)."""
+        return pd.DataFrame({"time": self.times, "baseline": self.baseline, "expected": self.expected,
+                             "low": self.low, "high": self.high})
+
+    def summary(self) -> dict:
+        lo, mid, hi = self.extra_requests()
+        visits = self.extra_visits()
+        leads = self.extra_leads()
+        k = self.peak_index
+        return {
+            "campaign": {"id": self.campaign.id, "name": self.campaign.name, "channel": self.campaign.channel.value,
+                         "start": _iso(self.campaign.start), "audience": self.audience, "site": self.campaign.site},
+            "as_of": _iso(self.asof), "step_seconds": self.step,
+            "baseline_rps_at_start": round(float(self.baseline[min(BEFORE // self.step, len(self.baseline) - 1)]), 3),
+            "peak": {"time": _iso(self.peak_time), "rps": round(float(self.expected[k]), 3),
+                     "rps_p10": round(float(self.low[k]), 3), "rps_p90": round(float(self.high.max()), 3)},
+            "extra_requests": {"p10": round(lo), "p50": round(mid), "p90": round(hi)},
+            "extra_visits": {"p10": round(visits[0]), "p50": round(visits[1]), "p90": round(visits[2])},
+            "extra_leads": {"p10": round(leads[0], 1), "p50": round(leads[1], 1), "p90": round(leads[2], 1)},
+            "learned_from": self.response.source,
+            "learned_campaigns": [f.campaign_id for f in self.response.learned],
+            "baseline_from": self.baseline_source,
+            "conversions_from": self.conversion.source,
+            "evidence": self.evidence,
+        }
+
+
+def _iso(t: datetime | pd.Timestamp) -> str:
+    return pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def forecast(store: TimeSeriesStore, state: StateDB, campaign: Campaign, *, now: datetime | None = None,
+             audience: int | None = None, step: int = 60) -> Forecast:
+    """The traffic forecast of ``campaign`` from 2 hours before its start until its answer has faded."""
+    size = audience if audience is not None else campaign.audience
+    if not size or size <= 0:
+        raise ForecastError(f"campaign {campaign.name!r} ({campaign.id}) has no audience: set its audience "
+                            "(recipients, followers or readers) in the campaign file and import it again, or give "
+                            "one for this plan (--audience N)")
+    start = to_epoch(campaign.start)
+    asof = min(to_epoch(now or datetime.now(UTC)), start)
+    fits = history.past_fits(store, state, campaign, asof)
+    ids = [f.campaign_id for f in fits] or [c.id for c in history.site_campaigns(state, campaign.site)
+                                            if c.channel == campaign.channel and c.id != campaign.id
+                                            and to_epoch(c.start) < asof]
+    response = combine(campaign.channel, fits, history.click_rate(store, campaign.site, ids, asof))
+    horizon = int(min(MAX_AFTER, max(MIN_AFTER, (response.lag + response.rise + 5 * response.decay) * 60)))
+    first = start - start % step - BEFORE  # whole steps, so each point is one stored bucket
+    grid = np.arange(first, start + horizon, step)
+    others = [c for c in history.site_campaigns(state, campaign.site) if c.id != campaign.id
+              and to_epoch(c.start) < asof]
+    base = baseline.expected(store, campaign.site, grid, asof, [history.window(c) for c in others])
+    minutes = (grid - start + step / 2) / 60
+    uplift = [response.rps(minutes, size, per) for per in
+              (response.per_recipient_p10, response.per_recipient_p50, response.per_recipient_p90)]
+    conv = history.conversion(store, campaign.site, [history.window(c) for c in others
+                                                     if c.id in {f.campaign_id for f in fits}], asof)
+    times = pd.DatetimeIndex(pd.to_datetime(grid, unit="s", utc=True))
+    evidence = [f"baseline: {base.source}", *response.evidence, f"leads: {conv.source}"]
+    if audience is not None and audience != campaign.audience:
+        evidence.insert(0, f"audience {size:,} as given for this plan (the campaign says "
+                           f"{campaign.audience or 'nothing'})")
+    return Forecast(campaign, int(size), datetime.fromtimestamp(asof, UTC), step, times, base.rps, *uplift,
+                    response, base.source, conv, evidence)
+

@@ -1,0 +1,215 @@
+"""The scaling plan of a forecast: how many instances, when to scale up and back down, what it costs per lead.
+
+Sizing uses the forecast's upper band (p90) plus the headroom: instances needed at each
+minute = ceil(p90 × (1 + headroom) / requests per instance), never below what runs today.
+Instances are asked for a warm-up ahead of the minute they are needed and kept a cool-down
+after the last minute they are, so the schedule at a minute is the most needed from one
+cool-down before it to one warm-up after it. Its instance-hours over today's count are the
+extra cost; divided by the forecast's extra leads (p50), the infrastructure cost per lead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from capacity.forecast import Forecast
+from capacity.settings import CapacitySettings
+from store.base import TimeSeriesStore, to_epoch
+
+ORIGIN_DAYS = 7
+
+
+class PlanError(ValueError):
+    """The plan cannot be sized; the message says what to configure."""
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What one instance serves and how many run, with where each number comes from."""
+
+    rps_per_instance: float | None
+    instances: int
+    evidence: list[str]
+
+
+def origin_metrics(store: TimeSeriesStore, site: str, asof: int, days: int = ORIGIN_DAYS) -> pd.DataFrame:
+    """Per-minute origin metrics (columns rps, instances, cpu when collected) over the ``days`` before ``asof``."""
+    df = store.query("origin", asof - days * 86400, asof, fields=["value"],
+                     where={"site": site, "metric": ["rps", "instances", "cpu"]}, group_by=["metric"], every=60,
+                     agg="mean")
+    if df.empty:
+        return pd.DataFrame(columns=["rps", "instances", "cpu"])
+    return df.pivot_table(index="time", columns="metric", values="value")
+
+
+def capacity_of(store: TimeSeriesStore, site: str, settings: CapacitySettings, asof: datetime) -> Capacity:
+    """Requests/s per instance and today's instance count: from ``[capacity]``, else origin metrics."""
+    wide = origin_metrics(store, site, to_epoch(asof))
+    evidence: list[str] = []
+    if settings.instances is not None:
+        count = settings.instances
+        evidence.append(f"{count} instance(s) today (capacity.instances)")
+    elif "instances" in wide and wide["instances"].notna().any():
+        count = max(1, round(float(wide["instances"].dropna().iloc[-1])))
+        evidence.append(f"{count} instance(s) today (latest origin 'instances' metric)")
+    else:
+        count = settings.min_instances
+        evidence.append(f"{count} instance(s) today (capacity.min_instances: set capacity.instances or collect "
+                        "origin 'instances')")
+    per: float | None = settings.rps_per_instance
+    if per is not None:
+        evidence.append(f"{per:,.0f} req/s per instance (capacity.rps_per_instance)")
+    elif {"rps", "instances"} <= set(wide) and (both := wide[["rps", "instances"]].dropna()).size:
+        both = both[both["instances"] > 0]
+        load = both["rps"] / both["instances"]
+        if len(load) and float(load.quantile(0.95)) > 0:
+            per = float(load.quantile(0.95))
+            note = ""
+            if "cpu" in wide and wide["cpu"].notna().any():
+                busy = load >= load.quantile(0.95)
+                cpu = (wide.loc[both.index[busy.to_numpy()], "cpu"] / both["instances"][busy]).mean()
+                note = f" at {cpu:.2f} CPU cores per instance" if cpu == cpu else ""
+            evidence.append(f"{per:,.1f} req/s per instance: the busiest 5 % of the last {ORIGIN_DAYS} days' origin "
+                            f"load{note}, a proven floor (set capacity.rps_per_instance for the real limit)")
+    return Capacity(per, count, evidence)
+
+
+@dataclass
+class Plan:
+    forecast: Forecast
+    capacity: Capacity
+    settings: CapacitySettings
+    needed: np.ndarray
+    schedule: np.ndarray
+    current: int
+    peak_instances: int
+    scale_up_at: pd.Timestamp | None
+    full_at: pd.Timestamp | None
+    scale_down_at: pd.Timestamp | None
+    steps: list[tuple[pd.Timestamp, int]]
+    extra_instance_hours: float
+    extra_cost: float | None
+    cost_per_lead: float | None
+    spend_per_lead: float | None
+    capped: bool
+    short_already: bool
+    notes: list[str] = field(default_factory=list)
+
+    def frame(self) -> pd.DataFrame:
+        """The forecast with the instance schedule and its capacity (requests/s) per step."""
+        df = self.forecast.frame()
+        per = float(self.capacity.rps_per_instance or 0)
+        df["instances"] = self.schedule
+        df["capacity"] = self.schedule * per
+        df["current_capacity"] = self.current * per
+        return df
+
+    def summary(self) -> dict:
+        s = self.forecast.summary()
+        cur = self.settings.currency
+        s["plan"] = {
+            "rps_per_instance": self.capacity.rps_per_instance, "current_instances": self.current,
+            "peak_instances": self.peak_instances, "add_instances": self.peak_instances - self.current,
+            "headroom": self.settings.headroom,
+            "warmup_minutes": self.settings.warmup_minutes, "cooldown_minutes": self.settings.cooldown_minutes,
+            "scale_up_at": _iso(self.scale_up_at), "full_at": _iso(self.full_at),
+            "scale_down_at": _iso(self.scale_down_at), "capped_at_max_instances": self.capped,
+            "short_already": self.short_already,
+            "steps": [{"at": _iso(t), "instances": n} for t, n in self.steps],
+            "capacity_from": self.capacity.evidence,
+        }
+        s["cost"] = {
+            "currency": cur, "instance_cost_per_hour": self.settings.instance_cost_per_hour,
+            "extra_instance_hours": round(self.extra_instance_hours, 2),
+            "extra_cost": _round(self.extra_cost), "cost_per_lead": _round(self.cost_per_lead, 4),
+            "campaign_spend": self.forecast.campaign.spend,
+            "campaign_currency": self.forecast.campaign.currency,
+            "spend_per_lead": _round(self.spend_per_lead, 4),
+        }
+        s["notes"] = self.notes
+        return s
+
+
+def _iso(t: pd.Timestamp | None) -> str | None:
+    return None if t is None else t.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _round(x: float | None, digits: int = 2) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def make_plan(forecast: Forecast, capacity: Capacity, settings: CapacitySettings) -> Plan:
+    """The schedule, its cost and cost per lead; PlanError when the capacity per instance is unknown."""
+    per = capacity.rps_per_instance
+    if not per:
+        raise PlanError("cannot size the plan: the requests/s one instance serves is unknown. Set "
+                        "[capacity] rps_per_instance in surgewatch.toml (or SURGEWATCH_CAPACITY__RPS_PER_INSTANCE), "
+                        "or collect origin metrics 'rps' and 'instances' with [collectors.prometheus]")
+    step = forecast.step
+    current = max(capacity.instances, settings.min_instances)
+    raw = np.ceil(forecast.high * (1 + settings.headroom) / per - 1e-9).astype(int)
+    top = settings.max_instances or 10**9
+    needed = np.clip(np.maximum(raw, current), settings.min_instances, max(top, settings.min_instances))
+    capped = bool((raw > top).any())
+    ahead, behind = math.ceil(settings.warmup_minutes * 60 / step), math.ceil(settings.cooldown_minutes * 60 / step)
+    n = len(needed)
+    schedule = np.array([needed[max(0, i - behind): min(n, i + ahead + 1)].max() for i in range(n)], dtype=int)
+    schedule = np.maximum(schedule, current)
+    over = np.flatnonzero(schedule > current)
+    times = forecast.times
+    up = times[over[0]] if len(over) else None
+    down = times[over[-1]] + pd.Timedelta(seconds=step) if len(over) else None
+    peak = int(schedule.max())
+    full = times[int(np.argmax(schedule >= peak))] if len(over) else None
+    change = np.flatnonzero(np.diff(schedule)) + 1
+    steps = [(times[i], int(schedule[i])) for i in change]
+    hours = float((schedule - current).sum() * step / 3600)
+    price = settings.instance_cost_per_hour
+    cost = hours * price if price is not None else None
+    leads = forecast.extra_leads()[1]
+    notes = []
+    short = bool(raw[0] > current)
+    if short:
+        notes.append(f"today's {current} instance(s) are already short of the baseline's upper band with "
+                     f"{settings.headroom:.0%} headroom: scale up now")
+    if capped:
+        notes.append(f"the upper band needs {int(raw.max())} instances; the plan is capped at "
+                     f"capacity.max_instances = {top}")
+    if price is None:
+        notes.append("no cost: set [capacity] instance_cost_per_hour for the cost and cost per lead")
+    spend = forecast.campaign.spend
+    return Plan(forecast, capacity, settings, needed, schedule, current, peak, up, full, down, steps, hours, cost,
+                cost / leads if cost is not None and leads > 0 else None,
+                spend / leads if spend is not None and leads > 0 else None, capped, short, notes)
+
+
+def _clock(t: pd.Timestamp, tz: str) -> str:
+    return t.tz_convert(tz).strftime("%H:%M")
+
+
+def _relative(t: pd.Timestamp, start: datetime) -> str:
+    minutes = round((t - pd.Timestamp(start)).total_seconds() / 60)
+    if minutes == 0:
+        return "at the start"
+    return f"{abs(minutes)} min {'before' if minutes < 0 else 'after'} the start"
+
+
+def advice(plan: Plan, tz: str = "UTC") -> str:
+    """The recommendation in plain words, times in ``tz``."""
+    f = plan.forecast
+    peak_t, peak_rps = f.peak_time, float(f.expected[f.peak_index])
+    lead = f"Expected peak {peak_rps:,.0f} req/s at {_clock(peak_t, tz)} (up to {float(f.high.max()):,.0f})."
+    if plan.scale_up_at is None:
+        return (f"{lead} No scaling needed: {plan.current} instance(s) serve the upper band with "
+                f"{plan.settings.headroom:.0%} headroom.")
+    s = plan.settings
+    return (f"{lead} Scale up from {plan.current} instance(s) at {_clock(plan.scale_up_at, tz)} "
+            f"({_relative(plan.scale_up_at, f.campaign.start)}, warm-up {s.warmup_minutes:g} min), reaching "
+            f"{plan.peak_instances} instances (+{plan.peak_instances - plan.current}) at {_clock(plan.full_at, tz)}; "
+            f"back to {plan.current} at "
+            f"{_clock(plan.scale_down_at, tz)} (cool-down {s.cooldown_minutes:g} min).")

@@ -1,0 +1,147 @@
+"""``cli.py plan``: a campaign's forecast and scaling plan as a table or one JSON object.
+
+Exit 0 with the plan; 1 for an unknown campaign (with the closest names); 2 when the plan
+cannot be made (no audience, no capacity per instance), with what to set, nothing on stdout.
+``--all`` plans every upcoming planned campaign, skipping (on stderr) those without an audience.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from datetime import UTC, datetime
+
+from capacity.forecast import ForecastError, forecast
+from capacity.plan import Plan, PlanError, advice, capacity_of, make_plan
+from capacity.settings import CapacitySettings
+from store.base import StoreError, TimeSeriesStore
+from store.campaigns import Campaign, Status
+from store.state import StateDB
+
+
+class UnknownCampaign(LookupError):
+    """No campaign has this id or name; the message lists the closest ones."""
+
+
+def find_campaign(state: StateDB, ref: str) -> Campaign:
+    """The campaign with this id, or this name (case-insensitive)."""
+    found = state.get_campaign(ref)
+    if found is not None:
+        return found
+    every = state.list_campaigns()
+    by_name = [c for c in every if c.name.casefold() == ref.casefold()]
+    if by_name:
+        return by_name[-1]
+    labels = {c.id: c for c in every} | {c.name: c for c in every}
+    close = difflib.get_close_matches(ref, list(labels), n=5, cutoff=0.4)
+    hint = (f"; did you mean {', '.join(repr(x) for x in close)}?" if close
+            else "; `./surgewatch campaigns list` shows them" if every else
+            "; the state DB has no campaigns: import them with `./surgewatch campaigns import FILE`")
+    raise UnknownCampaign(f"no campaign with id or name {ref!r}{hint}")
+
+
+def build_plan(store: TimeSeriesStore, state: StateDB, campaign: Campaign, settings: CapacitySettings, *,
+               audience: int | None = None, now: datetime | None = None) -> Plan:
+    f = forecast(store, state, campaign, audience=audience, now=now)
+    return make_plan(f, capacity_of(store, campaign.site, settings, f.asof), settings)
+
+
+def upcoming(state: StateDB, now: datetime) -> list[Campaign]:
+    return [c for c in state.list_campaigns(since=now) if c.status is Status.PLANNED]
+
+
+def _count(n: int) -> str:
+    return f"{n} instance{'s' if n != 1 else ''}"
+
+
+def _money(x: float | None, currency: str | None) -> str:
+    return "–" if x is None else f"{x:,.2f} {currency or ''}".strip()
+
+
+def print_table(plan: Plan, tz: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(soft_wrap=True)
+    f, s = plan.forecast, plan.summary()
+    c = f.campaign
+    console.print(f"[bold]{escape(c.name)}[/bold] ({escape(c.id)}) · {c.channel.value} · {f.audience:,} recipients · "
+                  f"starts {c.start.astimezone(UTC):%Y-%m-%d %H:%M} UTC · site {c.site}")
+    console.print(advice(plan, tz), markup=False, highlight=False)
+    sched = Table(title=f"Schedule (times in {tz})")
+    for col in ("when", "what"):
+        sched.add_column(col)
+    rows: list[tuple] = []
+    for i, (t, n) in enumerate(plan.steps):
+        what = (f"back to {_count(n)}" if n == plan.current else
+                f"start scaling up: {_count(n)}" if i == 0 else _count(n))
+        rows.append((t, 1, what))
+    rows.append((f.peak_time, 2, f"peak {s['peak']['rps']:,.1f} req/s expected (p10 {s['peak']['rps_p10']:,.1f}, "
+                                 f"p90 {s['peak']['rps_p90']:,.1f})"))
+    for t, _, what in sorted(rows, key=lambda r: (r[0], r[1])):
+        sched.add_row(t.tz_convert(tz).strftime("%Y-%m-%d %H:%M"), what)
+    console.print(sched)
+    cost = Table(title="Traffic and cost")
+    cost.add_column("item")
+    cost.add_column("value", justify="right")
+    r, v, leads = s["extra_requests"], s["extra_visits"], s["extra_leads"]
+    cost.add_row("extra requests (p10 / p50 / p90)", f"{r['p10']:,} / {r['p50']:,} / {r['p90']:,}")
+    cost.add_row("extra visits (p50)", f"{v['p50']:,}")
+    cost.add_row("extra leads (p10 / p50 / p90)", f"{leads['p10']:,.1f} / {leads['p50']:,.1f} / {leads['p90']:,.1f}")
+    cost.add_row("peak instances", f"{plan.peak_instances} (today {plan.current})")
+    cost.add_row("extra instance-hours", f"{plan.extra_instance_hours:,.1f}")
+    cost.add_row("extra infrastructure cost", _money(plan.extra_cost, plan.settings.currency))
+    cost.add_row("infrastructure cost per lead", _money(plan.cost_per_lead, plan.settings.currency))
+    cost.add_row("campaign spend per lead", _money(plan.spend_per_lead, c.currency))
+    console.print(cost)
+    console.print("[bold]Where the numbers come from[/bold]")
+    for line in [*f.evidence, *plan.capacity.evidence, *plan.notes]:
+        console.print(f"  • {line}", markup=False, highlight=False)
+
+
+def run(settings, campaign_ref: str | None, fmt: str, *, every: bool = False,  # noqa: ANN001 - config.Settings
+        audience: int | None = None) -> int:
+    if fmt not in ("table", "json"):
+        print(f"surgewatch plan: --format {fmt!r}: use table or json", file=sys.stderr)
+        return 2
+    if not every and not campaign_ref:
+        print("surgewatch plan: name a campaign (id or name, see `campaigns list`) or use --all", file=sys.stderr)
+        return 2
+    from store.settings import open_store
+
+    now = datetime.now(UTC)
+    try:
+        store = open_store(settings.store, readonly=True)
+        state = StateDB(settings.state.path)
+    except StoreError as exc:
+        print(f"surgewatch plan: {exc}", file=sys.stderr)
+        return 2
+    plans: list[Plan] = []
+    try:
+        targets = upcoming(state, now) if every else [find_campaign(state, campaign_ref or "")]
+        for c in targets:
+            try:
+                plans.append(build_plan(store, state, c, settings.capacity, audience=audience, now=now))
+            except ForecastError as exc:  # with --all, one campaign without an audience does not stop the others
+                if not every:
+                    raise
+                print(f"surgewatch plan: skipped: {exc}", file=sys.stderr)
+    except UnknownCampaign as exc:
+        print(f"surgewatch plan: {exc}", file=sys.stderr)
+        return 1
+    except (ForecastError, PlanError, StoreError) as exc:
+        print(f"surgewatch plan: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        state.close()
+    if fmt == "json":
+        out = {"plans": [p.summary() for p in plans]} if every else plans[0].summary()
+        print(json.dumps(out, indent=2))
+        return 0
+    if every and not plans:
+        print("no planned campaign starts after now; `./surgewatch campaigns list` shows them all")
+    for p in plans:
+        print_table(p, settings.dashboard.timezone)
+    return 0

@@ -1,0 +1,44 @@
+"""``[capacity]``: what one instance serves, how many run, how fast they start and what they cost.
+
+The plan sizes the fleet from these; values not set are estimated from the ``origin``
+measurement (Prometheus) where it exists, and the plan says which were.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+
+class CapacitySettings(BaseModel):
+    rps_per_instance: float | None = Field(
+        None, gt=0, le=10_000_000,
+        description="Requests/s one instance serves at its limit; unset: estimated from origin metrics.")
+    instances: int | None = Field(
+        None, ge=1, le=100_000,
+        description="Instances running outside campaigns; unset: the latest origin 'instances' value.")
+    min_instances: int = Field(1, ge=1, le=100_000, description="Never plan fewer instances than this.")
+    max_instances: int | None = Field(None, ge=1, le=100_000,
+                                      description="Never plan more instances than this (unset: no limit).")
+    headroom: float = Field(0.25, ge=0, le=3,
+                            description="Spare capacity kept over the forecast's upper band (0.25: size for 125 %).")
+    warmup_minutes: float = Field(10, ge=0, le=240,
+                                  description="Minutes from asking for an instance to it serving traffic.")
+    cooldown_minutes: float = Field(30, ge=0, le=1440,
+                                    description="Minutes to keep extra instances after demand falls back.")
+    instance_cost_per_hour: float | None = Field(None, ge=0, le=100_000,
+                                                 description="Cost of one instance for one hour.")
+    currency: str = Field("EUR", description="ISO 4217 code of instance_cost_per_hour (e.g. EUR, USD).")
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        if len(v) != 3 or not v.isalpha():
+            raise ValueError(f"{v!r} is not an ISO 4217 currency code (three letters, e.g. EUR, USD)")
+        return v.upper()
+
+    @model_validator(mode="after")
+    def _bounds(self) -> CapacitySettings:
+        if self.max_instances is not None and self.max_instances < self.min_instances:
+            raise ValueError(f"max_instances {self.max_instances} is below min_instances {self.min_instances}; "
+                             "raise max_instances or lower min_instances")
+        return self

@@ -1,0 +1,141 @@
+"""The Capacity page: its chart builder, the page in Streamlit's test runner, and in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from capacity.forecast import forecast
+from capacity.plan import Capacity, make_plan
+from capacity.settings import CapacitySettings
+from pages import capacity_charts, capacity_queries
+from store.base import Point
+from store.campaigns import parse_campaign
+from store.embedded import EmbeddedStore
+from store.state import StateDB
+from tests.pages.test_browser import chromium, rendered
+from tests.services import Service, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = '[capacity]\nrps_per_instance = 20\ninstances = 2\ninstance_cost_per_hour = 0.4\n'
+
+
+def _fill(tmp_path: Path) -> tuple[EmbeddedStore, StateDB]:
+    """3 hours of 20 req/s before now, and an email campaign to 200,000 recipients in 30 minutes."""
+    now = int(datetime.now(UTC).timestamp())
+    now -= now % 10
+    store = EmbeddedStore(tmp_path / "ts.db")
+    store.write(Point("http", {"site": "shop", "source": "t", "actor": "human"}, {"requests": 200, "bytes": 1},
+                      now - 10 * i) for i in range(1, 1080))
+    state = StateDB(tmp_path / "state.db")
+    start = (datetime.now(UTC) + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:00Z")
+    state.upsert_campaign(parse_campaign({"name": "Summer Drop", "channel": "email", "start": start,
+                                          "audience": 200_000, "site": "shop", "spend": 1500, "currency": "EUR"}))
+    return store, state
+
+
+def _plan(tmp_path: Path):  # noqa: ANN202
+    store, state = _fill(tmp_path)
+    f = forecast(store, state, state.get_campaign("summer-drop"))
+    return make_plan(f, Capacity(20, 2, []), CapacitySettings(rps_per_instance=20, instances=2))
+
+
+def test_forecast_chart_draws_band_lines_capacity_steps_and_the_peak(tmp_path: Path) -> None:
+    plan = _plan(tmp_path)
+    f = plan.forecast
+    spec = capacity_charts.forecast_chart(plan.frame(), start=f.campaign.start, peak_time=f.peak_time,
+                                          peak_rps=float(f.expected.max()), tz="Asia/Tokyo").to_dict()
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
+    assert marks == ["area", "line", "line", "line", "rule", "text", "rule", "point", "text"]
+    assert spec["layer"][3]["mark"]["interpolate"] == "step-after"
+    data = spec["datasets"][spec["layer"][0]["data"]["name"]]
+    first = pd.Timestamp(data[0]["time"])
+    assert first.hour == f.times[0].tz_convert("Asia/Tokyo").hour  # shown on the dashboard's wall clock
+    assert max(r["capacity"] for r in data) == plan.peak_instances * 20
+    peak_label = spec["datasets"][spec["layer"][-1]["data"]["name"]][0]["label"]
+    assert peak_label == f"peak {float(f.expected.max()):,.1f} req/s"
+
+
+def test_forecast_chart_without_a_plan_shows_the_forecast_alone(tmp_path: Path) -> None:
+    store, state = _fill(tmp_path)
+    f = forecast(store, state, state.get_campaign("summer-drop"))
+    spec = capacity_charts.forecast_chart(f.frame(), start=f.campaign.start, peak_time=f.peak_time,
+                                          peak_rps=1.0).to_dict()
+    assert len(spec["layer"]) == 6
+
+
+def test_upcoming_campaigns_come_first_then_past_ones(tmp_path: Path) -> None:
+    _, state = _fill(tmp_path)
+    state.upsert_campaign(parse_campaign({"name": "Old One", "channel": "social", "start": "2025-01-01T10:00:00Z"}))
+    choices = capacity_queries.campaign_choices(state, datetime.now(UTC))
+    assert list(choices["id"]) == ["summer-drop", "old-one"] and choices["label"][1].endswith("(past)")
+
+
+def test_capacity_page_shows_the_recommendation_cost_and_evidence(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    st.cache_resource.clear()
+    _fill(tmp_path)
+    (tmp_path / "surgewatch.toml").write_text(f'site = "shop"\n{CONFIG}')
+    monkeypatch.setenv("SURGEWATCH_STORE__PATH", str(tmp_path / "ts.db"))
+    monkeypatch.setenv("SURGEWATCH_STATE__PATH", str(tmp_path / "state.db"))
+    monkeypatch.chdir(tmp_path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/capacity.py").run()
+    assert not at.exception
+    assert "Scale up from 2 instance(s)" in at.success[0].value
+    text = " ".join(md.value for md in at.markdown)
+    assert "Email channel default" in text and "2 instance(s) today (capacity.instances)" in text
+    assert len(at.get("vega_lite_chart")) == 1
+    at.number_input[1].set_value(1000.0).run()  # a much bigger instance: no scaling
+    assert "No scaling needed" in at.success[0].value
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path) -> Service:
+    _fill(tmp_path)
+    port = free_port()
+    (tmp_path / "surgewatch.toml").write_text(f'site = "shop"\n[store]\npath = "{tmp_path / "ts.db"}"\n'
+                                              f'[state]\npath = "{tmp_path / "state.db"}"\n{CONFIG}')
+    svc = Service("dashboard", [sys.executable, str(ROOT / "cli.py"), "dashboard", "--port", str(port)], port,
+                  f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/_stcore/health", tmp_path,
+                  tmp_path / "dashboard.log")
+    old = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SURGEWATCH_")}
+    try:
+        svc.start(timeout=60)
+    finally:
+        os.environ.update(old)
+    yield svc
+    svc.stop()
+
+
+def test_capacity_page_renders_the_plan_in_chromium(dashboard: Service, tmp_path: Path) -> None:
+    driver = chromium()
+    try:
+        text, charts = rendered(driver, f"{dashboard.url}/capacity",
+                                lambda t, n: "Scale up from" in t and "Where the numbers come from" in t and n >= 1
+                                and "Time range" in t,
+                                tmp_path / "capacity.png")
+        assert "Capacity" in text and "Time range" in text, text[:2000]
+        assert "Scale up from 2 instance(s)" in text and "back to 2 at" in text
+        assert "infrastructure cost per lead" in text.lower()
+        assert "Email channel default" in text
+        assert charts >= 1, "the forecast chart should be drawn"
+        assert "Traceback" not in text and "Error" not in text
+    finally:
+        driver.quit()
+
+
+def test_the_chart_spec_is_json(tmp_path: Path) -> None:
+    plan = _plan(tmp_path)
+    f = plan.forecast
+    json.dumps(capacity_charts.forecast_chart(plan.frame(), start=f.campaign.start, peak_time=f.peak_time,
+                                              peak_rps=1.0).to_dict())
