@@ -78,7 +78,7 @@ def rendered(driver, url: str, ready: Callable[[str, int], bool], shot: Path) ->
     from selenium.webdriver.common.by import By
 
     driver.get(url)
-    deadline = time.monotonic() + 45
+    deadline = time.monotonic() + 90  # a loaded machine can take long to draw the first time
     text, charts = "", 0
     while time.monotonic() < deadline:
         text = driver.find_element(By.TAG_NAME, "body").text
