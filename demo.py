@@ -17,11 +17,13 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
 from config import Settings, load_settings
-from store.campaigns import CampaignError, load_campaigns_json
+from store.campaigns import Campaign, CampaignError, load_campaigns_json
 from store.rollup import rollup_range
 from store.state import StateDB
 
@@ -32,22 +34,35 @@ SITE = "shop.example.com"
 # (seconds after start, scenario, overrides): what happens live in the demo. An announced email
 # campaign lands clearly (its people alone several times the baseline), then a credential-stuffing
 # botnet arrives during it, big enough to be an attack on its own (4x the baseline rate).
+# Announced for tomorrow morning, for capacity planning: what to scale before it goes out.
+UPCOMING = {"name": "Winter Clearance EU", "channel": "email", "audience": 180_000, "regions": ["DE", "FR", "NL", "GB"],
+            "landing": ["/winter-clearance"], "utm_campaign": "winter_clearance", "spend": 4200, "currency": "EUR",
+            "owner": "crm-team", "site": SITE}
 SCHEDULE: list[tuple[float, str, dict[str, Any]]] = [
     (60.0, "campaign_surge", {"surge_factor": 8.0, "rise_minutes": 3.0, "decay_minutes": 60.0}),
     (300.0, "credential_stuffing", {"bot_factor": 4.0, "bot_minutes": 20.0}),
 ]
 
 
-def demo_settings(data: Path, metrics_port: int) -> tuple[Settings, dict[str, str]]:
-    """Settings of the demo, and the same as environment variables for the dashboard process."""
-    env = {
+def demo_env(data: Path, metrics_port: int) -> dict[str, str]:
+    """The demo's settings as environment variables (for the worker, the dashboard and ``plan``)."""
+    return {
         "SURGEWATCH_SITE": SITE,
         "SURGEWATCH_STORE__BACKEND": "embedded",
         "SURGEWATCH_STORE__PATH": str(data / "surgewatch.db"),
         "SURGEWATCH_STATE__PATH": str(data / "state.db"),
         "SURGEWATCH_WORKER__METRICS_PORT": str(metrics_port),
         "SURGEWATCH_DASHBOARD__REFRESH_SECONDS": "5",
+        # The shop's fleet, for the Capacity page: what one instance serves, how many run, what one costs.
+        "SURGEWATCH_CAPACITY__RPS_PER_INSTANCE": "6",
+        "SURGEWATCH_CAPACITY__INSTANCES": "3",
+        "SURGEWATCH_CAPACITY__INSTANCE_COST_PER_HOUR": "0.19",
     }
+
+
+def demo_settings(data: Path, metrics_port: int) -> tuple[Settings, dict[str, str]]:
+    """Settings of the demo, and the same as environment variables for the dashboard process."""
+    env = demo_env(data, metrics_port)
     os.environ.update(env)
     # Default collector settings: open buckets write their client networks within seconds, and every
     # network that sent automated requests is kept, so the botnet's block suggestion needs no tuning.
@@ -79,6 +94,14 @@ class CampaignAnnouncer:
             log.warning("%s", exc)
 
 
+def announce_upcoming(state: StateDB, now: float | None = None) -> Campaign:
+    """Marketing's next campaign, announced for 09:00 UTC tomorrow: the Capacity page plans for it."""
+    day = datetime.fromtimestamp(time.time() if now is None else now, UTC).date() + timedelta(days=1)
+    campaign = Campaign(**UPCOMING, start=datetime.combine(day, dtime(9, 0), UTC))
+    state.upsert_campaign(campaign, user="marketing")
+    return campaign
+
+
 def run(*, seed: int = 7, history_hours: float = 6.0, rps: float = 8.0, port: int = 8501, speed: float = 1.0,
         duration: float | None = None, data: Path = Path("data/demo"), open_dashboard: bool = True) -> int:
     from simulate import live
@@ -104,6 +127,7 @@ def run(*, seed: int = 7, history_hours: float = 6.0, rps: float = 8.0, port: in
             break
     rollup_range(worker.store, time.time() - (history_hours + 1) * 3600, time.time())
 
+    announce_upcoming(worker.state)
     announcer = CampaignAnnouncer(campaigns_path, worker.state)
     stop = threading.Event()
     sim = threading.Thread(target=live.run_live, name="simulator", daemon=True, kwargs={
