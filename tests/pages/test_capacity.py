@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,8 +19,8 @@ from store.base import Point
 from store.campaigns import parse_campaign
 from store.embedded import EmbeddedStore
 from store.state import StateDB
-from tests.pages.test_browser import chromium, rendered
-from tests.services import Service, free_port
+from tests.pages.test_browser import chromium, rendered, serve_dashboard
+from tests.services import Service
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = '[capacity]\nrps_per_instance = 20\ninstances = 2\ninstance_cost_per_hour = 0.4\n'
@@ -102,17 +100,7 @@ def test_capacity_page_shows_the_recommendation_cost_and_evidence(tmp_path: Path
 @pytest.fixture
 def dashboard(tmp_path: Path) -> Service:
     _fill(tmp_path)
-    port = free_port()
-    (tmp_path / "surgewatch.toml").write_text(f'site = "shop"\n[store]\npath = "{tmp_path / "ts.db"}"\n'
-                                              f'[state]\npath = "{tmp_path / "state.db"}"\n{CONFIG}')
-    svc = Service("dashboard", [sys.executable, str(ROOT / "cli.py"), "dashboard", "--port", str(port)], port,
-                  f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/_stcore/health", tmp_path,
-                  tmp_path / "dashboard.log")
-    old = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SURGEWATCH_")}
-    try:
-        svc.start(timeout=60)
-    finally:
-        os.environ.update(old)
+    svc = serve_dashboard(tmp_path, CONFIG)
     yield svc
     svc.stop()
 
