@@ -12,6 +12,7 @@ import json
 import sys
 from datetime import UTC, datetime
 
+from capacity.actuals import track
 from capacity.forecast import ForecastError, forecast
 from capacity.plan import Plan, PlanError, advice, capacity_of, make_plan
 from capacity.settings import CapacitySettings
@@ -59,7 +60,7 @@ def _money(x: float | None, currency: str | None) -> str:
     return "–" if x is None else f"{x:,.2f} {currency or ''}".strip()
 
 
-def print_table(plan: Plan, tz: str) -> None:
+def print_table(plan: Plan, tz: str, progress: str | None = None) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -70,6 +71,8 @@ def print_table(plan: Plan, tz: str) -> None:
     console.print(f"[bold]{escape(c.name)}[/bold] ({escape(c.id)}) · {c.channel.value} · {f.audience:,} recipients · "
                   f"starts {c.start.astimezone(UTC):%Y-%m-%d %H:%M} UTC · site {c.site}")
     console.print(advice(plan, tz), markup=False, highlight=False)
+    if progress:
+        console.print(progress, markup=False, highlight=False)
     sched = Table(title=f"Schedule (times in {tz})")
     for col in ("when", "what"):
         sched.add_column(col)
@@ -136,12 +139,14 @@ def run(settings, campaign_ref: str | None, fmt: str, *, every: bool = False,  #
         return 2
     finally:
         state.close()
+    # A campaign under way or over: how its measured traffic compares with the forecast so far.
+    tracked = [track(store, p.forecast, now) if p.forecast.campaign.start <= now else None for p in plans]
     if fmt == "json":
-        out = {"plans": [p.summary() for p in plans]} if every else plans[0].summary()
-        print(json.dumps(out, indent=2))
+        out = [p.summary() | ({"tracking": t.as_dict()} if t else {}) for p, t in zip(plans, tracked, strict=True)]
+        print(json.dumps({"plans": out} if every else out[0], indent=2))
         return 0
     if every and not plans:
         print("no planned campaign starts after now; `./surgewatch campaigns list` shows them all")
-    for p in plans:
-        print_table(p, settings.dashboard.timezone)
+    for p, t in zip(plans, tracked, strict=True):
+        print_table(p, settings.dashboard.timezone, t.summary(p.forecast.campaign.name) if t else None)
     return 0

@@ -35,6 +35,9 @@ def test_json_is_one_object_with_forecast_schedule_and_cost(history: History) ->
     assert p["add_instances"] == p["peak_instances"] - 1
     assert p["steps"][-1] == {"at": p["scale_down_at"], "instances": 1}
     assert cost["extra_cost"] == round(cost["extra_instance_hours"] * 0.4, 2)
+    track = doc["tracking"]  # the campaign is over: its measured traffic against the forecast
+    assert track["minutes_seen"] > 60 and track["peak_rps"] > doc["baseline_rps_at_start"]
+    assert 0.3 < track["share_of_expected"] < 3.0
     assert cost["cost_per_lead"] == round(cost["extra_cost"] / doc["extra_leads"]["p50"], 4) or \
         abs(cost["cost_per_lead"] - cost["extra_cost"] / doc["extra_leads"]["p50"]) < 1e-3
 
@@ -44,6 +47,7 @@ def test_a_campaign_is_found_by_name_and_the_table_tells_the_schedule_and_eviden
     assert out.returncode == 0, out.stderr
     assert "Scale up from 1 instance(s)" in out.stdout and "back to 1 instance" in out.stdout
     assert "learned from 3 past email campaigns" in out.stdout
+    assert "of the expected traffic so far" in out.stdout
     assert "set [capacity] instance_cost_per_hour" in out.stdout
 
 
