@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from capacity.actuals import track
 from capacity.forecast import ForecastError
 from capacity.plan import Capacity, advice
 from pages import capacity_charts, capacity_queries
@@ -76,9 +77,17 @@ else:
     m4.metric("Infrastructure cost per lead", "–" if plan.cost_per_lead is None else
               f"{plan.cost_per_lead:,.3f} {settings.currency}")
 
+# Under way or over: what the site has served against the forecast.
+tracking = track(v.store, f, v.end) if f.campaign.start <= v.end else None
+said = tracking.summary(f.campaign.name) if tracking else None
+if tracking and said:
+    frame["measured"] = tracking.rps
+    (st.warning if tracking.above_p90 else st.info)(said)
+
 st.altair_chart(capacity_charts.forecast_chart(frame, start=f.campaign.start, peak_time=f.peak_time,
                                                peak_rps=peak_rps, tz=v.tz), width="stretch")
 st.caption("Band: p10–p90 of the forecast; line: expected; dashed grey: baseline without the campaign"
+           + ("; black: measured so far" if tracking and said else "")
            + ("; green steps: the planned capacity; red dashes: today's capacity." if not isinstance(plan, str)
               else "."))
 

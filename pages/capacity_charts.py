@@ -8,6 +8,7 @@ import pandas as pd
 from pages.charts import _wall_clock
 
 BAND = "#4e79a7"
+MEASURED = "#222222"
 CAPACITY = "#2e7d32"
 TODAY = "#c62828"
 
@@ -17,7 +18,8 @@ def forecast_chart(df: pd.DataFrame, *, start: pd.Timestamp, peak_time: pd.Times
     """Requests/s forecast: the p10-p90 band, the expected line, the baseline, and when ``df`` has them the
     planned capacity (``capacity``, a step line) and today's (``current_capacity``); the start and peak marked.
 
-    ``df`` has columns time, baseline, expected, low, high (and optionally capacity, current_capacity).
+    ``df`` has columns time, baseline, expected, low, high (and optionally capacity, current_capacity, and
+    ``measured``: the requests/s served so far, empty where the step is not over).
     """
     data = df.copy()
     data["time"] = _wall_clock(data["time"], tz)
@@ -35,6 +37,9 @@ def forecast_chart(df: pd.DataFrame, *, start: pd.Timestamp, peak_time: pd.Times
     expected = base.mark_line(color=BAND, strokeWidth=2).encode(y="expected:Q", tooltip=tip)
     baseline = base.mark_line(color="#777", strokeDash=[4, 3]).encode(y="baseline:Q")
     layers: list[alt.Chart] = [band, baseline, expected]
+    if "measured" in data and data["measured"].notna().any():
+        layers.append(alt.Chart(data.dropna(subset=["measured"])).mark_line(color=MEASURED, strokeWidth=1.5).encode(
+            x=x, y="measured:Q", tooltip=[tip[0], alt.Tooltip("measured:Q", format=".1f", title="measured req/s")]))
     if "capacity" in data:
         layers.append(base.mark_line(interpolate="step-after", color=CAPACITY, strokeWidth=2).encode(
             y="capacity:Q", tooltip=tip))

@@ -11,6 +11,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from capacity.actuals import track
 from capacity.forecast import forecast
 from capacity.plan import Capacity, make_plan
 from capacity.settings import CapacitySettings
@@ -68,6 +69,44 @@ def test_forecast_chart_without_a_plan_shows_the_forecast_alone(tmp_path: Path) 
     spec = capacity_charts.forecast_chart(f.frame(), start=f.campaign.start, peak_time=f.peak_time,
                                           peak_rps=1.0).to_dict()
     assert len(spec["layer"]) == 6
+
+
+def test_a_started_campaign_shows_its_measured_line_and_says_when_it_is_above_the_band(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten minutes into a send the site serves five times the p90: the page says so and draws what it served."""
+    store, state = _fill(tmp_path)
+    now = int(datetime.now(UTC).timestamp())
+    now -= now % 60
+    state.upsert_campaign(parse_campaign({"name": "Flash Friday", "channel": "email", "audience": 50_000,
+                                          "site": "shop", "start": datetime.fromtimestamp(now - 600, UTC)
+                                          .strftime("%Y-%m-%dT%H:%M:%SZ")}))
+    f = forecast(store, state, state.get_campaign("flash-friday"))
+    busy = float(f.high.max()) * 5
+    store.write(Point("http", {"site": "shop", "source": "t", "actor": "human"}, {"requests": busy * 10, "bytes": 1},
+                      now - 600 + 10 * i) for i in range(60))
+    frame = f.frame()
+    frame["measured"] = track(store, f, now).rps
+    spec = capacity_charts.forecast_chart(frame, start=f.campaign.start, peak_time=f.peak_time,
+                                          peak_rps=1.0).to_dict()
+    measured = [la for la in spec["layer"] if any(e.get("field") == "measured" for e in la.get("encoding", {})
+                                                 .values() if isinstance(e, dict))]
+    assert len(measured) == 1
+    rows = spec["datasets"][measured[0]["data"]["name"]]
+    assert len(rows) == 130 and all(r["measured"] is not None for r in rows)  # 2 h before and 10 min after
+    store.close()
+    state.close()
+    st.cache_resource.clear()
+    (tmp_path / "surgewatch.toml").write_text(f'site = "shop"\n{CONFIG}')
+    monkeypatch.setenv("SURGEWATCH_STORE__PATH", str(tmp_path / "ts.db"))
+    monkeypatch.setenv("SURGEWATCH_STATE__PATH", str(tmp_path / "state.db"))
+    monkeypatch.chdir(tmp_path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/capacity.py").run()
+    at.selectbox(key="capacity_campaign").set_value("flash-friday").run()
+    assert not at.exception
+    assert any("above the forecast's p90 in 10 of 10 minute(s)" in w.value for w in at.warning), \
+        [w.value for w in at.warning]
+    st.cache_resource.clear()
 
 
 def test_upcoming_campaigns_come_first_then_past_ones(tmp_path: Path) -> None:
