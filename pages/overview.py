@@ -9,6 +9,7 @@ import streamlit as st
 from pages import charts, queries
 from pages.context import view
 from pages.incident_card import incident_card
+from pages.upcoming_queries import coming_table, upcoming
 
 v = view()
 st.title("Overview")
@@ -62,6 +63,15 @@ for col, (dim, title) in zip(cols, (("country", "Countries"), ("referrer", "Refe
         col.caption("no requests")
     else:
         col.altair_chart(charts.share_bars(df, dim, title=""), width="stretch")
+
+st.subheader("Coming up")
+coming = upcoming(v.store, v.state, v.settings.capacity, v.end, hours=48, tz=v.tz)
+if coming.empty:
+    st.caption("No campaign announced for the next 48 hours.")
+else:
+    st.caption("Announced campaigns of the next 48 hours: their surge is expected, and the fleet may need "
+               "scaling first (details on the Capacity page).")
+    st.dataframe(coming_table(coming, v.tz), hide_index=True, width="stretch")
 
 st.subheader("Campaign calendar")
 campaigns = queries.campaigns_frame(v.state, v.start - timedelta(days=1), v.end + timedelta(days=7))

@@ -54,3 +54,14 @@ def upcoming(store: TimeSeriesStore, state: StateDB, settings: CapacitySettings,
                               f"{_clock(plan.scale_up_at, tz)}, back at {_clock(plan.scale_down_at, tz)}")
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS).sort_values("start", ignore_index=True)
+
+
+def coming_table(rows: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """The coming-up rows as people read them: local start, regions, peak in req/s, scaling."""
+    def rps(x: float | None) -> str:
+        return "–" if x is None or pd.isna(x) else f"{x:,.0f} req/s"
+
+    return pd.DataFrame({
+        "starts": [_clock(t, tz) for t in rows["start"]], "campaign": rows["name"], "channel": rows["channel"],
+        "regions": rows["regions"], "expected peak": [rps(x) for x in rows["expected_peak"]],
+        "up to (p90)": [rps(x) for x in rows["p90_peak"]], "scaling": rows["scaling"]})

@@ -108,3 +108,17 @@ def test_charts_show_the_dashboard_time_zone_in_any_browser() -> None:
                          "owner": ["mia"], "status": ["planned"]})
     cal = charts.calendar_chart(camp, tz="Asia/Tokyo").to_dict()
     assert next(iter(cal["datasets"].values()))[0]["start"].startswith("2026-03-01T09:00:00")
+
+
+def test_overview_lists_the_campaigns_coming_up_for_on_call(filled: tuple[EmbeddedStore, StateDB]) -> None:
+    _, state = filled
+    start = (datetime.now(UTC) + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:00Z")
+    state.upsert_campaign(campaigns_from_json(json.dumps([{"name": "Winter Drop", "channel": "email", "start": start,
+                                                           "audience": 300_000, "regions": ["DE", "FR"]}]))[0])
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "Coming up" in [h.value for h in at.subheader]
+    (table,) = [d.value for d in at.dataframe if "campaign" in d.value.columns]
+    assert list(table["campaign"]) == ["Winter Drop"] and table["regions"][0] == "DE, FR"
+    assert table["expected peak"][0].endswith(" req/s")
+    assert table["scaling"][0] == "set capacity.rps_per_instance to size it"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from capacity.settings import CapacitySettings
-from pages.upcoming_queries import upcoming
+from pages.upcoming_queries import coming_table, upcoming
 from store.base import Point
 from store.campaigns import parse_campaign
 from store.embedded import EmbeddedStore
@@ -50,3 +50,14 @@ def test_without_a_capacity_per_instance_it_says_what_to_set(tmp_path: Path) -> 
     assert rows.iloc[1]["scaling"] == "set capacity.rps_per_instance to size it"
     big = upcoming(store, state, CapacitySettings(rps_per_instance=100_000, instances=1), now).iloc[1]
     assert big["scaling"] == "none: 1 instance(s) suffice"
+
+
+def test_the_table_reads_local_times_and_rates_with_units(tmp_path: Path) -> None:
+    store, state, now = _site(tmp_path)
+    rows = upcoming(store, state, CapacitySettings(rps_per_instance=5, instances=2), now)
+    table = coming_table(rows, "Asia/Tokyo")
+    assert list(table.columns) == ["starts", "campaign", "channel", "regions", "expected peak", "up to (p90)",
+                                   "scaling"]
+    soon = (now + timedelta(hours=1)).astimezone(ZoneInfo("Asia/Tokyo"))
+    assert table["starts"][0] == f"{soon:%a %H:%M}" and table["expected peak"][0] == "–"
+    assert table["expected peak"][1].endswith(" req/s") and "None" not in table.to_string()
