@@ -312,8 +312,8 @@ def alerts_review(
 
 @alerts_app.command("silence")
 def alerts_silence(
-    match: list[str] = typer.Option(..., "--match", help="label=value (site, verdict, severity, incident, alertname);"
-                                    " repeat for several."),
+    match: list[str] = typer.Option(..., "--match", help="label=value (site, verdict, severity, incident, alertname,"
+                                    " campaign); repeat for several."),
     duration: str = typer.Option("2h", "--for", help="How long: 30m, 2h, 1d (at most 30d)."),
     by: str = typer.Option("oncall", help="Who silences (kept in the audit log)."),
     comment: str = typer.Option("", help="Why."),

@@ -1,4 +1,4 @@
-"""The worker: polls the collectors, runs detection, rollups and retention on a schedule.
+"""The worker: polls the collectors, runs detection, rollups, retention and campaign reminders on a schedule.
 
 APScheduler runs each job in its own thread, one instance at a time; a failing job is
 logged and counted and the next run goes ahead, so the worker never dies on input.
@@ -62,6 +62,7 @@ class Worker:
         self._metrics_server: Any = None
         self._exported: dict[str, dict[str, int]] = {}
         self.notifier: Any = None
+        self._notifier_lock = threading.Lock()
 
     # -- jobs -------------------------------------------------------------------------------
     def _job(self, name: str, fn: Callable[[], Any]) -> Callable[[], None]:
@@ -140,14 +141,34 @@ class Worker:
     def notify(self, incidents: list[Any]) -> None:
         """Tell on-call what changed (in the background; a channel down never fails detection)."""
         try:
+            self._notifier().submit(incidents, self.clock())
+        except Exception as exc:
+            metrics.ERRORS.labels("notify", type(exc).__name__).inc()
+            log.error("notifications skipped this run: %s", exc)
+
+    def remind(self) -> None:
+        """Tell on-call of the campaigns about to go out, with their scaling plan (once per change)."""
+        from alerts.notify_message import Note
+        from capacity.reminders import CAMPAIGN_AHEAD, due
+
+        notifier = self._notifier()
+        if not notifier.channels:
+            return
+        now = self.clock()
+        notes = [Note(f"campaign:{r.campaign.id}", r.title, tuple(r.lines),
+                      {"alertname": CAMPAIGN_AHEAD, "site": r.campaign.site, "campaign": r.campaign.id,
+                       "severity": "info"}, int(r.campaign.start.timestamp()) + 7200, "capacity", r.key)
+                 for r in due(self.store, self.state, self.settings.capacity, now, self.settings.dashboard.timezone)]
+        notifier.process_notes(notes, now)
+
+    def _notifier(self) -> Any:
+        """The notifier of the configured channels, made once (detection and reminders share it)."""
+        with self._notifier_lock:
             if self.notifier is None:
                 from alerts.notify import Notifier
 
                 self.notifier = Notifier.from_settings(self.settings.notify, self.state)
-            self.notifier.submit(incidents, self.clock())
-        except Exception as exc:
-            metrics.ERRORS.labels("notify", type(exc).__name__).inc()
-            log.error("notifications skipped this run: %s", exc)
+            return self.notifier
 
     def rollup(self) -> None:
         roll_recent(self.store, self.clock())
@@ -175,6 +196,7 @@ class Worker:
         start = datetime.fromtimestamp(first_detection(time.time(), w.detect_every), UTC)
         add(self._job("detect", self.detect), "interval", seconds=w.detect_every, id="detect", start_date=start)
         add(self._job("rollup", self.rollup), "interval", seconds=w.rollup_every, id="rollup")
+        add(self._job("remind", self.remind), "interval", seconds=60, id="remind", next_run_time=datetime.now(UTC))
         add(self._job("retention", self.retention), "interval", hours=1, id="retention",
             next_run_time=datetime.now(UTC))
         self.scheduler.start()

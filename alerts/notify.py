@@ -26,7 +26,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 import metrics
 from alerts.incidents import Incident
 from alerts.notify_channels import ALERTNAME, Channel, ChannelError, build_channels
-from alerts.notify_message import NotifyEvent, severity, snapshot
+from alerts.notify_message import Note, NotifyEvent, severity, snapshot
 
 log = logging.getLogger(__name__)
 
@@ -123,25 +123,54 @@ class Notifier:
                     self._count(ch, "failed", counts)
         return counts
 
-    def _deliver(self, ch: Channel, event: NotifyEvent) -> bool:
+    def process_notes(self, notes: Iterable[Note], now: datetime | None = None) -> dict[str, int]:
+        """Send each note to every channel not yet told what it says now (kept in the state DB, so a
+        restart sends nothing twice); a silence matching its labels withholds it. Never raises for a channel."""
+        counts = {"sent": 0, "failed": 0, "silenced": 0, "deferred": 0}
+        now = now or datetime.now(UTC)
+        down: set[str] = set()
+        for note in notes:
+            silenced: bool | None = None
+            for ch in self.channels:
+                told = self.state.reminder(note.key, ch.key)
+                if told is not None and told["sent"] == note.sent:
+                    continue
+                if silenced is None:
+                    silenced = self.state.is_silenced(note.labels, now)
+                if silenced:
+                    self.state.record_reminder(note.key, ch.key, note.sent, delivered=False, at=now)
+                    self._count(ch, "silenced", counts)
+                elif ch.key in down:
+                    counts["deferred"] += 1
+                elif self._deliver(ch, note):
+                    self.state.record_reminder(note.key, ch.key, note.sent, at=now)
+                    self._count(ch, "sent", counts)
+                else:
+                    down.add(ch.key)
+                    self._count(ch, "failed", counts)
+        return counts
+
+    def _deliver(self, ch: Channel, event: NotifyEvent | Note) -> bool:
+        what = f"note {event.key}" if isinstance(event, Note) else f"{event.kind} of incident {event.incident.id}"
         try:
             for attempt in Retrying(stop=stop_after_attempt(self.attempts), reraise=True,
                                     wait=wait_exponential(multiplier=self.backoff, max=8 * self.backoff),
                                     retry=retry_if_exception_type(ChannelError)):
                 with attempt:
-                    ch.send(event)
+                    if isinstance(event, Note):
+                        ch.send_note(event)
+                    else:
+                        ch.send(event)
         except ChannelError as exc:
             metrics.ERRORS.labels(f"notify:{ch.kind}", "delivery").inc()
-            log.error("notification %s of incident %s to %s failed after %d attempts: %s; it is sent again at the "
-                      "next detection run", event.kind, event.incident.id, ch.name, self.attempts, exc)
+            log.error("notification %s to %s failed after %d attempts: %s; it is sent again at the next run",
+                      what, ch.name, self.attempts, exc)
             return False
         except Exception as exc:  # a channel's own bug must not break detection either
             metrics.ERRORS.labels(f"notify:{ch.kind}", type(exc).__name__).inc()
-            log.error("notification %s of incident %s to %s failed: %s: %s", event.kind, event.incident.id, ch.name,
-                      type(exc).__name__, exc)
+            log.error("notification %s to %s failed: %s: %s", what, ch.name, type(exc).__name__, exc)
             return False
-        log.info("notified %s of incident %s (%s, %s)", ch.name, event.incident.id, event.kind,
-                 event.incident.verdict)
+        log.info("notified %s: %s", ch.name, what if isinstance(event, Note) else f"{what} ({event.incident.verdict})")
         return True
 
     @staticmethod

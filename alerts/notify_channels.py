@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from alerts.incidents import iso
-from alerts.notify_message import NotifyEvent, body, incident_link, severity, title
+from alerts.notify_message import Note, NotifyEvent, body, incident_link, severity, title
 
 ALERTNAME = "SurgewatchIncident"
 TIMEOUT = 5.0
@@ -39,6 +39,9 @@ class Channel(Protocol):
 
     def send(self, event: NotifyEvent) -> None:
         """Deliver the event or raise ChannelError."""
+
+    def send_note(self, note: Note) -> None:
+        """Deliver a message that is not about an incident (a campaign ahead) or raise ChannelError."""
 
 
 def mask_url(url: str) -> str:
@@ -83,11 +86,16 @@ class AppriseChannel:
         self.dashboard_url = dashboard_url
 
     def send(self, event: NotifyEvent) -> None:
+        self._notify(title(event), body(event, self.dashboard_url))
+
+    def send_note(self, note: Note) -> None:
+        self._notify(note.title, note.body(self.dashboard_url))
+
+    def _notify(self, title: str, body: str) -> None:
         import apprise
 
         with apprise.LogCapture(level=logging.WARNING) as captured:
-            ok = self._apprise.notify(title=title(event), body=body(event, self.dashboard_url),
-                                      body_format=apprise.NotifyFormat.TEXT)
+            ok = self._apprise.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
         if not ok:
             reason = " / ".join(ln.split(" - ", 2)[-1] for ln in captured.getvalue().splitlines() if ln.strip())
             raise ChannelError(reason or "the service did not accept the notification")
@@ -137,8 +145,20 @@ class AlertmanagerChannel:
                 "incident": incident_id}
 
     def send(self, event: NotifyEvent) -> None:
+        self._post(self.alerts(event))
+
+    def send_note(self, note: Note, now: datetime | None = None) -> None:
+        """The note as an alert of its own labels, from now until ``note.ends``."""
+        alert: dict[str, Any] = {"labels": note.labels, "startsAt": iso(int((now or datetime.now(UTC)).timestamp())),
+                                 "endsAt": iso(note.ends),
+                                 "annotations": {"summary": note.title, "description": note.body(self.dashboard_url)}}
+        if self.dashboard_url:
+            alert["annotations"]["dashboard"] = f"{self.dashboard_url.rstrip('/')}/{note.page}"
+        self._post([alert])
+
+    def _post(self, alerts: list[dict[str, Any]]) -> None:
         try:
-            r = self._client.post(f"{self.url}/api/v2/alerts", json=self.alerts(event))
+            r = self._client.post(f"{self.url}/api/v2/alerts", json=alerts)
         except httpx.HTTPError as exc:
             raise ChannelError(f"cannot reach Alertmanager: {type(exc).__name__}: {exc}") from None
         if r.status_code >= 300:

@@ -39,6 +39,28 @@ def severity(verdict: str) -> str:
     return SEVERITY.get(verdict, "warning")
 
 
+@dataclass(frozen=True)
+class Note:
+    """A message to on-call that is not about an incident (a campaign ahead): its own words and labels.
+
+    ``key`` names what it is about in the state DB, ``sent`` is what it says that, changed, is worth
+    a new message; ``ends`` (epoch seconds) is when Alertmanager may let it go; ``page`` the
+    dashboard page it links to.
+    """
+
+    key: str
+    title: str
+    lines: tuple[str, ...]
+    labels: dict[str, str]
+    ends: int
+    page: str
+    sent: dict[str, Any]
+
+    def body(self, dashboard_url: str | None) -> str:
+        link = f"\n\nOn the dashboard: {dashboard_url.rstrip('/')}/{self.page}" if dashboard_url else ""
+        return "\n".join(self.lines) + link
+
+
 def incident_link(dashboard_url: str | None, incident_id: str) -> str | None:
     """The incident on the dashboard's Incidents page, or None without a dashboard URL."""
     if not dashboard_url:

@@ -1,9 +1,9 @@
-"""On-call's silences: hold back notifications of matching incidents for a while.
+"""On-call's silences: hold back notifications of matching incidents (and campaign reminders) for a while.
 
 A silence is a set of label matchers (``site``, ``verdict``, ``severity``, ``incident``,
-``alertname``, as the notifications carry them) and a time span, stored and audited in the
-state DB; ``alerts.notify`` consults it before sending. ``alerts silence`` adds one,
-``alerts silences`` lists those in force.
+``alertname``, and ``campaign`` for the reminders ahead of a campaign, as the notifications
+carry them) and a time span, stored and audited in the state DB; ``alerts.notify`` consults
+it before sending. ``alerts silence`` adds one, ``alerts silences`` lists those in force.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from store.state import StateDB
 
-LABELS = ("site", "verdict", "severity", "incident", "alertname")
+LABELS = ("site", "verdict", "severity", "incident", "alertname", "campaign")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([mhd])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
 

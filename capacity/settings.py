@@ -28,6 +28,9 @@ class CapacitySettings(BaseModel):
     instance_cost_per_hour: float | None = Field(None, ge=0, le=100_000,
                                                  description="Cost of one instance for one hour.")
     currency: str = Field("EUR", description="ISO 4217 code of instance_cost_per_hour (e.g. EUR, USD).")
+    remind_before_minutes: float = Field(
+        180, ge=0, le=10_080,
+        description="Tell on-call this long before an announced campaign starts, with its scaling plan (0: never).")
 
     @field_validator("currency")
     @classmethod

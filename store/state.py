@@ -1,7 +1,7 @@
 """The state DB (SQLite, versioned migrations): everything that is not a time series.
 
 Campaigns, incidents and their history, acknowledgements and silences, what each
-notification channel was last told of each incident, collector checkpoints, ingested-file
+notification channel was last told of each incident and ahead of each campaign, collector checkpoints, ingested-file
 fingerprints, the daily visitor salts (deleted after 48 h so visitors cannot be linked
 across days), users and roles, and the audit log.
 """
@@ -59,6 +59,11 @@ MIGRATIONS: tuple[str, ...] = (
         incident_id TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, sent TEXT NOT NULL,
         sent_at INTEGER NOT NULL, delivered INTEGER NOT NULL, PRIMARY KEY (incident_id, channel));
     CREATE INDEX notifications_status ON notifications(status);
+    """,
+    """
+    CREATE TABLE reminders (
+        campaign_id TEXT NOT NULL, channel TEXT NOT NULL, sent TEXT NOT NULL, sent_at INTEGER NOT NULL,
+        delivered INTEGER NOT NULL, PRIMARY KEY (campaign_id, channel));
     """,
 )
 
@@ -333,6 +338,27 @@ class StateDB:
                 " sent = excluded.sent, sent_at = excluded.sent_at, delivered = excluded.delivered",
                 (incident_id, channel, str(sent.get("status", "open")), json.dumps(sent, sort_keys=True), ts,
                  int(delivered)),
+            )
+
+    def reminder(self, campaign_id: str, channel: str) -> dict | None:
+        """What a channel was last told ahead of a campaign: ``sent`` (a dict), ``sent_at``, ``delivered``."""
+        rows = self._all("SELECT sent, sent_at, delivered FROM reminders WHERE campaign_id = ? AND channel = ?",
+                         (campaign_id, channel))
+        if not rows:
+            return None
+        sent, at, delivered = rows[0]
+        return {"sent": json.loads(sent), "sent_at": datetime.fromtimestamp(at, UTC), "delivered": bool(delivered)}
+
+    def record_reminder(self, campaign_id: str, channel: str, sent: dict, *, delivered: bool = True,
+                        at: datetime | None = None) -> None:
+        """Remember what a channel was told ahead of a campaign (``delivered`` False: withheld by a silence)."""
+        ts = int((at or datetime.now(UTC)).timestamp())
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO reminders(campaign_id, channel, sent, sent_at, delivered) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(campaign_id, channel) DO UPDATE SET sent = excluded.sent, sent_at = excluded.sent_at,"
+                " delivered = excluded.delivered",
+                (campaign_id, channel, json.dumps(sent, sort_keys=True), ts, int(delivered)),
             )
 
     def notified_open(self) -> list[tuple[str, str]]:
