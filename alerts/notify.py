@@ -9,6 +9,10 @@ alertname, site, verdict, severity, incident) withhold an event for good. Alertm
 also gets open incidents re-posted every ``alertmanager_refresh`` seconds, so its
 resolve_timeout does not resolve them while they go on.
 
+Notes that are not about an incident (the reminder ahead of a campaign, ``capacity.reminders``)
+go the same way in ``process_notes``: each channel hears a note once, and again only when what
+it says changes; silences on its labels withhold it.
+
 A failing channel is retried with backoff (tenacity), then logged under its masked name,
 counted, and skipped for the rest of the run; nothing here raises into detection.
 """
