@@ -20,7 +20,7 @@ st.title("Capacity")
 st.caption("Forecast of an announced campaign's traffic and when to scale for it. Times in "
            f"{v.tz}; sizing uses the forecast's upper band (p90).")
 
-choices = capacity_queries.campaign_choices(v.state, v.end)
+choices = capacity_queries.campaign_choices(v.state, v.end, v.tz)
 if choices.empty:
     st.info("No campaign announced yet. Import one with `./surgewatch campaigns import FILE` "
             "(JSON, CSV or ICS), then plan it here.")

@@ -17,8 +17,11 @@ from store.campaigns import Status
 from store.state import StateDB
 
 
-def campaign_choices(state: StateDB, now: datetime) -> pd.DataFrame:
-    """Campaigns to plan: upcoming ones first (soonest first), then past ones (latest first); cancelled left out."""
+def campaign_choices(state: StateDB, now: datetime, tz: str = "UTC") -> pd.DataFrame:
+    """Campaigns to plan: upcoming ones first (soonest first), then past ones (latest first); cancelled left out.
+
+    Each label gives the start on the dashboard's wall clock (``tz``), as every other time on the page.
+    """
     rows = []
     for c in state.list_campaigns():
         if c.status is Status.CANCELLED:
@@ -26,8 +29,8 @@ def campaign_choices(state: StateDB, now: datetime) -> pd.DataFrame:
         upcoming = c.start >= now
         rows.append({"id": c.id, "name": c.name, "channel": c.channel.value, "start": pd.Timestamp(c.start),
                      "audience": c.audience, "upcoming": upcoming,
-                     "label": f"{c.name} · {c.channel.value} · {c.start:%Y-%m-%d %H:%M} UTC"
-                              f"{'' if upcoming else ' (past)'}"})
+                     "label": f"{c.name} · {c.channel.value} · {pd.Timestamp(c.start).tz_convert(tz):%a %d %b %Y %H:%M}"
+                              f" ({tz}){'' if upcoming else ' (past)'}"})
     df = pd.DataFrame(rows, columns=["id", "name", "channel", "start", "audience", "upcoming", "label"])
     if df.empty:
         return df

@@ -79,6 +79,14 @@ def test_upcoming_campaigns_come_first_then_past_ones(tmp_path: Path) -> None:
     assert list(choices["id"]) == ["summer-drop", "old-one"] and choices["label"][1].endswith("(past)")
 
 
+def test_campaign_choices_label_the_start_in_the_dashboards_time_zone(tmp_path: Path) -> None:
+    _, state = _fill(tmp_path)
+    state.upsert_campaign(parse_campaign({"name": "Tokyo Night", "channel": "social", "start": "2026-03-01T15:30:00Z"}))
+    choices = capacity_queries.campaign_choices(state, datetime(2026, 1, 1, tzinfo=UTC), "Asia/Tokyo")
+    label = choices.set_index("id").loc["tokyo-night", "label"]
+    assert "Mon 02 Mar 2026 00:30 (Asia/Tokyo)" in label and "UTC" not in label
+
+
 def test_capacity_page_shows_the_recommendation_cost_and_evidence(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     st.cache_resource.clear()
