@@ -104,8 +104,9 @@ def traffic(v: View, inc: pd.Series) -> None:
     start, end = queries.incident_window(inc, v.end)
     df = queries.traffic(v.store, start, end, by="actor", site=inc["site"])
     if df.empty:
-        st.info(f"No traffic of site {inc['site']} stored between {start:%H:%M} and {end:%H:%M} UTC "
-                "(older than the store's retention, or the collector was down).")
+        shown = [pd.Timestamp(t).tz_convert(v.tz) for t in (start, end)]
+        st.info(f"No traffic of site {inc['site']} stored between {shown[0]:%d %b %H:%M} and {shown[1]:%H:%M} "
+                f"({v.tz}) (older than the store's retention, or the collector was down).")
         return
     st.altair_chart(charts.incident_chart(df, start=inc["start"], end=inc["end"] if inc["status"] != "open" else None,
                                           baseline_rps=inc["baseline_rps"], verdict=inc["verdict"], tz=v.tz),

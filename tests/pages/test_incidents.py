@@ -93,6 +93,13 @@ def test_a_link_opens_a_closed_incident_outside_the_range(filled) -> None:
     assert "no-such" in at.warning[0].value
 
 
+def test_an_incident_without_stored_traffic_says_so_in_the_dashboards_time_zone(filled, monkeypatch) -> None:
+    monkeypatch.setenv("SURGEWATCH_DASHBOARD__TIMEZONE", "Asia/Tokyo")
+    at = incidents_page("default-old")  # 2025-01-01 10:00-10:20 UTC: its window is 09:30-10:35 UTC
+    said = " ".join(i.value for i in at.info)
+    assert "between 01 Jan 18:30 and 19:35 (Asia/Tokyo)" in said, said
+
+
 def test_a_correction_is_stored_audited_and_shown(filled) -> None:
     _, state = filled
     at = incidents_page("default-live")
