@@ -82,13 +82,23 @@ def calendar_chart(campaigns: pd.DataFrame, *, tz: str = "UTC", height: int | No
     return alt.layer(bars, rule, text)
 
 
-def share_bars(df: pd.DataFrame, dim: str, *, title: str | None = None) -> alt.Chart:
-    """Horizontal bars of the share of requests per value of ``dim``."""
-    return alt.Chart(df).mark_bar().encode(
-        x=alt.X("share:Q", axis=alt.Axis(format="%"), title=None),
-        y=alt.Y(f"{dim}:N", sort="-x", title=title or dim.replace("_", " ")),
+def share_bars(df: pd.DataFrame, dim: str, *, title: str | None = None) -> alt.LayerChart:
+    """Horizontal bars of the share of requests per value of ``dim``, each labelled with its share.
+
+    One row per value (a fixed height lets Streamlit squeeze rows until every other label is hidden);
+    ``title=""`` leaves the axis untitled (the page names the chart), ``None`` names it after ``dim``.
+    """
+    data = df.assign(label=[f"{x:.0%}" if x >= 0.005 else "<1%" for x in df["share"]])
+    base = alt.Chart(data).encode(
+        x=alt.X("share:Q", axis=alt.Axis(format="%"), title=None, scale=alt.Scale(domainMax=1.12 * data["share"].max()
+                                                                                  if len(data) else 1)),
+        y=alt.Y(f"{dim}:N", sort="-x", title=dim.replace("_", " ") if title is None else title or None,
+                axis=alt.Axis(labelExpr="replace(datum.label, regexp('_', 'g'), ' ')", labelLimit=140)),
         tooltip=[f"{dim}:N", alt.Tooltip("requests:Q", format=","), alt.Tooltip("share:Q", format=".1%")],
-    ).properties(height=max(60, 22 * len(df)))
+    )
+    bars = base.mark_bar()
+    text = base.mark_text(align="left", dx=3, fontSize=11, color="#444").encode(text="label:N")
+    return alt.layer(bars, text).properties(height=alt.Step(22))
 
 
 def _wall_clock(times: pd.Series, tz: str) -> pd.Series:

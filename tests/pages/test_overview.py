@@ -108,3 +108,15 @@ def test_charts_show_the_dashboard_time_zone_in_any_browser() -> None:
                          "owner": ["mia"], "status": ["planned"]})
     cal = charts.calendar_chart(camp, tz="Asia/Tokyo").to_dict()
     assert next(iter(cal["datasets"].values()))[0]["start"].startswith("2026-03-01T09:00:00")
+
+
+def test_share_bars_give_every_value_a_labelled_row_of_its_own() -> None:
+    df = pd.DataFrame({"client": ["browser", "search_crawler", "script"], "requests": [900, 97, 3],
+                       "share": [0.9, 0.097, 0.003]})
+    spec = charts.share_bars(df, "client", title="").to_dict()
+    assert spec["height"] == {"step": 22}  # rows are not squeezed until labels hide each other
+    y = spec["layer"][0]["encoding"]["y"]
+    assert y["title"] is None and "regexp('_', 'g'), ' '" in y["axis"]["labelExpr"]  # "search crawler"
+    (labels,) = spec["datasets"].values()
+    assert [r["label"] for r in labels] == ["90%", "10%", "<1%"]
+    assert charts.share_bars(df, "client").to_dict()["layer"][0]["encoding"]["y"]["title"] == "client"
