@@ -37,7 +37,8 @@ def _name_field(key: str) -> str:
 
 
 def _pick(table: pd.DataFrame, linked: str | None) -> str | None:
-    """The incident to show: the table's selected row, the URL's ?incident=, else the newest."""
+    """The incident to show: the table's selected row, the URL's ?incident=, else the newest open one (what
+    on-call was paged for), else the newest."""
     options = list(table["id"])
     if linked and linked not in options:
         options.insert(0, linked)
@@ -46,8 +47,10 @@ def _pick(table: pd.DataFrame, linked: str | None) -> str | None:
     if linked:
         st.session_state["incident_pick"] = linked
     elif st.session_state.get("incident_pick") not in options:
-        st.session_state["incident_pick"] = options[0]
-    labels = {r["id"]: f"{r['start']:%d %b %H:%M} · {r['verdict']} · {r['id']}" for _, r in table.iterrows()}
+        still_open = table.loc[table["status"] == "open", "id"]
+        st.session_state["incident_pick"] = still_open.iloc[0] if not still_open.empty else options[0]
+    labels = {r["id"]: " · ".join(x for x in (f"{r['start']:%d %b %H:%M}", r["verdict"], r["campaign"], r["status"])
+                                  if x) for _, r in table.iterrows()}
     st.selectbox("Open incident", options, key="incident_pick", format_func=lambda i: labels.get(i, i),
                  on_change=lambda: st.query_params.update(incident=st.session_state["incident_pick"]))
     return st.session_state["incident_pick"]

@@ -84,6 +84,18 @@ def test_the_list_shows_the_incidents_of_the_range_newest_first_and_opens_the_ne
     assert list(at.dataframe[0].value["id"]) == ["default-hour"]
 
 
+def test_the_page_opens_the_newest_open_incident_before_a_newer_closed_one(filled) -> None:
+    _, state = filled
+    now = int(datetime.now(UTC).timestamp())
+    state.upsert_incident({"id": "default-errors", "site": "default", "start": now - 120, "end": now - 60,
+                           "verdict": "errors", "confidence": 0.7, "status": "closed", "evidence": ["4xx burst"]})
+    at = incidents_page()
+    assert at.dataframe[0].value["id"].iloc[0] == "default-errors"  # the list stays newest first
+    pick = at.selectbox(key="incident_pick")
+    assert pick.value == "default-live"
+    assert pick.options[0].endswith("· errors · closed") and "default-errors" not in pick.options[0]
+
+
 def test_a_link_opens_a_closed_incident_outside_the_range(filled) -> None:
     at = incidents_page("default-old")
     assert at.selectbox(key="incident_pick").value == "default-old"
