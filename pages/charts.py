@@ -133,9 +133,16 @@ def incident_chart(df: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp |
         base = pd.DataFrame({"rps": [float(baseline_rps)], "label": [f"baseline {baseline_rps:.1f} req/s"]})
         layers.append(alt.Chart(base).mark_rule(strokeDash=[6, 4], color="#222", size=1.5).encode(
             y="rps:Q", tooltip=["label:N"]))
-        layers.append(alt.Chart(base).mark_text(align="left", dx=4, dy=-7, fontSize=11, color="#222").encode(
-            x=alt.value(0), y="rps:Q", text="label:N"))
+        layers += readable_label(alt.Chart(base), color="#222", x=alt.value(0), y="rps:Q", text="label:N")
     return alt.layer(*layers).properties(height=height)
+
+
+def readable_label(chart: alt.Chart, *, color: str, dx: int = 4, dy: int = -7, size: int = 11,
+                   **encoding: object) -> list[alt.Chart]:
+    """A left-aligned text label over a white halo, readable where it crosses a filled area: two text layers."""
+    mark = {"align": "left", "dx": dx, "dy": dy, "fontSize": size}
+    halo = chart.mark_text(**mark, color="white", stroke="white", strokeWidth=3, strokeJoin="round")
+    return [halo.encode(**encoding), chart.mark_text(**mark, color=color).encode(**encoding)]
 
 
 def verdict_history_chart(history: pd.DataFrame, *, tz: str = "UTC", height: int = 200) -> alt.LayerChart:

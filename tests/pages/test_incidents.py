@@ -187,7 +187,7 @@ def test_the_incident_chart_shades_the_span_and_draws_the_baseline(filled) -> No
     df = queries.traffic(store, start, end, by="actor", site="default")
     spec = charts.incident_chart(df, start=inc["start"], end=None, baseline_rps=12.0, verdict="mixed").to_dict()
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
-    assert marks == ["rect", "rule", "area", "rule", "text"]
+    assert marks == ["rect", "rule", "area", "rule", "text", "text"]  # the baseline label over its white halo
     assert spec["layer"][0]["encoding"]["x2"]["field"] == "end"
     assert spec["layer"][3]["encoding"]["y"]["field"] == "rps"
     datasets = spec["datasets"].values()
