@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from pages import charts, queries
@@ -68,4 +69,4 @@ campaigns = queries.campaigns_frame(v.state, v.start - timedelta(days=1), v.end 
 if campaigns.empty:
     st.caption("No campaigns announced around this range.")
 else:
-    st.altair_chart(charts.calendar_chart(campaigns, tz=v.tz), width="stretch")
+    st.altair_chart(charts.calendar_chart(campaigns, tz=v.tz, now=pd.Timestamp(v.end)), width="stretch")

@@ -60,6 +60,8 @@ def test_overview_shows_rate_incident_evidence_and_charts(filled: tuple[Embedded
     assert any("deny 203.0.113.0/24;" in c.value for c in at.code)
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert len(specs) == 5  # traffic, countries, referrers, clients, calendar
+    calendar = [layer["mark"]["type"] for layer in specs[-1]["layer"]]
+    assert calendar == ["bar", "rule", "text"]  # a "now" rule reads upcoming campaigns apart from past ones
 
 
 def test_traffic_chart_stacks_actors_and_marks_campaign_starts(filled: tuple[EmbeddedStore, StateDB]) -> None:
