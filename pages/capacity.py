@@ -71,10 +71,8 @@ else:
     m1.metric("Expected peak", f"{peak_rps:,.0f} req/s", f"p90 {float(f.high.max()):,.0f}", delta_color="off")
     m2.metric("Instances at the peak", plan.peak_instances, f"+{plan.peak_instances - plan.current} on today",
               delta_color="off")
-    m3.metric("Extra infrastructure cost", "–" if plan.extra_cost is None else
-              f"{plan.extra_cost:,.2f} {settings.currency}")
-    m4.metric("Infrastructure cost per lead", "–" if plan.cost_per_lead is None else
-              f"{plan.cost_per_lead:,.3f} {settings.currency}")
+    m3.metric("Extra infrastructure cost", capacity_queries.money(plan.extra_cost, settings.currency))
+    m4.metric("Infrastructure cost per lead", capacity_queries.money(plan.cost_per_lead, settings.currency, digits=3))
 
 st.altair_chart(capacity_charts.forecast_chart(frame, start=f.campaign.start, peak_time=f.peak_time,
                                                peak_rps=peak_rps, tz=v.tz), width="stretch")

@@ -60,8 +60,9 @@ def campaign_plan(f: Forecast, capacity: Capacity, settings: CapacitySettings) -
         return str(exc)
 
 
-def _money(x: float | None, currency: str | None) -> str:
-    return "–" if x is None else f"{x:,.2f} {currency or ''}".strip()
+def money(x: float | None, currency: str | None, *, digits: int = 2) -> str:
+    """An amount with its currency ("–" when unknown); costs per lead take 3 digits, as they are often cents."""
+    return "–" if x is None else f"{x:,.{digits}f} {currency or ''}".strip()
 
 
 def cost_table(plan: Plan) -> pd.DataFrame:
@@ -75,10 +76,10 @@ def cost_table(plan: Plan) -> pd.DataFrame:
         ("extra leads (p10 – p50 – p90)", f"{leads[0]:,.1f} – {leads[1]:,.1f} – {leads[2]:,.1f}"),
         ("instances today → at the peak", f"{plan.current} → {plan.peak_instances}"),
         ("extra instance-hours", f"{plan.extra_instance_hours:,.1f}"),
-        ("extra infrastructure cost", _money(plan.extra_cost, cur)),
-        ("infrastructure cost per lead", _money(plan.cost_per_lead, cur)),
-        ("campaign spend", _money(f.campaign.spend, f.campaign.currency)),
-        ("campaign spend per lead", _money(plan.spend_per_lead, f.campaign.currency)),
+        ("extra infrastructure cost", money(plan.extra_cost, cur)),
+        ("infrastructure cost per lead", money(plan.cost_per_lead, cur, digits=3)),  # as the metric above shows it
+        ("campaign spend", money(f.campaign.spend, f.campaign.currency)),
+        ("campaign spend per lead", money(plan.spend_per_lead, f.campaign.currency)),
     ]
     return pd.DataFrame(rows, columns=["", "value"])
 

@@ -147,3 +147,13 @@ def test_the_chart_spec_is_json(tmp_path: Path) -> None:
     f = plan.forecast
     json.dumps(capacity_charts.forecast_chart(plan.frame(), start=f.campaign.start, peak_time=f.peak_time,
                                               peak_rps=1.0).to_dict())
+
+
+def test_the_cost_table_gives_the_cost_per_lead_as_precisely_as_the_metric(tmp_path: Path) -> None:
+    store, state = _fill(tmp_path)
+    f = forecast(store, state, state.get_campaign("summer-drop"))
+    plan = make_plan(f, Capacity(20, 2, []), CapacitySettings(rps_per_instance=20, instances=2,
+                                                              instance_cost_per_hour=0.19))
+    rows = dict(capacity_queries.cost_table(plan).values)
+    assert plan.cost_per_lead is not None and rows["infrastructure cost per lead"] == f"{plan.cost_per_lead:,.3f} EUR"
+    assert capacity_queries.money(0.0474, "EUR", digits=3) == "0.047 EUR" and capacity_queries.money(None, "EUR") == "–"
