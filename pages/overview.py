@@ -31,7 +31,8 @@ def live() -> None:
     c1, c2, c3 = st.columns(3)
     delta = (now_totals["rps"] / before["rps"] - 1) if before["rps"] else None
     c1.metric("Requests / s (last 5 min)", f"{now_totals['rps']:.1f}",
-              f"{delta:+.0%} vs the hour before" if delta is not None else None)
+              f"{delta:+.0%} vs the hour before" if delta is not None else None,
+              delta_color="off")  # more traffic is neither good nor bad until the verdict says whose it is
     c2.metric("Requests in range", f"{queries.totals(v.store, v.start, v.end)['requests']:,.0f}")
     c3.metric("Open incidents", len(open_incidents))
     traffic = queries.traffic(v.store, v.start, v.end, by="actor")

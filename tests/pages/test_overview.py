@@ -53,6 +53,7 @@ def test_overview_shows_rate_incident_evidence_and_charts(filled: tuple[Embedded
     assert not at.exception
     rate, total, open_incidents = (m.value for m in at.metric)
     assert float(rate) == pytest.approx(12.0)  # (100 + 20) requests per 10 s
+    assert at.metric[0].proto.color == at.metric[0].proto.GRAY  # a rise is no good news until it is judged
     assert open_incidents == "2"
     text = " ".join(md.value for md in at.markdown)
     assert "CAMPAIGN" in text and "61% of extra traffic from JP" in text
