@@ -48,9 +48,15 @@ def traffic_chart(df: pd.DataFrame, *, by: str = "actor", campaigns: pd.DataFram
             camp = camp[(camp["start"] >= data["time"].min()) & (camp["start"] <= data["time"].max())]
         rule = alt.Chart(camp).mark_rule(strokeDash=[4, 3], color="#333").encode(
             x="start:T", tooltip=["name:N", "channel:N", "regions:N"])
-        text = alt.Chart(camp).mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#333").encode(
-            x="start:T", y=alt.value(10), text="name:N")
-        layers += [rule, text]
+        layers.append(rule)
+        # A name reads right of its rule, or left of it in the chart's last third, where it would be cut off.
+        t0, t1 = (data["time"].min(), data["time"].max()) if not data.empty else (camp["start"].min(),
+                                                                                   camp["start"].max())
+        late = camp["start"] > t0 + (t1 - t0) * 2 / 3 if t1 > t0 else pd.Series(False, index=camp.index)
+        for part, align, dx in ((camp[~late], "left", 4), (camp[late], "right", -4)):
+            if not part.empty:
+                layers.append(alt.Chart(part).mark_text(align=align, dx=dx, dy=-6, fontSize=11, color="#333")
+                              .encode(x="start:T", y=alt.value(10), text="name:N"))
     return (alt.layer(*layers).resolve_scale(color="independent").properties(height=height)
             .interactive(bind_y=False))
 

@@ -123,3 +123,14 @@ def test_share_bars_give_every_value_a_labelled_row_of_its_own() -> None:
     (labels,) = spec["datasets"].values()
     assert [r["label"] for r in labels] == ["90%", "10%", "<1%"]
     assert charts.share_bars(df, "client").to_dict()["layer"][0]["encoding"]["y"]["title"] == "client"
+
+
+def test_a_campaign_name_near_the_charts_right_edge_reads_left_of_its_rule() -> None:
+    times = pd.date_range("2026-03-01T00:00:00Z", periods=60, freq="1min")
+    df = pd.DataFrame({"time": times, "actor": "human", "rps": 1.0})
+    camp = pd.DataFrame({"name": ["Early", "Late"], "channel": "email", "regions": "JP",
+                         "start": [times[5], times[55]]})
+    spec = charts.traffic_chart(df, campaigns=camp).to_dict()
+    texts = {spec["datasets"][layer["data"]["name"]][0]["name"]: layer["mark"]["align"]
+             for layer in spec["layer"] if layer["mark"]["type"] == "text"}
+    assert texts == {"Early": "left", "Late": "right"}  # the late one is not cut off by the chart's edge
