@@ -134,3 +134,14 @@ def test_a_campaign_name_near_the_charts_right_edge_reads_left_of_its_rule() -> 
     texts = {spec["datasets"][layer["data"]["name"]][0]["name"]: layer["mark"]["align"]
              for layer in spec["layer"] if layer["mark"]["type"] == "text"}
     assert texts == {"Early": "left", "Late": "right"}  # the late one is not cut off by the chart's edge
+
+
+def test_traffic_leaves_out_the_buckets_cut_by_the_ranges_edges(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "ts.db")
+    t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    store.write(Point("http", {"site": "default", "source": "t", "actor": "human"}, {"requests": 100, "bytes": 1},
+                      int((t0 + timedelta(seconds=10 * i)).timestamp())) for i in range(60))
+    df = queries.traffic(store, t0 + timedelta(seconds=5), t0 + timedelta(seconds=63), by="actor")
+    assert list(df["time"].dt.second) == [10, 20, 30, 40, 50]  # 09:00:00 began before the range, 09:01:00 still fills
+    assert set(df["rps"]) == {10.0}  # no dip at either edge
+
