@@ -14,7 +14,7 @@ ACTOR_COLORS = {"human": "#4e79a7", "scanner": "#b07aa1", "crawler": "#9c9c9c", 
 def traffic_chart(df: pd.DataFrame, *, by: str = "actor", campaigns: pd.DataFrame | None = None,
                   incidents: pd.DataFrame | None = None, tz: str = "UTC", height: int = 300) -> alt.LayerChart:
     """Stacked requests/s by ``by``, campaign starts as labelled rules, incidents as shaded bands."""
-    data = df.copy()
+    data = _zero_filled(df, by)
     latest = data["time"].max() if not data.empty else None
     data["time"] = _wall_clock(data["time"], tz)
     color = alt.Color(f"{by}:N", title=by.replace("_", " "))
@@ -107,6 +107,18 @@ def share_bars(df: pd.DataFrame, dim: str, *, title: str | None = None) -> alt.L
     return alt.layer(bars, text).properties(height=alt.Step(22))
 
 
+def _zero_filled(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Requests/s for every (time, ``by``) pair, 0 where a series sent nothing in a bucket.
+
+    A stacked area interpolates across a series' missing buckets, so a burst of one (mail scanners
+    at a send) would otherwise pull the others' outline through the chart.
+    """
+    if df.empty:
+        return df.copy()
+    grid = pd.MultiIndex.from_product([pd.unique(df["time"]), pd.unique(df[by])], names=["time", by])
+    return df.groupby(["time", by])["rps"].sum().reindex(grid, fill_value=0.0).reset_index()
+
+
 def _wall_clock(times: pd.Series, tz: str) -> pd.Series:
     """Times as the dashboard's wall clock, tagged UTC so a chart on a ``utc`` scale shows them as-is in any browser."""
     return pd.to_datetime(times, utc=True).dt.tz_convert(tz).dt.tz_localize(None).dt.tz_localize("UTC")
@@ -115,7 +127,7 @@ def _wall_clock(times: pd.Series, tz: str) -> pd.Series:
 def incident_chart(df: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp | None, baseline_rps: float | None,
                    verdict: str = "unknown", tz: str = "UTC", height: int = 320) -> alt.LayerChart:
     """Requests/s by actor around one incident: its span shaded in the verdict's colour, the baseline as a rule."""
-    data = df.copy()
+    data = _zero_filled(df, "actor")
     span_end = end if end is not None and pd.notna(end) else (data["time"].max() if not data.empty else start)
     data["time"] = _wall_clock(data["time"], tz)
     span = pd.DataFrame({"start": _wall_clock(pd.Series([start]), tz), "end": _wall_clock(pd.Series([span_end]), tz),

@@ -145,3 +145,12 @@ def test_traffic_leaves_out_the_buckets_cut_by_the_ranges_edges(tmp_path: Path) 
     assert list(df["time"].dt.second) == [10, 20, 30, 40, 50]  # 09:00:00 began before the range, 09:01:00 still fills
     assert set(df["rps"]) == {10.0}  # no dip at either edge
 
+
+def test_stacked_traffic_gives_every_actor_a_value_in_every_bucket() -> None:
+    times = pd.date_range("2026-03-01T09:00:00Z", periods=4, freq="10s")
+    df = pd.DataFrame({"time": [*times, times[1]], "actor": ["human"] * 4 + ["scanner"], "rps": [5.0] * 4 + [50.0]})
+    for spec in (charts.traffic_chart(df).to_dict(),
+                 charts.incident_chart(df, start=times[1], end=times[2], baseline_rps=None).to_dict()):
+        rows = max(spec["datasets"].values(), key=len)
+        scanner = sorted((r["time"], r["rps"]) for r in rows if r["actor"] == "scanner")
+        assert [rps for _, rps in scanner] == [0.0, 50.0, 0.0, 0.0]  # the burst does not smear over its neighbours
