@@ -167,7 +167,7 @@ def verdict_history_chart(history: pd.DataFrame, *, tz: str = "UTC", height: int
     """How the verdict moved: confidence as a step line, each change a dot in its verdict's colour."""
     data = history.copy()
     data["time"] = _wall_clock(data["time"], tz)
-    base = alt.Chart(data).encode(x=alt.X("time:T", title=None, scale=alt.Scale(type="utc"),
+    base = alt.Chart(data).encode(x=alt.X("time:T", title=f"time ({tz})", scale=alt.Scale(type="utc"),
                                           axis=alt.Axis(format="%H:%M:%S", labelOverlap=True)),
                                   y=alt.Y("confidence:Q", title="confidence", scale=alt.Scale(domain=[0, 1]),
                                           axis=alt.Axis(format="%")))

@@ -126,7 +126,8 @@ def history(v: View, inc: pd.Series) -> None:
     turns = queries.verdict_turns(moves)
     st.dataframe(turns.assign(time=turns["time"].dt.tz_convert(v.tz).dt.tz_localize(None)), hide_index=True,
                  width="stretch", column_config={"confidence": st.column_config.NumberColumn(format="percent"),
-                                                 "time": st.column_config.DatetimeColumn(format="HH:mm:ss")})
+                                                 "time": st.column_config.DatetimeColumn(f"time ({v.tz})",
+                                                                                         format="HH:mm:ss")})
 
 
 def feedback_form(v: View, inc: pd.Series) -> None:

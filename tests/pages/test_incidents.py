@@ -211,3 +211,5 @@ def test_the_verdict_history_keeps_only_changes_and_draws_a_step_line(filled) ->
     assert spec["layer"][0]["mark"] == {"type": "line", "interpolate": "step-after", "color": "#888"}
     assert spec["layer"][1]["encoding"]["color"]["field"] == "verdict"
     assert spec["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["campaign", "mixed"]
+    tokyo = charts.verdict_history_chart(moves, tz="Asia/Tokyo").to_dict()
+    assert tokyo["layer"][0]["encoding"]["x"]["title"] == "time (Asia/Tokyo)"  # the axis says whose clock
