@@ -59,6 +59,10 @@ def test_forecast_chart_draws_band_lines_capacity_steps_and_the_peak(tmp_path: P
     data = spec["datasets"][spec["layer"][0]["data"]["name"]]
     first = pd.Timestamp(data[0]["time"])
     assert first.hour == f.times[0].tz_convert("Asia/Tokyo").hour  # shown on the dashboard's wall clock
+    local = f.times.tz_convert("Asia/Tokyo")
+    days = f"{local[0]:%a %d %b}" if local[0].date() == local[-1].date() else f"{local[0]:%a %d}"
+    assert spec["layer"][0]["encoding"]["x"]["title"].startswith(days)  # the hours axis says which day
+    assert spec["layer"][0]["encoding"]["x"]["title"].endswith(", time (Asia/Tokyo)")
     assert max(r["capacity"] for r in data) == plan.peak_instances * 20
     peak_label = spec["datasets"][spec["layer"][-1]["data"]["name"]][0]["label"]
     assert peak_label == f"peak {float(f.expected.max()):,.1f} req/s"
