@@ -164,7 +164,9 @@ def feedback_form(v: View, inc: pd.Series) -> None:
 
 def silence_form(v: View, inc: pd.Series) -> None:
     """Hold back notifications of this incident, or of this site and verdict, for a while."""
-    scopes = {"incident": f"this incident ({inc['id']})", "verdict": f"{inc['site']} · {inc['verdict']}"}
+    since = f"{inc['start'].tz_convert(v.tz):%d %b %H:%M}"
+    scopes = {"incident": f"this incident only ({inc['verdict']} since {since})",
+              "verdict": f"every {inc['verdict']} incident of {inc['site']}"}
     with st.form("incident_silence"):
         st.markdown("**Silence notifications**")
         scope = st.radio("Of", list(scopes), format_func=scopes.get, key="si_scope", horizontal=True)

@@ -171,7 +171,10 @@ def test_the_silence_form_adds_a_silence_the_notifier_honours(filled) -> None:
 def test_the_site_and_verdict_silence_matches_every_incident_of_that_verdict(filled) -> None:
     _, state = filled
     at = incidents_page("default-live")
-    at.radio(key="si_scope").set_value("verdict")
+    scope = at.radio(key="si_scope")
+    assert scope.options[1] == "every mixed incident of default"  # says what it silences, in words
+    assert scope.options[0].startswith("this incident only (mixed since ") and "default-live" not in scope.options[0]
+    scope.set_value("verdict")
     at.text_input(key="si_name").input("dana")
     next(b for b in at.button if b.label == "Silence").click()
     at.run()
