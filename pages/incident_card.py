@@ -73,3 +73,5 @@ def incident_card(inc: pd.Series, tz: str, linked: bool = False) -> None:
         oncall_says(inc)
         evidence(inc)
         block_suggestion(inc)
+        st.page_link("pages/incidents.py", icon="🚨", query_params={"incident": inc["id"]},
+                     label="Traffic, verdict history, correct or silence it on the Incidents page")

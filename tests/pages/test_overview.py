@@ -59,6 +59,9 @@ def test_overview_shows_rate_incident_evidence_and_charts(filled: tuple[Embedded
     assert "CAMPAIGN" in text and "61% of extra traffic from JP" in text
     assert "MIXED" in text and "POST /login" in text
     assert "(UTC) · Spring Sale APAC" in text  # each card's start says whose clock it is
+    links = at.get("page_link")
+    assert len(links) == 2 and all(link.proto.page.endswith("incidents") for link in links), links
+    assert {link.proto.query_string for link in links} == {"incident=inc-1", "incident=inc-2"}  # each opens its own
     assert any("deny 203.0.113.0/24;" in c.value for c in at.code)
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert len(specs) == 5  # traffic, countries, referrers, clients, calendar
