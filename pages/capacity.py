@@ -85,7 +85,10 @@ if not isinstance(plan, str):
     c1.markdown("**Traffic and cost**")
     c1.dataframe(capacity_queries.cost_table(plan), hide_index=True, width="stretch")
     c2.markdown("**Schedule**")
-    c2.dataframe(capacity_queries.steps_table(plan, v.tz), hide_index=True, width="stretch")
+    steps = capacity_queries.steps_table(plan, v.tz)
+    # Every step in sight (each is a scaling action to schedule), not behind the table's own scroll bar.
+    c2.dataframe(steps, hide_index=True, width="stretch", height=min(35 * (len(steps) + 1) + 3, 1200),
+                 column_config={"from": st.column_config.TextColumn(f"from ({v.tz})")})
 
 st.subheader("Where the numbers come from")
 st.markdown(f"**{f.response.source.capitalize()}.**")
