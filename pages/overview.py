@@ -43,6 +43,8 @@ def live() -> None:
     else:
         st.altair_chart(charts.traffic_chart(traffic, campaigns=campaigns, incidents=incidents, tz=v.tz),
                         width="stretch")
+        st.caption("Shaded: incidents, in their verdict's colour (green campaign, blue organic, red bot, orange "
+                   "mixed); dashed lines: campaign sends. Drag to pan, scroll to zoom in on a spike.")
     for _, inc in open_incidents.head(5).iterrows():
         incident_card(inc, v.tz)
 

@@ -65,6 +65,7 @@ def test_overview_shows_rate_incident_evidence_and_charts(filled: tuple[Embedded
     assert any("deny 203.0.113.0/24;" in c.value for c in at.code)
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert len(specs) == 5  # traffic, countries, referrers, clients, calendar
+    assert any(c.value.startswith("Shaded: incidents, in their verdict's colour") for c in at.caption)  # a key
     calendar = [layer["mark"]["type"] for layer in specs[-1]["layer"]]
     assert calendar == ["bar", "rule", "text"]  # a "now" rule reads upcoming campaigns apart from past ones
 
