@@ -15,6 +15,7 @@ def traffic_chart(df: pd.DataFrame, *, by: str = "actor", campaigns: pd.DataFram
                   incidents: pd.DataFrame | None = None, tz: str = "UTC", height: int = 300) -> alt.LayerChart:
     """Stacked requests/s by ``by``, campaign starts as labelled rules, incidents as shaded bands."""
     data = _zero_filled(df, by)
+    width = _bucket_width(data["time"])  # a campaign sent inside the last bucket drawn is still marked
     latest = data["time"].max() if not data.empty else None
     data["time"] = _wall_clock(data["time"], tz)
     color = alt.Color(f"{by}:N", title=by.replace("_", " "))
@@ -45,7 +46,7 @@ def traffic_chart(df: pd.DataFrame, *, by: str = "actor", campaigns: pd.DataFram
         camp = campaigns.copy()
         camp["start"] = _wall_clock(camp["start"], tz)
         if not data.empty:
-            camp = camp[(camp["start"] >= data["time"].min()) & (camp["start"] <= data["time"].max())]
+            camp = camp[(camp["start"] >= data["time"].min()) & (camp["start"] <= data["time"].max() + width)]
         rule = alt.Chart(camp).mark_rule(strokeDash=[4, 3], color="#333").encode(
             x="start:T", tooltip=["name:N", "channel:N", "regions:N"])
         layers.append(rule)
@@ -105,6 +106,12 @@ def share_bars(df: pd.DataFrame, dim: str, *, title: str | None = None) -> alt.L
     bars = base.mark_bar()
     text = base.mark_text(align="left", dx=3, fontSize=11, color="#444").encode(text="label:N")
     return alt.layer(bars, text).properties(height=alt.Step(22))
+
+
+def _bucket_width(times: pd.Series) -> pd.Timedelta:
+    """The width of a series' time buckets (the smallest gap between two of them; 0 with fewer than two)."""
+    distinct = pd.Series(pd.unique(times)).sort_values()
+    return distinct.diff().min() if len(distinct) > 1 else pd.Timedelta(0)
 
 
 def _zero_filled(df: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -159,3 +159,14 @@ def test_stacked_traffic_gives_every_actor_a_value_in_every_bucket() -> None:
         rows = max(spec["datasets"].values(), key=len)
         scanner = sorted((r["time"], r["rps"]) for r in rows if r["actor"] == "scanner")
         assert [rps for _, rps in scanner] == [0.0, 50.0, 0.0, 0.0]  # the burst does not smear over its neighbours
+
+
+def test_a_campaign_sent_inside_the_last_bucket_drawn_is_still_marked() -> None:
+    times = pd.date_range("2026-03-01T09:00:00Z", periods=10, freq="1min")  # the last whole bucket: 09:09-09:10
+    df = pd.DataFrame({"time": times, "actor": "human", "rps": 1.0})
+    camp = pd.DataFrame({"name": ["Just Sent"], "channel": "email", "regions": "JP",
+                         "start": [times[-1] + pd.Timedelta(seconds=20)]})
+    spec = charts.traffic_chart(df, campaigns=camp).to_dict()
+    names = [spec["datasets"][layer["data"]["name"]][0]["name"] for layer in spec["layer"]
+             if layer["mark"]["type"] == "text"]
+    assert names == ["Just Sent"]
