@@ -74,14 +74,11 @@ else:
     m3.metric("Extra infrastructure cost", capacity_queries.money(plan.extra_cost, settings.currency))
     m4.metric("Infrastructure cost per lead", capacity_queries.money(plan.cost_per_lead, settings.currency, digits=3))
 
-actual = None if row["upcoming"] else capacity_queries.actual_traffic(v.store, f, v.end)
 st.altair_chart(capacity_charts.forecast_chart(frame, start=f.campaign.start, peak_time=f.peak_time,
-                                               peak_rps=peak_rps, tz=v.tz, actual=actual), width="stretch")
+                                               peak_rps=peak_rps, tz=v.tz), width="stretch")
 st.caption("Band: p10–p90 of the forecast; line: expected; dashed grey: baseline without the campaign"
-           + ("; green steps: the planned capacity; red dashes: today's capacity" if not isinstance(plan, str)
-              else "")
-           + ("; black: what the site really served (the forecast uses only what was known before the start)."
-              if actual is not None and not actual.empty else "."))
+           + ("; green steps: the planned capacity; red dashes: today's capacity." if not isinstance(plan, str)
+              else "."))
 
 if not isinstance(plan, str):
     c1, c2 = st.columns([3, 2])

@@ -10,16 +10,14 @@ from pages.charts import _wall_clock
 BAND = "#4e79a7"
 CAPACITY = "#2e7d32"
 TODAY = "#c62828"
-ACTUAL = "#222"
 
 
 def forecast_chart(df: pd.DataFrame, *, start: pd.Timestamp, peak_time: pd.Timestamp, peak_rps: float,
-                   tz: str = "UTC", height: int = 340, actual: pd.DataFrame | None = None) -> alt.LayerChart:
+                   tz: str = "UTC", height: int = 340) -> alt.LayerChart:
     """Requests/s forecast: the p10-p90 band, the expected line, the baseline, and when ``df`` has them the
     planned capacity (``capacity``, a step line) and today's (``current_capacity``); the start and peak marked.
 
     ``df`` has columns time, baseline, expected, low, high (and optionally capacity, current_capacity).
-    ``actual`` (time, rps), for a campaign that has started: what the site really served, as a dark line.
     """
     data = df.copy()
     data["time"] = _wall_clock(data["time"], tz)
@@ -47,11 +45,6 @@ def forecast_chart(df: pd.DataFrame, *, start: pd.Timestamp, peak_time: pd.Times
                                                                                          tooltip=["label:N"]))
         layers.append(alt.Chart(today).mark_text(align="left", dx=4, dy=-7, color=TODAY, fontSize=11).encode(
             x=alt.value(0), y="rps:Q", text="label:N"))
-    if actual is not None and not actual.empty:
-        seen = actual.assign(time=_wall_clock(actual["time"], tz))
-        layers.append(alt.Chart(seen).mark_line(color=ACTUAL, strokeWidth=1.5).encode(
-            x="time:T", y="rps:Q", tooltip=[alt.Tooltip("time:T", format="%a %H:%M", formatType="utc"),
-                                            alt.Tooltip("rps:Q", format=".1f", title="actual req/s")]))
     marks = pd.DataFrame({"time": _wall_clock(pd.Series([start, peak_time]), tz), "rps": [None, peak_rps],
                           "label": ["campaign start", f"peak {peak_rps:,.1f} req/s"]})
     layers.append(alt.Chart(marks.iloc[:1]).mark_rule(color="#333", strokeDash=[2, 2]).encode(

@@ -12,7 +12,6 @@ import pandas as pd
 from capacity.forecast import Forecast, forecast
 from capacity.plan import Capacity, Plan, PlanError, capacity_of, make_plan
 from capacity.settings import CapacitySettings
-from pages import queries
 from store.base import TimeSeriesStore
 from store.campaigns import Status
 from store.state import StateDB
@@ -46,16 +45,6 @@ def campaign_forecast(store: TimeSeriesStore, state: StateDB, campaign_id: str, 
     if found is None:
         raise LookupError(f"no campaign {campaign_id!r} in the state DB (it may have been deleted)")
     return forecast(store, state, found, audience=audience, now=now)
-
-
-def actual_traffic(store: TimeSeriesStore, f: Forecast, now: datetime) -> pd.DataFrame:
-    """What the site really served (requests/s, every sender) over the forecast's span up to now: a past
-    campaign's forecast read against what happened. Empty while none of the span has passed."""
-    start, end = f.times[0].to_pydatetime(), min(f.times[-1].to_pydatetime(), now)
-    if end <= start:
-        return pd.DataFrame(columns=["time", "rps"])
-    site = None if f.campaign.site == "default" else f.campaign.site
-    return queries.traffic(store, start, end, by=None, site=site)[["time", "rps"]]
 
 
 def fleet(store: TimeSeriesStore, site: str, settings: CapacitySettings, asof: datetime) -> Capacity:

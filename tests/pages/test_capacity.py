@@ -161,18 +161,3 @@ def test_the_cost_table_gives_the_cost_per_lead_as_precisely_as_the_metric(tmp_p
     rows = dict(capacity_queries.cost_table(plan).values)
     assert plan.cost_per_lead is not None and rows["infrastructure cost per lead"] == f"{plan.cost_per_lead:,.3f} EUR"
     assert capacity_queries.money(0.0474, "EUR", digits=3) == "0.047 EUR" and capacity_queries.money(None, "EUR") == "–"
-
-
-def test_a_started_campaigns_chart_draws_what_the_site_really_served(tmp_path: Path) -> None:
-    store, state = _fill(tmp_path)  # 20 req/s until now; the forecast's span begins before the start
-    f = forecast(store, state, state.get_campaign("summer-drop"))
-    now = datetime.now(UTC)
-    actual = capacity_queries.actual_traffic(store, f, now)
-    assert not actual.empty and actual["time"].max() <= pd.Timestamp(now)
-    assert actual["rps"].median() == pytest.approx(20.0)
-    spec = capacity_charts.forecast_chart(f.frame(), start=f.campaign.start, peak_time=f.peak_time, peak_rps=1.0,
-                                          actual=actual).to_dict()
-    lines = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"
-             and layer["encoding"].get("y", {}).get("field") == "rps"]
-    assert len(lines) == 1 and lines[0]["mark"]["color"] == capacity_charts.ACTUAL
-    assert capacity_queries.actual_traffic(store, f, f.times[0].to_pydatetime()).empty
