@@ -10,6 +10,7 @@ through ``pages.campaign_actions``; this module only lays them out.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -218,9 +219,11 @@ def import_section(v: View) -> None:
 
 
 def _calendar_table(table: pd.DataFrame, tz: str, *, key: str) -> None:
-    st.dataframe(table, hide_index=True, width="stretch", key=key, column_config={
+    """The calendar rows; a campaign without an end reads "–" (Streamlit would print None)."""
+    ends = [f"{t:%Y-%m-%d %H:%M}" if pd.notna(t) else "–" for t in table["end"]]
+    st.dataframe(table.assign(end=ends), hide_index=True, width="stretch", key=key, column_config={
         "start": st.column_config.DatetimeColumn(f"start ({tz})", format="YYYY-MM-DD HH:mm"),
-        "end": st.column_config.DatetimeColumn(f"end ({tz})", format="YYYY-MM-DD HH:mm"),
+        "end": st.column_config.TextColumn(f"end ({tz})", help="No end set: the calendar assumes 6 hours."),
         "audience": st.column_config.NumberColumn(format="localized")})
 
 
@@ -274,10 +277,13 @@ def review_section(v: View, now: datetime) -> None:
     st.markdown(f"**How IT judged it**: {cq.judgement(linked, c.name)}")
     if linked.empty:
         return
-    shown = linked.assign(start=linked["start"].dt.tz_convert(v.tz).dt.tz_localize(None))
-    st.dataframe(shown[["id", "start", "verdict", "confidence", "on-call says", "peak_rps", "status"]],
+    shown = linked.assign(start=linked["start"].dt.tz_convert(v.tz).dt.tz_localize(None),
+                          incident=[f"incidents?incident={quote(i, safe='')}" for i in linked["id"]])
+    st.dataframe(shown[["start", "verdict", "confidence", "on-call says", "peak_rps", "status", "incident"]],
                  hide_index=True, width="stretch", column_config={
                      "start": st.column_config.DatetimeColumn(f"start ({v.tz})", format="YYYY-MM-DD HH:mm"),
+                     "incident": st.column_config.LinkColumn("incident", display_text="open on the Incidents page",
+                                                             help="Its evidence, traffic and block suggestion."),
                      "confidence": st.column_config.NumberColumn(format="percent"),
                      "peak_rps": st.column_config.NumberColumn("peak req/s", format="%.1f")})
 

@@ -21,7 +21,7 @@ st.title("Capacity")
 st.caption("Forecast of an announced campaign's traffic and when to scale for it. Times in "
            f"{v.tz}; sizing uses the forecast's upper band (p90).")
 
-choices = capacity_queries.campaign_choices(v.state, v.end)
+choices = capacity_queries.campaign_choices(v.state, v.end, v.tz)
 if choices.empty:
     st.info("No campaign announced yet. Import one with `./surgewatch campaigns import FILE` "
             "(JSON, CSV or ICS), then plan it here.")
@@ -72,10 +72,8 @@ else:
     m1.metric("Expected peak", f"{peak_rps:,.0f} req/s", f"p90 {float(f.high.max()):,.0f}", delta_color="off")
     m2.metric("Instances at the peak", plan.peak_instances, f"+{plan.peak_instances - plan.current} on today",
               delta_color="off")
-    m3.metric("Extra infrastructure cost", "–" if plan.extra_cost is None else
-              f"{plan.extra_cost:,.2f} {settings.currency}")
-    m4.metric("Infrastructure cost per lead", "–" if plan.cost_per_lead is None else
-              f"{plan.cost_per_lead:,.3f} {settings.currency}")
+    m3.metric("Extra infrastructure cost", capacity_queries.money(plan.extra_cost, settings.currency))
+    m4.metric("Infrastructure cost per lead", capacity_queries.money(plan.cost_per_lead, settings.currency, digits=3))
 
 # Under way or over: what the site has served against the forecast.
 tracking = track(v.store, f, v.end) if f.campaign.start <= v.end else None
@@ -96,7 +94,10 @@ if not isinstance(plan, str):
     c1.markdown("**Traffic and cost**")
     c1.dataframe(capacity_queries.cost_table(plan), hide_index=True, width="stretch")
     c2.markdown("**Schedule**")
-    c2.dataframe(capacity_queries.steps_table(plan, v.tz), hide_index=True, width="stretch")
+    steps = capacity_queries.steps_table(plan, v.tz)
+    # Every step in sight (each is a scaling action to schedule), not behind the table's own scroll bar.
+    c2.dataframe(steps, hide_index=True, width="stretch", height=min(35 * (len(steps) + 1) + 3, 1200),
+                 column_config={"from": st.column_config.TextColumn(f"from ({v.tz})")})
 
 st.subheader("Where the numbers come from")
 st.markdown(f"**{f.response.source.capitalize()}.**")

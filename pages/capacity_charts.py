@@ -23,7 +23,8 @@ def forecast_chart(df: pd.DataFrame, *, start: pd.Timestamp, peak_time: pd.Times
     """
     data = df.copy()
     data["time"] = _wall_clock(data["time"], tz)
-    x = alt.X("time:T", title=f"time ({tz})", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M"))
+    x = alt.X("time:T", title=f"{_days(data['time'])}, time ({tz})", scale=alt.Scale(type="utc"),
+              axis=alt.Axis(format="%H:%M"))
     tip = [alt.Tooltip("time:T", format="%a %H:%M", formatType="utc"),
            alt.Tooltip("expected:Q", format=".1f", title="expected req/s"),
            alt.Tooltip("low:Q", format=".1f", title="p10"), alt.Tooltip("high:Q", format=".1f", title="p90"),
@@ -59,3 +60,13 @@ def forecast_chart(df: pd.DataFrame, *, start: pd.Timestamp, peak_time: pd.Times
     layers.append(peak.mark_text(align="left", dx=8, dy=-10, fontSize=12, color="#222").encode(
         x="time:T", y="rps:Q", text="label:N"))
     return alt.layer(*layers).properties(height=height)
+
+
+def _days(times: pd.Series) -> str:
+    """The day(s) a forecast spans, for the axis that only shows hours ("Wed 02 Dec" or "Wed 02 – Thu 03 Dec")."""
+    if times.empty:
+        return "–"
+    first, last = times.min(), times.max()
+    if first.date() == last.date():
+        return f"{first:%a %d %b}"
+    return f"{first:%a %d} – {last:%a %d %b}" if first.month == last.month else f"{first:%a %d %b} – {last:%a %d %b}"

@@ -17,8 +17,11 @@ from store.campaigns import Status
 from store.state import StateDB
 
 
-def campaign_choices(state: StateDB, now: datetime) -> pd.DataFrame:
-    """Campaigns to plan: upcoming ones first (soonest first), then past ones (latest first); cancelled left out."""
+def campaign_choices(state: StateDB, now: datetime, tz: str = "UTC") -> pd.DataFrame:
+    """Campaigns to plan: upcoming ones first (soonest first), then past ones (latest first); cancelled left out.
+
+    Each label gives the start on the dashboard's wall clock (``tz``), as every other time on the page.
+    """
     rows = []
     for c in state.list_campaigns():
         if c.status is Status.CANCELLED:
@@ -26,8 +29,8 @@ def campaign_choices(state: StateDB, now: datetime) -> pd.DataFrame:
         upcoming = c.start >= now
         rows.append({"id": c.id, "name": c.name, "channel": c.channel.value, "start": pd.Timestamp(c.start),
                      "audience": c.audience, "upcoming": upcoming,
-                     "label": f"{c.name} · {c.channel.value} · {c.start:%Y-%m-%d %H:%M} UTC"
-                              f"{'' if upcoming else ' (past)'}"})
+                     "label": f"{c.name} · {c.channel.value} · {pd.Timestamp(c.start).tz_convert(tz):%a %d %b %Y %H:%M}"
+                              f" ({tz}){'' if upcoming else ' (past)'}"})
     df = pd.DataFrame(rows, columns=["id", "name", "channel", "start", "audience", "upcoming", "label"])
     if df.empty:
         return df
@@ -57,8 +60,9 @@ def campaign_plan(f: Forecast, capacity: Capacity, settings: CapacitySettings) -
         return str(exc)
 
 
-def _money(x: float | None, currency: str | None) -> str:
-    return "–" if x is None else f"{x:,.2f} {currency or ''}".strip()
+def money(x: float | None, currency: str | None, *, digits: int = 2) -> str:
+    """An amount with its currency ("–" when unknown); costs per lead take 3 digits, as they are often cents."""
+    return "–" if x is None else f"{x:,.{digits}f} {currency or ''}".strip()
 
 
 def cost_table(plan: Plan) -> pd.DataFrame:
@@ -72,10 +76,10 @@ def cost_table(plan: Plan) -> pd.DataFrame:
         ("extra leads (p10 – p50 – p90)", f"{leads[0]:,.1f} – {leads[1]:,.1f} – {leads[2]:,.1f}"),
         ("instances today → at the peak", f"{plan.current} → {plan.peak_instances}"),
         ("extra instance-hours", f"{plan.extra_instance_hours:,.1f}"),
-        ("extra infrastructure cost", _money(plan.extra_cost, cur)),
-        ("infrastructure cost per lead", _money(plan.cost_per_lead, cur)),
-        ("campaign spend", _money(f.campaign.spend, f.campaign.currency)),
-        ("campaign spend per lead", _money(plan.spend_per_lead, f.campaign.currency)),
+        ("extra infrastructure cost", money(plan.extra_cost, cur)),
+        ("infrastructure cost per lead", money(plan.cost_per_lead, cur, digits=3)),  # as the metric above shows it
+        ("campaign spend", money(f.campaign.spend, f.campaign.currency)),
+        ("campaign spend per lead", money(plan.spend_per_lead, f.campaign.currency)),
     ]
     return pd.DataFrame(rows, columns=["", "value"])
 

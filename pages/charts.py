@@ -14,7 +14,8 @@ ACTOR_COLORS = {"human": "#4e79a7", "scanner": "#b07aa1", "crawler": "#9c9c9c", 
 def traffic_chart(df: pd.DataFrame, *, by: str = "actor", campaigns: pd.DataFrame | None = None,
                   incidents: pd.DataFrame | None = None, tz: str = "UTC", height: int = 300) -> alt.LayerChart:
     """Stacked requests/s by ``by``, campaign starts as labelled rules, incidents as shaded bands."""
-    data = df.copy()
+    data = _zero_filled(df, by)
+    width = _bucket_width(data["time"])  # a campaign sent inside the last bucket drawn is still marked
     latest = data["time"].max() if not data.empty else None
     data["time"] = _wall_clock(data["time"], tz)
     color = alt.Color(f"{by}:N", title=by.replace("_", " "))
@@ -45,12 +46,18 @@ def traffic_chart(df: pd.DataFrame, *, by: str = "actor", campaigns: pd.DataFram
         camp = campaigns.copy()
         camp["start"] = _wall_clock(camp["start"], tz)
         if not data.empty:
-            camp = camp[(camp["start"] >= data["time"].min()) & (camp["start"] <= data["time"].max())]
+            camp = camp[(camp["start"] >= data["time"].min()) & (camp["start"] <= data["time"].max() + width)]
         rule = alt.Chart(camp).mark_rule(strokeDash=[4, 3], color="#333").encode(
             x="start:T", tooltip=["name:N", "channel:N", "regions:N"])
-        text = alt.Chart(camp).mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#333").encode(
-            x="start:T", y=alt.value(10), text="name:N")
-        layers += [rule, text]
+        layers.append(rule)
+        # A name reads right of its rule, or left of it in the chart's last third, where it would be cut off.
+        t0, t1 = (data["time"].min(), data["time"].max()) if not data.empty else (camp["start"].min(),
+                                                                                   camp["start"].max())
+        late = camp["start"] > t0 + (t1 - t0) * 2 / 3 if t1 > t0 else pd.Series(False, index=camp.index)
+        for part, align, dx in ((camp[~late], "left", 4), (camp[late], "right", -4)):
+            if not part.empty:
+                layers.append(alt.Chart(part).mark_text(align=align, dx=dx, dy=-6, fontSize=11, color="#333")
+                              .encode(x="start:T", y=alt.value(10), text="name:N"))
     return (alt.layer(*layers).resolve_scale(color="independent").properties(height=height)
             .interactive(bind_y=False))
 
@@ -82,13 +89,41 @@ def calendar_chart(campaigns: pd.DataFrame, *, tz: str = "UTC", height: int | No
     return alt.layer(bars, rule, text)
 
 
-def share_bars(df: pd.DataFrame, dim: str, *, title: str | None = None) -> alt.Chart:
-    """Horizontal bars of the share of requests per value of ``dim``."""
-    return alt.Chart(df).mark_bar().encode(
-        x=alt.X("share:Q", axis=alt.Axis(format="%"), title=None),
-        y=alt.Y(f"{dim}:N", sort="-x", title=title or dim.replace("_", " ")),
+def share_bars(df: pd.DataFrame, dim: str, *, title: str | None = None) -> alt.LayerChart:
+    """Horizontal bars of the share of requests per value of ``dim``, each labelled with its share.
+
+    One row per value (a fixed height lets Streamlit squeeze rows until every other label is hidden);
+    ``title=""`` leaves the axis untitled (the page names the chart), ``None`` names it after ``dim``.
+    """
+    data = df.assign(label=[f"{x:.0%}" if x >= 0.005 else "<1%" for x in df["share"]])
+    base = alt.Chart(data).encode(
+        x=alt.X("share:Q", axis=alt.Axis(format="%"), title=None, scale=alt.Scale(domainMax=1.12 * data["share"].max()
+                                                                                  if len(data) else 1)),
+        y=alt.Y(f"{dim}:N", sort="-x", title=dim.replace("_", " ") if title is None else title or None,
+                axis=alt.Axis(labelExpr="replace(datum.label, regexp('_', 'g'), ' ')", labelLimit=140)),
         tooltip=[f"{dim}:N", alt.Tooltip("requests:Q", format=","), alt.Tooltip("share:Q", format=".1%")],
-    ).properties(height=max(60, 22 * len(df)))
+    )
+    bars = base.mark_bar()
+    text = base.mark_text(align="left", dx=3, fontSize=11, color="#444").encode(text="label:N")
+    return alt.layer(bars, text).properties(height=alt.Step(22))
+
+
+def _bucket_width(times: pd.Series) -> pd.Timedelta:
+    """The width of a series' time buckets (the smallest gap between two of them; 0 with fewer than two)."""
+    distinct = pd.Series(pd.unique(times)).sort_values()
+    return distinct.diff().min() if len(distinct) > 1 else pd.Timedelta(0)
+
+
+def _zero_filled(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Requests/s for every (time, ``by``) pair, 0 where a series sent nothing in a bucket.
+
+    A stacked area interpolates across a series' missing buckets, so a burst of one (mail scanners
+    at a send) would otherwise pull the others' outline through the chart.
+    """
+    if df.empty:
+        return df.copy()
+    grid = pd.MultiIndex.from_product([pd.unique(df["time"]), pd.unique(df[by])], names=["time", by])
+    return df.groupby(["time", by])["rps"].sum().reindex(grid, fill_value=0.0).reset_index()
 
 
 def _wall_clock(times: pd.Series, tz: str) -> pd.Series:
@@ -99,7 +134,7 @@ def _wall_clock(times: pd.Series, tz: str) -> pd.Series:
 def incident_chart(df: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp | None, baseline_rps: float | None,
                    verdict: str = "unknown", tz: str = "UTC", height: int = 320) -> alt.LayerChart:
     """Requests/s by actor around one incident: its span shaded in the verdict's colour, the baseline as a rule."""
-    data = df.copy()
+    data = _zero_filled(df, "actor")
     span_end = end if end is not None and pd.notna(end) else (data["time"].max() if not data.empty else start)
     data["time"] = _wall_clock(data["time"], tz)
     span = pd.DataFrame({"start": _wall_clock(pd.Series([start]), tz), "end": _wall_clock(pd.Series([span_end]), tz),
@@ -123,16 +158,23 @@ def incident_chart(df: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp |
         base = pd.DataFrame({"rps": [float(baseline_rps)], "label": [f"baseline {baseline_rps:.1f} req/s"]})
         layers.append(alt.Chart(base).mark_rule(strokeDash=[6, 4], color="#222", size=1.5).encode(
             y="rps:Q", tooltip=["label:N"]))
-        layers.append(alt.Chart(base).mark_text(align="left", dx=4, dy=-7, fontSize=11, color="#222").encode(
-            x=alt.value(0), y="rps:Q", text="label:N"))
+        layers += readable_label(alt.Chart(base), color="#222", x=alt.value(0), y="rps:Q", text="label:N")
     return alt.layer(*layers).properties(height=height)
+
+
+def readable_label(chart: alt.Chart, *, color: str, dx: int = 4, dy: int = -7, size: int = 11,
+                   **encoding: object) -> list[alt.Chart]:
+    """A left-aligned text label over a white halo, readable where it crosses a filled area: two text layers."""
+    mark = {"align": "left", "dx": dx, "dy": dy, "fontSize": size}
+    halo = chart.mark_text(**mark, color="white", stroke="white", strokeWidth=3, strokeJoin="round")
+    return [halo.encode(**encoding), chart.mark_text(**mark, color=color).encode(**encoding)]
 
 
 def verdict_history_chart(history: pd.DataFrame, *, tz: str = "UTC", height: int = 200) -> alt.LayerChart:
     """How the verdict moved: confidence as a step line, each change a dot in its verdict's colour."""
     data = history.copy()
     data["time"] = _wall_clock(data["time"], tz)
-    base = alt.Chart(data).encode(x=alt.X("time:T", title=None, scale=alt.Scale(type="utc"),
+    base = alt.Chart(data).encode(x=alt.X("time:T", title=f"time ({tz})", scale=alt.Scale(type="utc"),
                                           axis=alt.Axis(format="%H:%M:%S", labelOverlap=True)),
                                   y=alt.Y("confidence:Q", title="confidence", scale=alt.Scale(domain=[0, 1]),
                                           axis=alt.Axis(format="%")))

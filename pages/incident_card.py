@@ -24,7 +24,7 @@ def headline(inc: pd.Series, tz: str, *, with_status: bool = False) -> str:
     looks = f" · looks like {inc['looks_like'].replace('_', ' ')}" if inc.get("looks_like") else ""
     peak = f" · peak {inc['peak_rps']:.1f} req/s" if inc.get("peak_rps") else ""
     state = f" · {inc['status']}" if with_status else ""
-    return (f"{verdict_badge(inc['verdict'])} since {inc['start'].tz_convert(tz):%Y-%m-%d %H:%M:%S}"
+    return (f"{verdict_badge(inc['verdict'])} since {inc['start'].tz_convert(tz):%Y-%m-%d %H:%M:%S} ({tz})"
             f"{camp}{looks}{conf}{peak}{state}")
 
 
@@ -73,3 +73,5 @@ def incident_card(inc: pd.Series, tz: str, linked: bool = False) -> None:
         oncall_says(inc)
         evidence(inc)
         block_suggestion(inc)
+        st.page_link("pages/incidents.py", icon="🚨", query_params={"incident": inc["id"]},
+                     label="Traffic, verdict history, correct or silence it on the Incidents page")

@@ -37,7 +37,8 @@ def _name_field(key: str) -> str:
 
 
 def _pick(table: pd.DataFrame, linked: str | None) -> str | None:
-    """The incident to show: the table's selected row, the URL's ?incident=, else the newest."""
+    """The incident to show: the table's selected row, the URL's ?incident=, else the newest open one (what
+    on-call was paged for), else the newest."""
     options = list(table["id"])
     if linked and linked not in options:
         options.insert(0, linked)
@@ -46,8 +47,10 @@ def _pick(table: pd.DataFrame, linked: str | None) -> str | None:
     if linked:
         st.session_state["incident_pick"] = linked
     elif st.session_state.get("incident_pick") not in options:
-        st.session_state["incident_pick"] = options[0]
-    labels = {r["id"]: f"{r['start']:%d %b %H:%M} · {r['verdict']} · {r['id']}" for _, r in table.iterrows()}
+        still_open = table.loc[table["status"] == "open", "id"]
+        st.session_state["incident_pick"] = still_open.iloc[0] if not still_open.empty else options[0]
+    labels = {r["id"]: " · ".join(x for x in (f"{r['start']:%d %b %H:%M}", r["verdict"], r["campaign"], r["status"])
+                                  if x) for _, r in table.iterrows()}
     st.selectbox("Open incident", options, key="incident_pick", format_func=lambda i: labels.get(i, i),
                  on_change=lambda: st.query_params.update(incident=st.session_state["incident_pick"]))
     return st.session_state["incident_pick"]
@@ -104,8 +107,9 @@ def traffic(v: View, inc: pd.Series) -> None:
     start, end = queries.incident_window(inc, v.end)
     df = queries.traffic(v.store, start, end, by="actor", site=inc["site"])
     if df.empty:
-        st.info(f"No traffic of site {inc['site']} stored between {start:%H:%M} and {end:%H:%M} UTC "
-                "(older than the store's retention, or the collector was down).")
+        shown = [pd.Timestamp(t).tz_convert(v.tz) for t in (start, end)]
+        st.info(f"No traffic of site {inc['site']} stored between {shown[0]:%d %b %H:%M} and {shown[1]:%H:%M} "
+                f"({v.tz}) (older than the store's retention, or the collector was down).")
         return
     st.altair_chart(charts.incident_chart(df, start=inc["start"], end=inc["end"] if inc["status"] != "open" else None,
                                           baseline_rps=inc["baseline_rps"], verdict=inc["verdict"], tz=v.tz),
@@ -122,7 +126,8 @@ def history(v: View, inc: pd.Series) -> None:
     turns = queries.verdict_turns(moves)
     st.dataframe(turns.assign(time=turns["time"].dt.tz_convert(v.tz).dt.tz_localize(None)), hide_index=True,
                  width="stretch", column_config={"confidence": st.column_config.NumberColumn(format="percent"),
-                                                 "time": st.column_config.DatetimeColumn(format="HH:mm:ss")})
+                                                 "time": st.column_config.DatetimeColumn(f"time ({v.tz})",
+                                                                                         format="HH:mm:ss")})
 
 
 def feedback_form(v: View, inc: pd.Series) -> None:
@@ -159,7 +164,9 @@ def feedback_form(v: View, inc: pd.Series) -> None:
 
 def silence_form(v: View, inc: pd.Series) -> None:
     """Hold back notifications of this incident, or of this site and verdict, for a while."""
-    scopes = {"incident": f"this incident ({inc['id']})", "verdict": f"{inc['site']} · {inc['verdict']}"}
+    since = f"{inc['start'].tz_convert(v.tz):%d %b %H:%M}"
+    scopes = {"incident": f"this incident only ({inc['verdict']} since {since})",
+              "verdict": f"every {inc['verdict']} incident of {inc['site']}"}
     with st.form("incident_silence"):
         st.markdown("**Silence notifications**")
         scope = st.radio("Of", list(scopes), format_func=scopes.get, key="si_scope", horizontal=True)

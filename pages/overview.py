@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from pages import charts, queries
@@ -31,7 +32,8 @@ def live() -> None:
     c1, c2, c3 = st.columns(3)
     delta = (now_totals["rps"] / before["rps"] - 1) if before["rps"] else None
     c1.metric("Requests / s (last 5 min)", f"{now_totals['rps']:.1f}",
-              f"{delta:+.0%} vs the hour before" if delta is not None else None)
+              f"{delta:+.0%} vs the hour before" if delta is not None else None,
+              delta_color="off")  # more traffic is neither good nor bad until the verdict says whose it is
     c2.metric("Requests in range", f"{queries.totals(v.store, v.start, v.end)['requests']:,.0f}")
     c3.metric("Open incidents", len(open_incidents))
     traffic = queries.traffic(v.store, v.start, v.end, by="actor")
@@ -42,6 +44,8 @@ def live() -> None:
     else:
         st.altair_chart(charts.traffic_chart(traffic, campaigns=campaigns, incidents=incidents, tz=v.tz),
                         width="stretch")
+        st.caption("Shaded: incidents, in their verdict's colour (green campaign, blue organic, red bot, orange "
+                   "mixed); dashed lines: campaign sends. Drag to pan, scroll to zoom in on a spike.")
     for _, inc in open_incidents.head(5).iterrows():
         incident_card(inc, v.tz)
 
@@ -78,4 +82,4 @@ campaigns = queries.campaigns_frame(v.state, v.start - timedelta(days=1), v.end 
 if campaigns.empty:
     st.caption("No campaigns announced around this range.")
 else:
-    st.altair_chart(charts.calendar_chart(campaigns, tz=v.tz), width="stretch")
+    st.altair_chart(charts.calendar_chart(campaigns, tz=v.tz, now=pd.Timestamp(v.end)), width="stretch")

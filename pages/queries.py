@@ -27,10 +27,18 @@ def resolution_for(span: timedelta) -> int:
 def traffic(
     store: TimeSeriesStore, start: datetime, end: datetime, *, by: str | None = "actor", site: str | None = None
 ) -> pd.DataFrame:
-    """Requests per second over time (columns time, [by], rps, requests)."""
+    """Requests per second over time (columns time, [by], rps, requests), whole buckets only.
+
+    The bucket still filling up at ``end`` and the one cut by ``start`` are left out: their rate,
+    over a full bucket's width, would read as a sudden drop at the chart's edges.
+    """
     every = resolution_for(end - start)
     df = query_auto(store, "http", start, end, every=every, fields=["requests"],
                     where={"site": site} if site else None, group_by=[by] if by else [])
+    if not df.empty:
+        t = pd.to_datetime(df["time"], utc=True)
+        df = df[(t >= pd.Timestamp(start)) & (t + pd.Timedelta(seconds=every) <= pd.Timestamp(end))]
+        df = df.reset_index(drop=True)
     df["rps"] = df["requests"] / every
     return df
 

@@ -241,6 +241,9 @@ def test_the_page_tells_how_a_past_campaign_went(page_env, after_a_send) -> None
     assert "**How IT judged it**: IT judged 2 surge(s) tied to Spring Sale" in text
     shown = at.dataframe[-2].value.set_index("actor")
     assert shown.loc["human", "change"] == "×3.0" and list(at.dataframe[-1].value["verdict"]) == ["organic", "campaign"]
+    incidents = at.dataframe[-1].value
+    assert "id" not in incidents  # no raw id: a link opens each on the Incidents page
+    assert list(incidents["incident"]) == ["incidents?incident=inc-o", "incidents?incident=inc-c"]
 
 
 # -- the page -----------------------------------------------------------------------------
@@ -304,6 +307,7 @@ def test_the_page_draws_the_calendar_and_offers_three_exports(page_env) -> None:
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert any(s.get("layer", [{}])[0].get("mark", {}).get("type") == "bar" for s in specs)
     assert "Spring" in at.dataframe[0].value["name"].tolist()
+    assert at.dataframe[0].value["end"].tolist() == ["–"]  # no end set: a dash, never "None"
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download the CSV template", "Export ICS", "Export JSON", "Export CSV"]
 

@@ -58,6 +58,10 @@ def test_forecast_chart_draws_band_lines_capacity_steps_and_the_peak(tmp_path: P
     data = spec["datasets"][spec["layer"][0]["data"]["name"]]
     first = pd.Timestamp(data[0]["time"])
     assert first.hour == f.times[0].tz_convert("Asia/Tokyo").hour  # shown on the dashboard's wall clock
+    local = f.times.tz_convert("Asia/Tokyo")
+    days = f"{local[0]:%a %d %b}" if local[0].date() == local[-1].date() else f"{local[0]:%a %d}"
+    assert spec["layer"][0]["encoding"]["x"]["title"].startswith(days)  # the hours axis says which day
+    assert spec["layer"][0]["encoding"]["x"]["title"].endswith(", time (Asia/Tokyo)")
     assert max(r["capacity"] for r in data) == plan.peak_instances * 20
     peak_label = spec["datasets"][spec["layer"][-1]["data"]["name"]][0]["label"]
     assert peak_label == f"peak {float(f.expected.max()):,.1f} req/s"
@@ -116,6 +120,14 @@ def test_upcoming_campaigns_come_first_then_past_ones(tmp_path: Path) -> None:
     assert list(choices["id"]) == ["summer-drop", "old-one"] and choices["label"][1].endswith("(past)")
 
 
+def test_campaign_choices_label_the_start_in_the_dashboards_time_zone(tmp_path: Path) -> None:
+    _, state = _fill(tmp_path)
+    state.upsert_campaign(parse_campaign({"name": "Tokyo Night", "channel": "social", "start": "2026-03-01T15:30:00Z"}))
+    choices = capacity_queries.campaign_choices(state, datetime(2026, 1, 1, tzinfo=UTC), "Asia/Tokyo")
+    label = choices.set_index("id").loc["tokyo-night", "label"]
+    assert "Mon 02 Mar 2026 00:30 (Asia/Tokyo)" in label and "UTC" not in label
+
+
 def test_capacity_page_shows_the_recommendation_cost_and_evidence(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     st.cache_resource.clear()
@@ -166,3 +178,13 @@ def test_the_chart_spec_is_json(tmp_path: Path) -> None:
     f = plan.forecast
     json.dumps(capacity_charts.forecast_chart(plan.frame(), start=f.campaign.start, peak_time=f.peak_time,
                                               peak_rps=1.0).to_dict())
+
+
+def test_the_cost_table_gives_the_cost_per_lead_as_precisely_as_the_metric(tmp_path: Path) -> None:
+    store, state = _fill(tmp_path)
+    f = forecast(store, state, state.get_campaign("summer-drop"))
+    plan = make_plan(f, Capacity(20, 2, []), CapacitySettings(rps_per_instance=20, instances=2,
+                                                              instance_cost_per_hour=0.19))
+    rows = dict(capacity_queries.cost_table(plan).values)
+    assert plan.cost_per_lead is not None and rows["infrastructure cost per lead"] == f"{plan.cost_per_lead:,.3f} EUR"
+    assert capacity_queries.money(0.0474, "EUR", digits=3) == "0.047 EUR" and capacity_queries.money(None, "EUR") == "–"

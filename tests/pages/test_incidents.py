@@ -84,6 +84,18 @@ def test_the_list_shows_the_incidents_of_the_range_newest_first_and_opens_the_ne
     assert list(at.dataframe[0].value["id"]) == ["default-hour"]
 
 
+def test_the_page_opens_the_newest_open_incident_before_a_newer_closed_one(filled) -> None:
+    _, state = filled
+    now = int(datetime.now(UTC).timestamp())
+    state.upsert_incident({"id": "default-errors", "site": "default", "start": now - 120, "end": now - 60,
+                           "verdict": "errors", "confidence": 0.7, "status": "closed", "evidence": ["4xx burst"]})
+    at = incidents_page()
+    assert at.dataframe[0].value["id"].iloc[0] == "default-errors"  # the list stays newest first
+    pick = at.selectbox(key="incident_pick")
+    assert pick.value == "default-live"
+    assert pick.options[0].endswith("· errors · closed") and "default-errors" not in pick.options[0]
+
+
 def test_a_link_opens_a_closed_incident_outside_the_range(filled) -> None:
     at = incidents_page("default-old")
     assert at.selectbox(key="incident_pick").value == "default-old"
@@ -91,6 +103,13 @@ def test_a_link_opens_a_closed_incident_outside_the_range(filled) -> None:
     assert "BOT" in text and "closed" in text and "POST /login from 4 networks" in text
     at = incidents_page("no-such")
     assert "no-such" in at.warning[0].value
+
+
+def test_an_incident_without_stored_traffic_says_so_in_the_dashboards_time_zone(filled, monkeypatch) -> None:
+    monkeypatch.setenv("SURGEWATCH_DASHBOARD__TIMEZONE", "Asia/Tokyo")
+    at = incidents_page("default-old")  # 2025-01-01 10:00-10:20 UTC: its window is 09:30-10:35 UTC
+    said = " ".join(i.value for i in at.info)
+    assert "between 01 Jan 18:30 and 19:35 (Asia/Tokyo)" in said, said
 
 
 def test_a_correction_is_stored_audited_and_shown(filled) -> None:
@@ -152,7 +171,10 @@ def test_the_silence_form_adds_a_silence_the_notifier_honours(filled) -> None:
 def test_the_site_and_verdict_silence_matches_every_incident_of_that_verdict(filled) -> None:
     _, state = filled
     at = incidents_page("default-live")
-    at.radio(key="si_scope").set_value("verdict")
+    scope = at.radio(key="si_scope")
+    assert scope.options[1] == "every mixed incident of default"  # says what it silences, in words
+    assert scope.options[0].startswith("this incident only (mixed since ") and "default-live" not in scope.options[0]
+    scope.set_value("verdict")
     at.text_input(key="si_name").input("dana")
     next(b for b in at.button if b.label == "Silence").click()
     at.run()
@@ -168,7 +190,7 @@ def test_the_incident_chart_shades_the_span_and_draws_the_baseline(filled) -> No
     df = queries.traffic(store, start, end, by="actor", site="default")
     spec = charts.incident_chart(df, start=inc["start"], end=None, baseline_rps=12.0, verdict="mixed").to_dict()
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
-    assert marks == ["rect", "rule", "area", "rule", "text"]
+    assert marks == ["rect", "rule", "area", "rule", "text", "text"]  # the baseline label over its white halo
     assert spec["layer"][0]["encoding"]["x2"]["field"] == "end"
     assert spec["layer"][3]["encoding"]["y"]["field"] == "rps"
     datasets = spec["datasets"].values()
@@ -192,3 +214,5 @@ def test_the_verdict_history_keeps_only_changes_and_draws_a_step_line(filled) ->
     assert spec["layer"][0]["mark"] == {"type": "line", "interpolate": "step-after", "color": "#888"}
     assert spec["layer"][1]["encoding"]["color"]["field"] == "verdict"
     assert spec["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["campaign", "mixed"]
+    tokyo = charts.verdict_history_chart(moves, tz="Asia/Tokyo").to_dict()
+    assert tokyo["layer"][0]["encoding"]["x"]["title"] == "time (Asia/Tokyo)"  # the axis says whose clock

@@ -53,13 +53,21 @@ def test_overview_shows_rate_incident_evidence_and_charts(filled: tuple[Embedded
     assert not at.exception
     rate, total, open_incidents = (m.value for m in at.metric)
     assert float(rate) == pytest.approx(12.0)  # (100 + 20) requests per 10 s
+    assert at.metric[0].proto.color == at.metric[0].proto.GRAY  # a rise is no good news until it is judged
     assert open_incidents == "2"
     text = " ".join(md.value for md in at.markdown)
     assert "CAMPAIGN" in text and "61% of extra traffic from JP" in text
     assert "MIXED" in text and "POST /login" in text
+    assert "(UTC) · Spring Sale APAC" in text  # each card's start says whose clock it is
+    links = at.get("page_link")
+    assert len(links) == 2 and all(link.proto.page.endswith("incidents") for link in links), links
+    assert {link.proto.query_string for link in links} == {"incident=inc-1", "incident=inc-2"}  # each opens its own
     assert any("deny 203.0.113.0/24;" in c.value for c in at.code)
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert len(specs) == 5  # traffic, countries, referrers, clients, calendar
+    assert any(c.value.startswith("Shaded: incidents, in their verdict's colour") for c in at.caption)  # a key
+    calendar = [layer["mark"]["type"] for layer in specs[-1]["layer"]]
+    assert calendar == ["bar", "rule", "text"]  # a "now" rule reads upcoming campaigns apart from past ones
 
 
 def test_traffic_chart_stacks_actors_and_marks_campaign_starts(filled: tuple[EmbeddedStore, StateDB]) -> None:
@@ -122,3 +130,57 @@ def test_overview_lists_the_campaigns_coming_up_for_on_call(filled: tuple[Embedd
     assert list(table["campaign"]) == ["Winter Drop"] and table["regions"][0] == "DE, FR"
     assert table["expected peak"][0].endswith(" req/s")
     assert table["scaling"][0] == "set capacity.rps_per_instance to size it"
+
+
+def test_share_bars_give_every_value_a_labelled_row_of_its_own() -> None:
+    df = pd.DataFrame({"client": ["browser", "search_crawler", "script"], "requests": [900, 97, 3],
+                       "share": [0.9, 0.097, 0.003]})
+    spec = charts.share_bars(df, "client", title="").to_dict()
+    assert spec["height"] == {"step": 22}  # rows are not squeezed until labels hide each other
+    y = spec["layer"][0]["encoding"]["y"]
+    assert y["title"] is None and "regexp('_', 'g'), ' '" in y["axis"]["labelExpr"]  # "search crawler"
+    (labels,) = spec["datasets"].values()
+    assert [r["label"] for r in labels] == ["90%", "10%", "<1%"]
+    assert charts.share_bars(df, "client").to_dict()["layer"][0]["encoding"]["y"]["title"] == "client"
+
+
+def test_a_campaign_name_near_the_charts_right_edge_reads_left_of_its_rule() -> None:
+    times = pd.date_range("2026-03-01T00:00:00Z", periods=60, freq="1min")
+    df = pd.DataFrame({"time": times, "actor": "human", "rps": 1.0})
+    camp = pd.DataFrame({"name": ["Early", "Late"], "channel": "email", "regions": "JP",
+                         "start": [times[5], times[55]]})
+    spec = charts.traffic_chart(df, campaigns=camp).to_dict()
+    texts = {spec["datasets"][layer["data"]["name"]][0]["name"]: layer["mark"]["align"]
+             for layer in spec["layer"] if layer["mark"]["type"] == "text"}
+    assert texts == {"Early": "left", "Late": "right"}  # the late one is not cut off by the chart's edge
+
+
+def test_traffic_leaves_out_the_buckets_cut_by_the_ranges_edges(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "ts.db")
+    t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    store.write(Point("http", {"site": "default", "source": "t", "actor": "human"}, {"requests": 100, "bytes": 1},
+                      int((t0 + timedelta(seconds=10 * i)).timestamp())) for i in range(60))
+    df = queries.traffic(store, t0 + timedelta(seconds=5), t0 + timedelta(seconds=63), by="actor")
+    assert list(df["time"].dt.second) == [10, 20, 30, 40, 50]  # 09:00:00 began before the range, 09:01:00 still fills
+    assert set(df["rps"]) == {10.0}  # no dip at either edge
+
+
+def test_stacked_traffic_gives_every_actor_a_value_in_every_bucket() -> None:
+    times = pd.date_range("2026-03-01T09:00:00Z", periods=4, freq="10s")
+    df = pd.DataFrame({"time": [*times, times[1]], "actor": ["human"] * 4 + ["scanner"], "rps": [5.0] * 4 + [50.0]})
+    for spec in (charts.traffic_chart(df).to_dict(),
+                 charts.incident_chart(df, start=times[1], end=times[2], baseline_rps=None).to_dict()):
+        rows = max(spec["datasets"].values(), key=len)
+        scanner = sorted((r["time"], r["rps"]) for r in rows if r["actor"] == "scanner")
+        assert [rps for _, rps in scanner] == [0.0, 50.0, 0.0, 0.0]  # the burst does not smear over its neighbours
+
+
+def test_a_campaign_sent_inside_the_last_bucket_drawn_is_still_marked() -> None:
+    times = pd.date_range("2026-03-01T09:00:00Z", periods=10, freq="1min")  # the last whole bucket: 09:09-09:10
+    df = pd.DataFrame({"time": times, "actor": "human", "rps": 1.0})
+    camp = pd.DataFrame({"name": ["Just Sent"], "channel": "email", "regions": "JP",
+                         "start": [times[-1] + pd.Timedelta(seconds=20)]})
+    spec = charts.traffic_chart(df, campaigns=camp).to_dict()
+    names = [spec["datasets"][layer["data"]["name"]][0]["name"] for layer in spec["layer"]
+             if layer["mark"]["type"] == "text"]
+    assert names == ["Just Sent"]
