@@ -148,6 +148,8 @@ class Worker:
 
     def remind(self) -> None:
         """Tell on-call of the campaigns about to go out, with their scaling plan (once per change)."""
+        from urllib.parse import quote
+
         from alerts.notify_message import Note
         from capacity.reminders import CAMPAIGN_AHEAD, due
 
@@ -157,7 +159,8 @@ class Worker:
         now = self.clock()
         notes = [Note(f"campaign:{r.campaign.id}", r.title, tuple(r.lines),
                       {"alertname": CAMPAIGN_AHEAD, "site": r.campaign.site, "campaign": r.campaign.id,
-                       "severity": "info"}, int(r.campaign.start.timestamp()) + 7200, "capacity", r.key)
+                       "severity": "info"}, int(r.campaign.start.timestamp()) + 7200,
+                      f"capacity?campaign={quote(r.campaign.id, safe='')}", r.key)
                  for r in due(self.store, self.state, self.settings.capacity, now, self.settings.dashboard.timezone)]
         notifier.process_notes(notes, now)
 

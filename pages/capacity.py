@@ -28,7 +28,11 @@ if choices.empty:
     st.stop()
 
 labels = dict(zip(choices["id"], choices["label"], strict=True))
-chosen = st.selectbox("Campaign", list(labels), format_func=labels.get, key="capacity_campaign")
+linked = st.query_params.get("campaign")  # reminders ahead of a campaign link here with ?campaign=<id>
+if linked in labels and st.session_state.get("capacity_linked") != linked:
+    st.session_state["capacity_campaign"] = st.session_state["capacity_linked"] = linked
+chosen = st.selectbox("Campaign", list(labels), format_func=labels.get, key="capacity_campaign",
+                      on_change=lambda: st.query_params.update(campaign=st.session_state["capacity_campaign"]))
 row = choices.set_index("id").loc[chosen]
 cfg = v.settings.capacity
 
@@ -85,7 +89,8 @@ if tracking and said:
 st.altair_chart(capacity_charts.forecast_chart(frame, start=f.campaign.start, peak_time=f.peak_time,
                                                peak_rps=peak_rps, tz=v.tz), width="stretch")
 st.caption("Band: p10–p90 of the forecast; line: expected; dashed grey: baseline without the campaign"
-           + ("; black: measured so far" if tracking and said else "")
+           + ("; black: measured so far (the forecast knows only what was known before the start)"
+              if tracking and said else "")
            + ("; green steps: the planned capacity; red dashes: today's capacity." if not isinstance(plan, str)
               else "."))
 

@@ -53,7 +53,7 @@ def test_on_call_gets_one_email_ahead_of_the_campaign_and_another_only_when_it_m
     (subject, text), = inbox.texts()
     assert subject.startswith("[CAMPAIGN AHEAD] shop: Spring Sale at ") and ", scale from 2 to " in subject
     assert "Email campaign to 300,000 recipients in FR, BE" in text and "(Europe/Paris, in 120 min)" in text
-    assert "not an attack" in text and f"{DASHBOARD}/capacity" in text
+    assert "not an attack" in text and f"{DASHBOARD}/capacity?campaign=spring-sale" in text
     # Marketing moves the send by half an hour: the plan's times change, so on-call hears it again.
     c = worker.state.get_campaign("spring-sale")
     worker.state.upsert_campaign(c.model_copy(update={"start": c.start + timedelta(minutes=30)}))
@@ -91,6 +91,6 @@ def test_alertmanager_gets_an_info_alert_until_two_hours_after_the_start(worker,
     assert alert["labels"] == {"alertname": "SurgewatchCampaignAhead", "site": "shop", "campaign": "spring-sale",
                                "severity": "info"}
     assert alert["annotations"]["summary"].startswith("[CAMPAIGN AHEAD] shop: Spring Sale")
-    assert alert["annotations"]["dashboard"] == f"{DASHBOARD}/capacity"
+    assert alert["annotations"]["dashboard"] == f"{DASHBOARD}/capacity?campaign=spring-sale"
     ends = datetime.fromisoformat(alert["endsAt"].replace("Z", "+00:00"))
     assert ends == worker.state.get_campaign("spring-sale").start + timedelta(hours=2)
