@@ -52,7 +52,8 @@ def _headline(surge: Surge, ex: Excess) -> str:
     rps, base = surge.peak_value / BUCKET_SECONDS, surge.expected_at_peak / BUCKET_SECONDS
     ratio = f"{rps / base:.1f}x" if base > 0 else "far above"
     mins = ex.buckets * BUCKET_SECONDS / 60
-    return (f"Peak {rps:.1f} req/s, {ratio} the baseline of {base:.1f} req/s; "
+    without = " (mail link scanners left out)" if ex.scanner > 0 else ""
+    return (f"Peak {rps:.1f} req/s{without}, {ratio} the baseline of {base:.1f} req/s; "
             f"{ex.total:,.0f} extra requests over {mins:.0f} min")
 
 

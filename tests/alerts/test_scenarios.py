@@ -44,3 +44,17 @@ def test_scenario_gets_the_true_verdict(scenario: str, tmp_path: Path) -> None:
             assert spike["block"]["cidrs"], "a bot or mixed verdict comes with networks to block"
     else:
         assert spike["block"] is None
+
+
+def test_an_email_surge_tells_its_peak_with_and_without_the_send_burst(tmp_path: Path) -> None:
+    """The headline's peak is the judged traffic's; the incident's counts the scanners' burst at the send too,
+    and the evidence says so, so the two figures never read as a contradiction."""
+    sim = build("campaign_surge", 2, scale=0.5, history_hours=2.0, surge_hours=0.5)
+    path = tmp_path / "email.log"
+    sim.write(path)
+    (spike,) = analyze_logs([path], [CampaignInfo.of(c) for c in sim.campaigns], progress=False)["spikes"]
+    headline, burst = spike["evidence"][:2]
+    judged_peak = float(headline.split()[1])
+    assert "(mail link scanners left out)" in headline and judged_peak < spike["peak_rps"]
+    assert burst.startswith("With the mail link scanners and image proxies of the send, the peak was "
+                            f"{spike['peak_rps']:.1f} req/s")
