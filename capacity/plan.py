@@ -208,8 +208,10 @@ def advice(plan: Plan, tz: str = "UTC") -> str:
         return (f"{lead} No scaling needed: {plan.current} instance(s) serve the upper band with "
                 f"{plan.settings.headroom:.0%} headroom.")
     s = plan.settings
-    return (f"{lead} Scale up from {plan.current} instance(s) at {_clock(plan.scale_up_at, tz)} "
-            f"({_relative(plan.scale_up_at, f.campaign.start)}, warm-up {s.warmup_minutes:g} min), reaching "
-            f"{plan.peak_instances} instances (+{plan.peak_instances - plan.current}) at {_clock(plan.full_at, tz)}; "
-            f"back to {plan.current} at "
+    added = f"{plan.peak_instances} instances (+{plan.peak_instances - plan.current})"
+    when = f"at {_clock(plan.scale_up_at, tz)} ({_relative(plan.scale_up_at, f.campaign.start)}, warm-up " \
+           f"{s.warmup_minutes:g} min)"
+    steps = (f"to {added} {when}" if plan.full_at == plan.scale_up_at else
+             f"{when}, reaching {added} at {_clock(plan.full_at, tz)}")
+    return (f"{lead} Scale up from {plan.current} instance(s) {steps}; back to {plan.current} at "
             f"{_clock(plan.scale_down_at, tz)} (cool-down {s.cooldown_minutes:g} min).")

@@ -70,9 +70,23 @@ def test_advice_names_the_times_counts_warm_up_and_cool_down(fc: Forecast) -> No
     plan = make_plan(fc, Capacity(25, 2, []), SETTINGS)
     text = advice(plan, "Europe/Paris")
     local = plan.scale_up_at.tz_convert("Europe/Paris").strftime("%H:%M")
-    assert f"Scale up from 2 instance(s) at {local}" in text
-    assert f"reaching {plan.peak_instances} instances" in text and "warm-up 10 min" in text
-    assert "back to 2 at" in text and "cool-down 30 min" in text
+    if plan.full_at == plan.scale_up_at:  # one step: said once
+        assert f"Scale up from 2 instance(s) to {plan.peak_instances} instances (+" in text
+        assert f"at {local} (" in text and text.count(local) == 1
+    else:
+        assert f"Scale up from 2 instance(s) at {local}" in text
+        assert f"reaching {plan.peak_instances} instances" in text
+    assert "warm-up 10 min" in text and "back to 2 at" in text and "cool-down 30 min" in text
+
+
+def test_a_gradual_scale_up_says_when_it_starts_and_when_the_peak_count_is_reached(fc: Forecast) -> None:
+    from dataclasses import replace
+
+    plan = make_plan(fc, Capacity(25, 2, []), SETTINGS)
+    later = replace(plan, full_at=plan.scale_up_at + pd.Timedelta(minutes=7))
+    text = advice(later, "UTC")
+    assert f"at {plan.scale_up_at:%H:%M} (" in text and f"reaching {plan.peak_instances} instances" in text
+    assert f"at {later.full_at:%H:%M};" in text
 
 
 def test_a_big_enough_fleet_needs_no_scaling_and_costs_nothing(fc: Forecast) -> None:
