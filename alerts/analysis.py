@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from alerts.baseline import SeasonalProfile
 from alerts.block import suggest_block
@@ -17,7 +16,7 @@ from alerts.buckets import Traffic, load_traffic
 from alerts.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
 from alerts.correlate import CampaignInfo
 from alerts.detect import DetectorConfig
-from alerts.incidents import Incident, iso
+from alerts.incidents import Incident, clock, iso
 from alerts.people_networks import PeopleNetworks
 from alerts.slices import ATTACK_ERRORS, MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
 from alerts.verdict import MIXED_SHARE, Verdict, automated_behaviour, judge
@@ -83,9 +82,8 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
     k = i0 + int(det.everything[i0:surge.i1 + 1].argmax())
     if det.everything[k] > 1.1 * surge.peak_value and ex.scanner > 0:
         # The incident's peak counts every request; the headline's, the judged ones (no mail scanners).
-        at = datetime.fromtimestamp(int(traffic.grid[k]), UTC)
         v.evidence.insert(1, f"With the mail link scanners and image proxies of the send, the peak was "
-                             f"{det.everything[k] / BUCKET_SECONDS:.1f} req/s (at {at:%H:%M:%S} UTC)")
+                             f"{det.everything[k] / BUCKET_SECONDS:.1f} req/s (at {clock(int(traffic.grid[k]))})")
     return Incident(
         id=Incident.make_id(traffic.site, start), site=traffic.site, start=start, end=end_of_last,
         peak_rps=float(det.everything[k]) / BUCKET_SECONDS, baseline_rps=float(det.levels[k]) / BUCKET_SECONDS,
@@ -141,7 +139,7 @@ def _name_send(v: Verdict, send: CampaignInfo | None, surge: Surge) -> Verdict:
         v.verdict, v.campaign, v.looks_like = "campaign", send.name, None
         v.evidence = [e for e in v.evidence if not e.startswith(("No announced campaign", "Extra human traffic"))]
         v.evidence.append(f"The surge began with the send of {send.name}: mail link scanners from "
-                          f"{iso(surge.send_burst)}, {abs(surge.send_burst - send.start) / 60:.0f} min from its "
+                          f"{clock(surge.send_burst)}, {abs(surge.send_burst - send.start) / 60:.0f} min from its "
                           "announced start")
     return v
 
@@ -217,7 +215,7 @@ def _may_join_a_surge(o: Outage, traffic: Traffic) -> bool:
 def _absorb(inc: Incident, o: Outage) -> None:
     status = o.what.split("=", 1)[-1]
     inc.evidence.append(f"Failures come with it: up to {o.value / BUCKET_SECONDS:.1f} req/s answered {status} "
-                        f"(baseline {o.expected / BUCKET_SECONDS:.1f} req/s) from {iso(o.start)}, "
+                        f"(baseline {o.expected / BUCKET_SECONDS:.1f} req/s) from {clock(o.start)}, "
                         f"{o.attack_share:.0%} of them sent by programs or posted to a login form")
     inc.extra.setdefault("errors", []).append(outage_report(o))
 

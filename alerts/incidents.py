@@ -21,6 +21,11 @@ def iso(epoch: float) -> str:
     return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def clock(epoch: float) -> str:
+    """A time as evidence sentences say it: ``08:16:20 UTC`` (the incident gives the day)."""
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%H:%M:%S UTC")
+
+
 @dataclass
 class Feedback:
     """A correction by on-call: the right verdict and/or the campaign behind the surge."""
