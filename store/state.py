@@ -320,12 +320,8 @@ class StateDB:
     # -- notifications ----------------------------------------------------------------------
     def notification(self, incident_id: str, channel: str) -> dict | None:
         """What was last sent about an incident on a channel: ``sent`` (a dict), ``sent_at``, ``delivered``."""
-        rows = self._all("SELECT sent, sent_at, delivered FROM notifications WHERE incident_id = ? AND channel = ?",
-                         (incident_id, channel))
-        if not rows:
-            return None
-        sent, at, delivered = rows[0]
-        return {"sent": json.loads(sent), "sent_at": datetime.fromtimestamp(at, UTC), "delivered": bool(delivered)}
+        return self._told("SELECT sent, sent_at, delivered FROM notifications WHERE incident_id = ? AND channel = ?",
+                          (incident_id, channel))
 
     def record_notification(self, incident_id: str, channel: str, sent: dict, *, delivered: bool = True,
                             at: datetime | None = None) -> None:
@@ -342,8 +338,11 @@ class StateDB:
 
     def reminder(self, campaign_id: str, channel: str) -> dict | None:
         """What a channel was last told ahead of a campaign: ``sent`` (a dict), ``sent_at``, ``delivered``."""
-        rows = self._all("SELECT sent, sent_at, delivered FROM reminders WHERE campaign_id = ? AND channel = ?",
-                         (campaign_id, channel))
+        return self._told("SELECT sent, sent_at, delivered FROM reminders WHERE campaign_id = ? AND channel = ?",
+                          (campaign_id, channel))
+
+    def _told(self, sql: str, params: tuple) -> dict | None:
+        rows = self._all(sql, params)
         if not rows:
             return None
         sent, at, delivered = rows[0]
