@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-import pandas as pd
 
+from capacity.baseline import request_rate
 from capacity.forecast import Forecast
 from store.base import TimeSeriesStore, to_epoch
-from store.rollup import query_auto
 
 
 @dataclass(frozen=True)
@@ -56,14 +55,8 @@ def track(store: TimeSeriesStore, f: Forecast, now: datetime | int) -> Tracking:
     until = min(to_epoch(now), int(grid[-1]) + step)
     over = grid + step <= until
     if over.any():
-        df = query_auto(store, "http", int(grid[0]), until, every=step, fields=["requests"],
-                        where={"site": f.campaign.site})
-        seen = pd.Series(0.0, index=grid[over])
-        if not df.empty:
-            epochs = ((df["time"] - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).astype("int64")
-            sums = pd.Series(df["requests"].to_numpy(dtype=float), index=epochs.to_numpy()).groupby(level=0).sum()
-            seen = seen.add(sums.reindex(seen.index).fillna(0.0), fill_value=0.0)
-        rps[over] = seen.to_numpy() / step
+        served = request_rate(store, f.campaign.site, int(grid[0]), until, step)
+        rps[over] = served.reindex(grid[over], fill_value=0.0).to_numpy()
     started = over & (grid >= to_epoch(f.campaign.start) - to_epoch(f.campaign.start) % step)
     n = int(started.sum())
     if not n:
