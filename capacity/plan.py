@@ -17,9 +17,11 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from capacity.forecast import Forecast
+from capacity.forecast import Forecast, forecast
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore, to_epoch
+from store.campaigns import Campaign
+from store.state import StateDB
 
 ORIGIN_DAYS = 7
 
@@ -186,6 +188,13 @@ def make_plan(forecast: Forecast, capacity: Capacity, settings: CapacitySettings
     return Plan(forecast, capacity, settings, needed, schedule, current, peak, up, full, down, steps, hours, cost,
                 cost / leads if cost is not None and leads > 0 else None,
                 spend / leads if spend is not None and leads > 0 else None, capped, short, notes)
+
+
+def build_plan(store: TimeSeriesStore, state: StateDB, campaign: Campaign, settings: CapacitySettings, *,
+               audience: int | None = None, now: datetime | None = None) -> Plan:
+    """The campaign's forecast sized into a plan, with the capacity of its site (ForecastError, PlanError)."""
+    f = forecast(store, state, campaign, audience=audience, now=now)
+    return make_plan(f, capacity_of(store, campaign.site, settings, f.asof), settings)
 
 
 def _clock(t: pd.Timestamp, tz: str) -> str:

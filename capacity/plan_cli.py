@@ -13,10 +13,9 @@ import sys
 from datetime import UTC, datetime
 
 from capacity.actuals import track
-from capacity.forecast import ForecastError, forecast
-from capacity.plan import Plan, PlanError, advice, capacity_of, make_plan
-from capacity.settings import CapacitySettings
-from store.base import StoreError, TimeSeriesStore
+from capacity.forecast import ForecastError
+from capacity.plan import Plan, PlanError, advice, build_plan
+from store.base import StoreError
 from store.campaigns import Campaign, Status
 from store.state import StateDB
 
@@ -40,12 +39,6 @@ def find_campaign(state: StateDB, ref: str) -> Campaign:
             else "; `./surgewatch campaigns list` shows them" if every else
             "; the state DB has no campaigns: import them with `./surgewatch campaigns import FILE`")
     raise UnknownCampaign(f"no campaign with id or name {ref!r}{hint}")
-
-
-def build_plan(store: TimeSeriesStore, state: StateDB, campaign: Campaign, settings: CapacitySettings, *,
-               audience: int | None = None, now: datetime | None = None) -> Plan:
-    f = forecast(store, state, campaign, audience=audience, now=now)
-    return make_plan(f, capacity_of(store, campaign.site, settings, f.asof), settings)
 
 
 def upcoming(state: StateDB, now: datetime) -> list[Campaign]:

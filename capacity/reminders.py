@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from capacity.forecast import ForecastError, forecast
-from capacity.plan import Plan, PlanError, advice, capacity_of, make_plan
+from capacity.forecast import ForecastError
+from capacity.plan import Plan, PlanError, advice, build_plan
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore
 from store.campaigns import Campaign, Status
@@ -41,11 +41,9 @@ def _sizing(c: Campaign, store: TimeSeriesStore, state: StateDB, settings: Capac
             now: datetime) -> tuple[Plan | None, str]:
     """The campaign's plan, or None and why it could not be made."""
     try:
-        f = forecast(store, state, c, now=now)
+        return build_plan(store, state, c, settings, now=now), ""
     except ForecastError:
         return None, "no audience given, so no forecast: add its audience on the Campaigns page"
-    try:
-        return make_plan(f, capacity_of(store, c.site, settings, f.asof), settings), ""
     except PlanError as exc:
         return None, str(exc)
 
