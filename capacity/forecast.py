@@ -88,10 +88,10 @@ class Forecast:
         k = self.peak_index
         return {
             "campaign": {"id": self.campaign.id, "name": self.campaign.name, "channel": self.campaign.channel.value,
-                         "start": _iso(self.campaign.start), "audience": self.audience, "site": self.campaign.site},
-            "as_of": _iso(self.asof), "step_seconds": self.step,
+                         "start": iso_utc(self.campaign.start), "audience": self.audience, "site": self.campaign.site},
+            "as_of": iso_utc(self.asof), "step_seconds": self.step,
             "baseline_rps_at_start": round(float(self.baseline[min(BEFORE // self.step, len(self.baseline) - 1)]), 3),
-            "peak": {"time": _iso(self.peak_time), "rps": round(float(self.expected[k]), 3),
+            "peak": {"time": iso_utc(self.peak_time), "rps": round(float(self.expected[k]), 3),
                      "rps_p10": round(float(self.low[k]), 3), "rps_p90": round(float(self.high.max()), 3)},
             "extra_requests": {"p10": round(lo), "p50": round(mid), "p90": round(hi)},
             "extra_visits": {"p10": round(visits[0]), "p50": round(visits[1]), "p90": round(visits[2])},
@@ -104,7 +104,8 @@ class Forecast:
         }
 
 
-def _iso(t: datetime | pd.Timestamp) -> str:
+def iso_utc(t: datetime | pd.Timestamp) -> str:
+    """ISO 8601 UTC with Z, whole seconds (the JSON of forecasts and plans)."""
     return pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from capacity.forecast import Forecast, forecast
+from capacity.forecast import Forecast, forecast, iso_utc
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore, to_epoch
 from store.campaigns import Campaign
@@ -138,7 +138,7 @@ class Plan:
 
 
 def _iso(t: pd.Timestamp | None) -> str | None:
-    return None if t is None else t.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if t is None else iso_utc(t)
 
 
 def _round(x: float | None, digits: int = 2) -> float | None:
@@ -197,8 +197,17 @@ def build_plan(store: TimeSeriesStore, state: StateDB, campaign: Campaign, setti
     return make_plan(f, capacity_of(store, campaign.site, settings, f.asof), settings)
 
 
-def _clock(t: pd.Timestamp, tz: str) -> str:
-    return t.tz_convert(tz).strftime("%H:%M")
+DAY_CLOCK = "%a %H:%M"  # a time within the next days, with its weekday
+
+
+def local_time(t: datetime | pd.Timestamp, tz: str, fmt: str = "%H:%M") -> str:
+    """A time on the dashboard's wall clock (``tz``), as plans, reminders and pages say it."""
+    return pd.Timestamp(t).tz_convert(tz).strftime(fmt)
+
+
+def money(x: float | None, currency: str | None, *, digits: int = 2) -> str:
+    """An amount with its currency ("–" when unknown); costs per lead take 3 digits, as they are often cents."""
+    return "–" if x is None else f"{x:,.{digits}f} {currency or ''}".strip()
 
 
 def _relative(t: pd.Timestamp, start: datetime) -> str:
@@ -212,15 +221,15 @@ def advice(plan: Plan, tz: str = "UTC") -> str:
     """The recommendation in plain words, times in ``tz``."""
     f = plan.forecast
     peak_t, peak_rps = f.peak_time, float(f.expected[f.peak_index])
-    lead = f"Expected peak {peak_rps:,.0f} req/s at {_clock(peak_t, tz)} (up to {float(f.high.max()):,.0f})."
+    lead = f"Expected peak {peak_rps:,.0f} req/s at {local_time(peak_t, tz)} (up to {float(f.high.max()):,.0f})."
     if plan.scale_up_at is None:
         return (f"{lead} No scaling needed: {plan.current} instance(s) serve the upper band with "
                 f"{plan.settings.headroom:.0%} headroom.")
     s = plan.settings
     added = f"{plan.peak_instances} instances (+{plan.peak_instances - plan.current})"
-    when = f"at {_clock(plan.scale_up_at, tz)} ({_relative(plan.scale_up_at, f.campaign.start)}, warm-up " \
+    when = f"at {local_time(plan.scale_up_at, tz)} ({_relative(plan.scale_up_at, f.campaign.start)}, warm-up " \
            f"{s.warmup_minutes:g} min)"
     steps = (f"to {added} {when}" if plan.full_at == plan.scale_up_at else
-             f"{when}, reaching {added} at {_clock(plan.full_at, tz)}")
+             f"{when}, reaching {added} at {local_time(plan.full_at, tz)}")
     return (f"{lead} Scale up from {plan.current} instance(s) {steps}; back to {plan.current} at "
-            f"{_clock(plan.scale_down_at, tz)} (cool-down {s.cooldown_minutes:g} min).")
+            f"{local_time(plan.scale_down_at, tz)} (cool-down {s.cooldown_minutes:g} min).")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from capacity.actuals import track
 from capacity.forecast import ForecastError
-from capacity.plan import Plan, PlanError, advice, build_plan
+from capacity.plan import Plan, PlanError, advice, build_plan, money
 from store.base import StoreError
 from store.campaigns import Campaign, Status
 from store.state import StateDB
@@ -47,10 +47,6 @@ def upcoming(state: StateDB, now: datetime) -> list[Campaign]:
 
 def _count(n: int) -> str:
     return f"{n} instance{'s' if n != 1 else ''}"
-
-
-def _money(x: float | None, currency: str | None) -> str:
-    return "–" if x is None else f"{x:,.2f} {currency or ''}".strip()
 
 
 def print_table(plan: Plan, tz: str, progress: str | None = None) -> None:
@@ -88,9 +84,9 @@ def print_table(plan: Plan, tz: str, progress: str | None = None) -> None:
     cost.add_row("extra leads (p10 / p50 / p90)", f"{leads['p10']:,.1f} / {leads['p50']:,.1f} / {leads['p90']:,.1f}")
     cost.add_row("peak instances", f"{plan.peak_instances} (today {plan.current})")
     cost.add_row("extra instance-hours", f"{plan.extra_instance_hours:,.1f}")
-    cost.add_row("extra infrastructure cost", _money(plan.extra_cost, plan.settings.currency))
-    cost.add_row("infrastructure cost per lead", _money(plan.cost_per_lead, plan.settings.currency))
-    cost.add_row("campaign spend per lead", _money(plan.spend_per_lead, c.currency))
+    cost.add_row("extra infrastructure cost", money(plan.extra_cost, plan.settings.currency))
+    cost.add_row("infrastructure cost per lead", money(plan.cost_per_lead, plan.settings.currency))
+    cost.add_row("campaign spend per lead", money(plan.spend_per_lead, c.currency))
     console.print(cost)
     console.print("[bold]Where the numbers come from[/bold]")
     for line in [*f.evidence, *plan.capacity.evidence, *plan.notes]:

@@ -13,10 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import pandas as pd
-
 from capacity.forecast import ForecastError
-from capacity.plan import Plan, PlanError, advice, build_plan
+from capacity.plan import DAY_CLOCK, Plan, PlanError, advice, build_plan, local_time
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore
 from store.campaigns import Campaign, Status
@@ -33,10 +31,6 @@ class Reminder:
     key: dict = field(default_factory=dict)  # what it says that, changed, is worth a new message
 
 
-def _clock(t: datetime | pd.Timestamp, tz: str) -> str:
-    return pd.Timestamp(t).tz_convert(tz).strftime("%a %H:%M")
-
-
 def _sizing(c: Campaign, store: TimeSeriesStore, state: StateDB, settings: CapacitySettings,
             now: datetime) -> tuple[Plan | None, str]:
     """The campaign's plan, or None and why it could not be made."""
@@ -51,14 +45,15 @@ def _sizing(c: Campaign, store: TimeSeriesStore, state: StateDB, settings: Capac
 def reminder(c: Campaign, plan: Plan | None, why: str, now: datetime, tz: str) -> Reminder:
     """The message ahead of one campaign, from its plan (or the reason there is none)."""
     minutes = max(0, round((c.start - now).total_seconds() / 60))
-    when = f"{_clock(c.start, tz)} ({tz}, in {minutes} min)"
+    when = f"{local_time(c.start, tz, DAY_CLOCK)} ({tz}, in {minutes} min)"
     if plan is None:
         tail = "not sized"
     elif plan.scale_up_at is None:
         tail = f"no scaling needed ({plan.current} instance(s))"
     else:
-        tail = f"scale from {plan.current} to {plan.peak_instances} instances by {_clock(plan.full_at, tz)}"
-    title = f"[CAMPAIGN AHEAD] {c.site}: {c.name} at {_clock(c.start, tz)}, {tail}"
+        ready = local_time(plan.full_at, tz, DAY_CLOCK)
+        tail = f"scale from {plan.current} to {plan.peak_instances} instances by {ready}"
+    title = f"[CAMPAIGN AHEAD] {c.site}: {c.name} at {local_time(c.start, tz, DAY_CLOCK)}, {tail}"
     who = f" to {c.audience:,} recipients" if c.audience else ""
     regions = f" in {', '.join(c.regions)}" if c.regions else ""
     lines = [f"{c.channel.value.capitalize()} campaign{who}{regions}, going out {when}. Its surge is expected: it "

@@ -10,7 +10,7 @@ from datetime import datetime
 import pandas as pd
 
 from capacity.forecast import Forecast, forecast
-from capacity.plan import Capacity, Plan, PlanError, capacity_of, make_plan
+from capacity.plan import Capacity, Plan, PlanError, capacity_of, make_plan, money
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore
 from store.campaigns import Status
@@ -58,11 +58,6 @@ def campaign_plan(f: Forecast, capacity: Capacity, settings: CapacitySettings) -
         return make_plan(f, capacity, settings)
     except PlanError as exc:
         return str(exc)
-
-
-def money(x: float | None, currency: str | None, *, digits: int = 2) -> str:
-    """An amount with its currency ("–" when unknown); costs per lead take 3 digits, as they are often cents."""
-    return "–" if x is None else f"{x:,.{digits}f} {currency or ''}".strip()
 
 
 def cost_table(plan: Plan) -> pd.DataFrame:

@@ -13,17 +13,13 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from capacity.forecast import ForecastError, forecast
-from capacity.plan import PlanError, capacity_of, make_plan
+from capacity.plan import DAY_CLOCK, PlanError, capacity_of, local_time, make_plan
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore
 from store.campaigns import Status
 from store.state import StateDB
 
 COLUMNS = ["id", "name", "start", "channel", "regions", "expected_peak", "p90_peak", "scaling"]
-
-
-def _clock(t: pd.Timestamp, tz: str) -> str:
-    return pd.Timestamp(t).tz_convert(tz).strftime("%a %H:%M")
 
 
 def upcoming(store: TimeSeriesStore, state: StateDB, settings: CapacitySettings, now: datetime, *,
@@ -51,7 +47,8 @@ def upcoming(store: TimeSeriesStore, state: StateDB, settings: CapacitySettings,
         else:
             row["scaling"] = (f"none: {plan.current} instance(s) suffice" if plan.scale_up_at is None else
                               f"{plan.current} → {plan.peak_instances} instances from "
-                              f"{_clock(plan.scale_up_at, tz)}, back at {_clock(plan.scale_down_at, tz)}")
+                              f"{local_time(plan.scale_up_at, tz, DAY_CLOCK)}, back at "
+                              f"{local_time(plan.scale_down_at, tz, DAY_CLOCK)}")
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS).sort_values("start", ignore_index=True)
 
@@ -62,6 +59,7 @@ def coming_table(rows: pd.DataFrame, tz: str) -> pd.DataFrame:
         return "–" if x is None or pd.isna(x) else f"{x:,.0f} req/s"
 
     return pd.DataFrame({
-        "starts": [_clock(t, tz) for t in rows["start"]], "campaign": rows["name"], "channel": rows["channel"],
-        "regions": rows["regions"], "expected peak": [rps(x) for x in rows["expected_peak"]],
-        "up to (p90)": [rps(x) for x in rows["p90_peak"]], "scaling": rows["scaling"]})
+        "starts": [local_time(t, tz, DAY_CLOCK) for t in rows["start"]], "campaign": rows["name"],
+        "channel": rows["channel"], "regions": rows["regions"],
+        "expected peak": [rps(x) for x in rows["expected_peak"]], "up to (p90)": [rps(x) for x in rows["p90_peak"]],
+        "scaling": rows["scaling"]})
