@@ -31,13 +31,13 @@ log = logging.getLogger("surgewatch.demo")
 ROOT = Path(__file__).resolve().parent
 
 SITE = "shop.example.com"
-# (seconds after start, scenario, overrides): what happens live in the demo. An announced email
-# campaign lands clearly (its people alone several times the baseline), then a credential-stuffing
-# botnet arrives during it, big enough to be an attack on its own (4x the baseline rate).
 # Announced for tomorrow morning, for capacity planning: what to scale before it goes out.
 UPCOMING = {"name": "Winter Clearance EU", "channel": "email", "audience": 180_000, "regions": ["DE", "FR", "NL", "GB"],
             "landing": ["/winter-clearance"], "utm_campaign": "winter_clearance", "spend": 4200, "currency": "EUR",
             "owner": "crm-team", "site": SITE}
+# (seconds after start, scenario, overrides): what happens live in the demo. An announced email
+# campaign lands clearly (its people alone several times the baseline), then a credential-stuffing
+# botnet arrives during it, big enough to be an attack on its own (4x the baseline rate).
 SCHEDULE: list[tuple[float, str, dict[str, Any]]] = [
     (60.0, "campaign_surge", {"surge_factor": 8.0, "rise_minutes": 3.0, "decay_minutes": 60.0}),
     (300.0, "credential_stuffing", {"bot_factor": 4.0, "bot_minutes": 20.0}),

@@ -1,9 +1,9 @@
 """The state DB (SQLite, versioned migrations): everything that is not a time series.
 
 Campaigns, incidents and their history, acknowledgements and silences, what each
-notification channel was last told of each incident and ahead of each campaign, collector checkpoints, ingested-file
-fingerprints, the daily visitor salts (deleted after 48 h so visitors cannot be linked
-across days), users and roles, and the audit log.
+notification channel was last told of each incident and ahead of each campaign, collector
+checkpoints, ingested-file fingerprints, the daily visitor salts (deleted after 48 h so
+visitors cannot be linked across days), users and roles, and the audit log.
 """
 
 from __future__ import annotations
