@@ -12,11 +12,11 @@ import pandas as pd
 import pycountry
 
 from pages import queries
+from pages.queries import campaign_end
 from store.base import TimeSeriesStore
 from store.campaigns import Campaign, Status, campaigns_to_csv, campaigns_to_ics, campaigns_to_json
 from store.state import StateDB
 
-ASSUMED_LENGTH = timedelta(hours=6)  # how long a campaign without an end is expected to bring traffic
 WINDOWS = {"last 7 days and next 14": (7, 14), "last 30 days and next 30": (30, 30),
            "last 90 days and next 90": (90, 90), "next 30 days": (0, 30)}
 REGION_NAMES = dict(sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda kv: kv[1]))
@@ -32,11 +32,6 @@ def region_label(code: str) -> str:
     """``JP · Japan`` for a country code (the code alone when it is not an ISO 3166-1 country)."""
     name = REGION_NAMES.get(code)
     return f"{code} · {name}" if name else code
-
-
-def campaign_end(c: Campaign) -> datetime:
-    """When a campaign's traffic is expected to be over: its end, else start + 6 h (as the calendar draws it)."""
-    return c.end or c.start + ASSUMED_LENGTH
 
 
 def campaigns_in(state: StateDB, start: datetime, end: datetime, *, site: str | None = None) -> list[Campaign]:

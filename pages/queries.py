@@ -63,11 +63,19 @@ def top(store: TimeSeriesStore, start: datetime, end: datetime, dim: str, *, n: 
     return df.head(n).reset_index(drop=True)
 
 
+ASSUMED_LENGTH = timedelta(hours=6)  # how long a campaign without an end is expected to bring traffic
+
+
+def campaign_end(c: Campaign) -> datetime:
+    """When a campaign's traffic is expected to be over: its end, else start + 6 h (as the calendar draws it)."""
+    return c.end or c.start + ASSUMED_LENGTH
+
+
 def campaigns_frame(state: StateDB, start: datetime, end: datetime, *, site: str | None = None) -> pd.DataFrame:
     """Campaigns overlapping [start, end) as a frame for the calendar (end defaults to start + 6 h)."""
     rows = []
     for c in state.list_campaigns(site=site, since=start - timedelta(days=7), until=end):
-        c_end = c.end or c.start + timedelta(hours=6)
+        c_end = campaign_end(c)
         if c_end < start:
             continue
         rows.append(_campaign_row(c, c_end))
