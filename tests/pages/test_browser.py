@@ -94,8 +94,9 @@ def rendered(driver, url: str, ready: Callable[[str, int], bool], shot: Path) ->
 def test_overview_renders_in_chromium_with_chart_incident_and_calendar(dashboard: Service, tmp_path: Path) -> None:
     driver = chromium()
     try:
-        text, charts = rendered(driver, dashboard.url, lambda t, n: "CAMPAIGN" in t and "Campaign calendar" in t
-                                and n >= 2, tmp_path / "overview.png")
+        text, charts = rendered(driver, dashboard.url, lambda t, n: all(
+            w in t for w in ("Overview", "CAMPAIGN", "utm_campaign=spring_212", "Campaign calendar")) and n >= 2,
+            tmp_path / "overview.png")
         assert "Overview" in text
         assert "CAMPAIGN" in text and "utm_campaign=spring_212" in text, text[:2000]
         assert "Campaign calendar" in text
@@ -109,9 +110,10 @@ def test_incidents_page_opens_a_linked_incident_in_chromium_with_evidence_and_ch
                                                                                    tmp_path: Path) -> None:
     driver = chromium()
     try:
-        text, charts = rendered(driver, f"{dashboard.url}/incidents?incident=inc-1",
-                                lambda t, n: "utm_campaign=spring_212" in t and "Record correction" in t and n >= 1,
-                                tmp_path / "incidents.png")
+        # Waits for everything asserted below: a rerun redraws the page element by element.
+        text, charts = rendered(driver, f"{dashboard.url}/incidents?incident=inc-1", lambda t, n: all(
+            w in t for w in ("Incidents", "CAMPAIGN", "Time range", "utm_campaign=spring_212", "inc-1",
+                             "Record correction", "Silence notifications")) and n >= 1, tmp_path / "incidents.png")
         assert "Incidents" in text and "CAMPAIGN" in text, text[:2000]
         assert "Time range" in text, "a direct link to the page should open it inside the app (sidebar included)"
         assert "utm_campaign=spring_212" in text and "inc-1" in text
