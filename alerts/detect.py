@@ -35,6 +35,9 @@ class DetectorConfig:
     z_sustain: float = 3.5    # a steady climb shows before any one value clears z_high
     cusum_k: float = 0.0      # CUSUM of z - k over a run of values (0: off): a noisy but lasting rise ...
     cusum_h: float = 8.0      # ... opens a spike once the sum reaches h and the run passes the volume guards
+    z_led: float = 0.0        # with a leading signal (new visits surging, ``update(lead=True)``) a value this
+                              # far up that passes the volume guards opens a spike (0: off) ...
+    led_confirm: int = 1      # ... once this many values in a row are so
 
 
 @dataclass
@@ -83,6 +86,7 @@ class OnlineDetector:
         self._cusum = 0.0
         self._run: list[tuple[float, float, float]] = []  # the values the CUSUM has summed since it was 0
         self._quiet = 0
+        self._led: list[tuple[float, float, float]] = []  # values in a row far up while the lead surges
 
     def _climbing(self, t: float, value: float, exp: Expectation, z: float) -> bool:
         """Track a run of values above the sustained mark (and the CUSUM); True once it is a rise."""
@@ -92,8 +96,7 @@ class OnlineDetector:
             return True
         if not c.sustain:
             return False
-        if z >= c.z_sustain and value - exp.level >= c.min_excess and (
-                not c.counts or value >= c.min_ratio * exp.level):
+        if z >= c.z_sustain and self._guarded(value, exp):
             self._rising.append((t, value, exp.level))
         else:
             self._rising = []
@@ -116,19 +119,24 @@ class OnlineDetector:
         n = len(self._run)
         return seen - expected >= c.min_excess * n and (not c.counts or seen >= c.min_ratio * expected)
 
+    def _guarded(self, value: float, exp: Expectation) -> bool:
+        """The minimum-volume guards of a rise: enough excess, and enough above the level."""
+        c = self.config
+        return value - exp.level >= c.min_excess and (not c.counts or value >= c.min_ratio * exp.level)
+
     def _significant(self, value: float, exp: Expectation) -> tuple[float, str]:
         """z and direction when the value clears the guards, else (z, "")."""
         c = self.config
         z = (value - exp.level) / exp.spread if exp.spread > 0 else 0.0
-        if z >= c.z_high and value - exp.level >= c.min_excess and (
-                not c.counts or value >= c.min_ratio * exp.level):
+        if z >= c.z_high and self._guarded(value, exp):
             return z, "rise"
         if z <= -c.z_high and (not c.counts or (
                 exp.level >= c.min_drop_level and exp.level - value >= max(c.min_excess, 0.5 * exp.level))):
             return z, "drop"
         return z, ""
 
-    def update(self, t: float, value: float) -> Observation:
+    def update(self, t: float, value: float, lead: bool = False) -> Observation:
+        """Score one value; ``lead`` says a leading signal of this series (its new visits) surges now."""
         c = self.config
         exp = self.baseline.expect(t)
         if not exp.ready:
@@ -137,6 +145,14 @@ class OnlineDetector:
         z, direction = self._significant(value, exp)
         score = anomaly_score(z, c.z_high) if direction else 0.0
         climbing = self.current is None and self._climbing(t, value, exp, z)
+        if lead and c.z_led > 0 and z >= c.z_led and self._guarded(value, exp):
+            self._led.append((t, value, exp.level))
+        else:
+            self._led = []
+        if self.current is None and len(self._led) >= c.led_confirm and direction != "drop" and not climbing:
+            self._pending, self._pending_dir = list(self._led), "rise"
+            self._open_spike(t, "rise")
+            return Observation(t, value, exp, z, max(score, anomaly_score(z, c.z_led)))
         if self.current is not None:
             self._continue_spike(t, value, exp, z)
         elif climbing and direction != "drop":
@@ -157,7 +173,7 @@ class OnlineDetector:
         return Observation(t, value, exp, z, score)
 
     def _open_spike(self, t: float, direction: str) -> None:
-        self._rising, self._run, self._cusum = [], [], 0.0
+        self._rising, self._run, self._cusum, self._led = [], [], 0.0, []
         first = self._pending[0]
         pick = max if direction == "rise" else min
         peak = pick(self._pending, key=lambda p: p[1])
@@ -207,9 +223,11 @@ class OnlineDetector:
         return self.spikes + ([self.current] if self.current is not None else [])
 
 
-def run_detector(times: Iterable[float], values: Iterable[float],
-                 config: DetectorConfig | None = None) -> tuple[list[Observation], list[Spike]]:
-    """Run one detector over a whole series; returns every observation and all spikes."""
+def run_detector(times: Iterable[float], values: Iterable[float], config: DetectorConfig | None = None,
+                 lead: Iterable[bool] | None = None) -> tuple[list[Observation], list[Spike]]:
+    """Run one detector over a whole series (with its leading signal, if any); every observation and all spikes."""
     det = OnlineDetector(config)
-    obs = [det.update(t, v) for t, v in zip(times, values, strict=True)]
+    times, values = list(times), list(values)
+    leads = [False] * len(times) if lead is None else list(lead)
+    obs = [det.update(t, v, a) for t, v, a in zip(times, values, leads, strict=True)]
     return obs, det.all_spikes()

@@ -1,7 +1,8 @@
 """Find the distinct surges of a site: on total traffic and on its key slices.
 
 The detector runs on the total and on each busy value of country, client class, path
-group and utm_campaign, so a surge hidden in one slice still shows. Rises close in time
+group and utm_campaign, so a surge hidden in one slice still shows. New visits surging
+(``alerts.arrivals``) let the total open a spike sooner, on the first clear step up. Rises close in time
 are one surge (a bot wave inside a campaign surge is one incident). Drops of the total
 and rises of 4xx/5xx answers are reported apart, as outages rather than surges.
 """
@@ -13,13 +14,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from alerts.arrivals import leading
 from alerts.baseline import SeasonalProfile
 from alerts.buckets import Traffic
 from alerts.detect import DetectorConfig, Observation, OnlineDetector, Spike
 from store.base import BUCKET_SECONDS
 from store.schema import NONE, OTHER
 
-TOTAL = DetectorConfig(sustain=3)
+TOTAL = DetectorConfig(sustain=3, z_led=3.0)
 SLICE = DetectorConfig(z_high=7.0, z_low=2.5, confirm=3, min_excess=40.0, min_ratio=2.0)
 ERRORS = DetectorConfig(z_high=6.0, z_low=2.5, confirm=3, min_excess=5.0, min_ratio=2.0)
 MIN_ERROR_RATE = 0.2   # of the slice's requests failing, for an errors alert
@@ -73,9 +75,13 @@ class Detection:
 
 
 def _run(grid: np.ndarray, values: np.ndarray, config: DetectorConfig,
-         profile: SeasonalProfile | None = None) -> tuple[list[Observation], list[Spike]]:
+         profile: SeasonalProfile | None = None, lead: np.ndarray | None = None,
+         ) -> tuple[list[Observation], list[Spike]]:
     det = OnlineDetector(config, BUCKET_SECONDS, profile)
-    obs = [det.update(float(t), float(v)) for t, v in zip(grid, values, strict=True)]
+    if lead is None:
+        obs = [det.update(float(t), float(v)) for t, v in zip(grid, values, strict=True)]
+    else:
+        obs = [det.update(float(t), float(v), bool(a)) for t, v, a in zip(grid, values, lead, strict=True)]
     return obs, det.all_spikes()
 
 
@@ -143,7 +149,8 @@ def total_config(sensitivity: float | None = None, min_rps: float | None = None)
     """The total's detector with the ``[alerts]`` settings: start mark and minimum volume."""
     changes: dict[str, float] = {}
     if sensitivity is not None:
-        changes.update(z_high=sensitivity, z_sustain=TOTAL.z_sustain / TOTAL.z_high * sensitivity)
+        scale = sensitivity / TOTAL.z_high
+        changes.update(z_high=sensitivity, z_sustain=TOTAL.z_sustain * scale, z_led=TOTAL.z_led * scale)
     if min_rps is not None:
         changes["min_excess"] = min_rps * BUCKET_SECONDS
     return replace(TOTAL, **changes)
@@ -164,7 +171,9 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
     total = everything - scanners
     if not len(grid):
         return Detection([], [], np.zeros(0), np.zeros(0), total, everything)
-    obs, spikes = _run(grid, total, total_detector, profile)
+    # New visits (external referrers, campaign links) surging lead the total: it opens on less.
+    lead = leading(traffic, traffic.cube[traffic.cube["actor"] != SCANNER], scanners)
+    obs, spikes = _run(grid, total, total_detector, profile, lead)
     levels = np.array([o.expected.level for o in obs])
     spreads = np.array([o.expected.spread for o in obs])
     surges = _merge([s for s in spikes if s.direction == "rise"], grid)

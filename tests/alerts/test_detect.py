@@ -139,3 +139,23 @@ def test_cusum_opens_a_lasting_rise_that_wavers_around_the_climb_mark() -> None:
     _, cusum = run_detector(times, values, DetectorConfig(sustain=3, cusum_k=2.0, cusum_h=8.0))
     assert not climb
     assert cusum and times[300] <= cusum[0].start and cusum[0].detected_at <= times[310]
+
+
+def test_new_visits_surging_open_a_spike_on_the_first_clear_step() -> None:
+    times, values = poisson_series(400, 100, seed=11)
+    for i in range(300, 400):  # a doubling on a bursty site: only ~3.3 spreads in any one bucket
+        values[i] = 133.0
+    lead = [i >= 298 for i in range(400)]  # the visits' own surge shows first
+    led = DetectorConfig(sustain=3, z_led=3.0)
+    _, with_lead = run_detector(times, values, led, lead)
+    _, without = run_detector(times, values, led)
+    assert with_lead and with_lead[0].detected_at == times[300]
+    assert not without or without[0].detected_at > times[301]
+
+
+def test_a_leading_signal_alone_raises_nothing_below_the_led_mark() -> None:
+    times, values = poisson_series(600, 100, seed=12)
+    for i in range(400, 600):
+        values[i] = 118.0  # +1.8 spreads: the visits surge, the total barely moves
+    _, spikes = run_detector(times, values, DetectorConfig(sustain=3, z_led=3.0), [i >= 400 for i in range(600)])
+    assert spikes == []

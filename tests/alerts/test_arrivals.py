@@ -1,0 +1,67 @@
+"""New visits as the total's leading signal: when arrivals surge, and when they must not count."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from alerts.arrivals import HISTORY, surging
+from alerts.buckets import load_traffic
+from alerts.slices import TOTAL, find_surges
+from collectors.weblog.options import WeblogOptions
+from collectors.weblog.pipeline import ingest_lines
+from simulate.scenarios import build
+from store.embedded import EmbeddedStore
+
+
+def arrivals(n: int, rate: float, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).poisson(rate, n).astype(float)
+
+
+def test_a_jump_in_new_visits_shows_within_the_window_and_not_before() -> None:
+    x = arrivals(900, 0.3, seed=1)
+    x[600:] += 5.0  # a viral post: five more visitors every 10 s
+    on = surging(x)
+    assert not on[:600].any()
+    assert on[600:603].any()
+
+
+def test_ordinary_arrivals_never_surge() -> None:
+    for seed in range(5):
+        assert not surging(arrivals(2000, 0.5, seed)).any()
+        assert not surging(arrivals(2000, 6.0, seed + 10)).any()
+
+
+def test_a_send_first_wave_does_not_raise_the_usual_rate_of_the_hour_after() -> None:
+    x = arrivals(900, 0.3, seed=2)
+    x[400:412] += 50.0  # the first readers of a send, all at delivery
+    x[600:] += 4.0      # the campaign's surge building later
+    on = surging(x)
+    assert on[400:412].any()
+    assert on[600:603].any(), "the wave must not hide the surge for the hour after"
+    assert not on[420:600].any()
+
+
+def test_arrivals_that_stay_up_a_whole_history_become_the_new_normal() -> None:
+    x = arrivals(2400, 0.3, seed=3)
+    x[600:] += 4.0
+    on = surging(x)
+    assert on[600:603].any()
+    assert not on[600 + 2 * HISTORY:].any()
+
+
+@pytest.mark.parametrize(("scenario", "seed"), [("viral_social", 5), ("press_flash_crowd", 1)])
+def test_a_slow_surge_on_a_small_site_opens_when_it_doubles_the_traffic(scenario: str, seed: int) -> None:
+    sim = build(scenario, seed, scale=0.7, history_hours=2.5, surge_hours=0.5)
+    store = EmbeddedStore(":memory:")
+    ingest_lines(sim.lines(), store, site="s", source="t", options=WeblogOptions(own_hosts=[sim.site]))
+    traffic = load_traffic(store, "s", int(sim.start.timestamp()), int(sim.end.timestamp()) + 10)
+    store.close()
+    doubled = sim.truth[0].doubled.timestamp()
+    led = [g.detected_at for g in find_surges(traffic).surges if g.end >= sim.truth[0].start.timestamp()]
+    unled = [g.detected_at for g in find_surges(traffic, total_detector=replace(TOTAL, z_led=0.0)).surges
+             if g.end >= sim.truth[0].start.timestamp()]
+    assert led and led[0] <= doubled + 10, "new visits surging: the bucket that doubles the traffic or the next"
+    assert unled and unled[0] > led[0], "without them the same surge waits for buckets in a row"
