@@ -11,6 +11,7 @@ import numpy as np
 
 from alerts.detect import DetectorConfig, run_detector
 from alerts.detect_cli import score_series
+from alerts.slices import TOTAL, total_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -159,3 +160,9 @@ def test_a_leading_signal_alone_raises_nothing_below_the_led_mark() -> None:
         values[i] = 118.0  # +1.8 spreads: the visits surge, the total barely moves
     _, spikes = run_detector(times, values, DetectorConfig(sustain=3, z_led=3.0), [i >= 400 for i in range(600)])
     assert spikes == []
+
+
+def test_sensitivity_scales_every_opening_mark_of_the_total() -> None:
+    strict = total_config(sensitivity=2 * TOTAL.z_high, min_rps=3.0)
+    assert (strict.z_high, strict.z_sustain, strict.z_led) == (2 * TOTAL.z_high, 2 * TOTAL.z_sustain, 2 * TOTAL.z_led)
+    assert strict.min_excess == 30.0
