@@ -151,9 +151,10 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
     truth = sim.truth[0]
     onset = int(truth.start.timestamp())
     doubled = int((truth.doubled or truth.start).timestamp())
-    # A bot wave inside a campaign makes the surge mixed only once it has grown: its right verdict
-    # is timed from the programs alone doubling the traffic.
-    bots_at = sim.bots_doubled() if truth.label == "mixed" else None
+    # A bot wave inside a campaign makes the surge mixed only once it has grown: its right verdict is
+    # timed from the programs sending a fifth of the extra requests of the last 5 minutes (having
+    # doubled the traffic), the share ``mixed`` asks of the excess.
+    bots_at = sim.bots_reach_share() if truth.label == "mixed" else None
     judged_from = max(doubled, int(bots_at.timestamp())) if bots_at else doubled
     first = right = None
     shown_bot = False
@@ -218,7 +219,7 @@ def _live_brief(d: dict | None) -> str:
     if not d:
         return "-"
     flag = " SHOWN-BOT" if d["human_shown_bot"] else ""
-    bots = f" bots-doubled@{d['judged_from']}s" if d["judged_from"] != d["doubled_after"] else ""
+    bots = f" bots-a-fifth@{d['judged_from']}s" if d["judged_from"] != d["doubled_after"] else ""
     return (f"doubled@{d['doubled_after']}s{bots} first@{d['first']}s right@{d['right']}s{flag} "
             f"(2x = {d['doubling_z']:.1f} spreads)")
 
@@ -231,7 +232,8 @@ def _print_live(live: list[dict | None], window: int) -> None:
     print(f"live replay of the worker job at 10 s steps ({len(rows)} surges; 'doubled' = the surge's own traffic "
           "first equals the baseline's, the simulator's threshold for a surge)")
     for key, what in (("first", "first incident"),
-                      ("right", "first incident with the true verdict (mixed: from its bots doubling the traffic)")):
+                      ("right", "first incident with the true verdict (mixed: from its programs sending a fifth of the "
+                         "extra requests of the last 5 min)")):
         after = [d[f"{key}_after_doubling"] for d in rows]
         got = [a for a in after if a is not None]
         from_onset = [d[key] for d in rows if d[key] is not None]

@@ -78,6 +78,27 @@ class Simulation:
         first = next((r[0] for r in self.records if r[0] >= t0 and self.roles[r[9]] == "bot"), None)
         return None if first is None else _doubled(self.records, self.roles, first, True)
 
+    def bots_reach_share(self, share: float = 0.2, window: float = 300.0) -> datetime | None:
+        """When the programs of the first surge first send ``share`` of the injected requests of the last
+        ``window`` seconds (and have doubled the traffic): ``mixed`` asks that much of the extra traffic."""
+        doubled = self.bots_doubled()
+        if doubled is None or not self.truth:
+            return None
+        t0, step = self.truth[0].start.timestamp(), 10.0
+        counts: dict[int, list[int]] = {}
+        for r in self.records:
+            role = self.roles[r[9]]
+            if r[0] >= t0 and role in ("human", "bot"):
+                counts.setdefault(int((r[0] - t0) // step), [0, 0])[role == "bot"] += 1
+        width = int(window // step)
+        first = int((doubled.timestamp() - t0) // step)
+        for k in range(first, max(counts, default=0) + 1):
+            recent = [counts.get(j, [0, 0]) for j in range(k - width + 1, k + 1)]
+            bots, total = sum(c[1] for c in recent), sum(c[0] + c[1] for c in recent)
+            if total and bots >= share * total:
+                return datetime.fromtimestamp(t0 + k * step, UTC)
+        return None
+
     def lines(self) -> Iterator[str]:
         """Combined log lines in time order (no trailing newline)."""
         formatter = CombinedFormatter(self.utc_offset_minutes)

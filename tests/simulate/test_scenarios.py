@@ -183,6 +183,22 @@ def test_bot_wave_during_campaign_is_labelled_from_injected_volumes() -> None:
         small_campaign.campaigns[0]["start"].replace("Z", "+00:00"))
 
 
+def test_a_bot_wave_reaches_a_fifth_of_the_extra_traffic_after_it_doubles_the_baseline() -> None:
+    s = sim("bot_during_campaign", small_campaign=False, surge_factor=8.0, bot_factor=4.0,
+            bot_kind="l7_botnet", bot_delay_minutes=15.0)
+    doubled, fifth = s.bots_doubled(), s.bots_reach_share(0.2, 300.0)
+    assert doubled is not None and fifth is not None and fifth >= doubled
+
+    def bot_share(until: float) -> float:
+        t0 = s.truth[0].start.timestamp()
+        recent = [s.roles[r[9]] for r in s.records if max(t0, until - 300) <= r[0] < until
+                  and s.roles[r[9]] in ("human", "bot")]
+        return recent.count("bot") / len(recent)
+
+    at = fifth.timestamp()
+    assert bot_share(at + 10) >= 0.2 > bot_share(at)
+
+
 def test_label_rules_on_injected_series() -> None:
     base = [100] * 30
     surge = [0] * 10 + [150] * 10 + [0] * 10
