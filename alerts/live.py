@@ -6,10 +6,11 @@ its site and start, and an open incident overlapping a new finding keeps its id,
 growing surge updates one incident (sharper verdict, later end) and never duplicates it.
 On-call feedback stored with an incident is kept across updates. The verdict shown moves
 only on sustained evidence (``alerts.verdict_stability``). Drops and error bursts are
-upserted as incidents of their own (verdict ``drop`` / ``errors``). The total's baseline
-follows the time of day learned from the days before the window (``alerts.seasonal_history``),
-so the daily morning rise is not a surge. Block suggestions leave out the networks on-call
-said carry people (``alerts.people_networks``).
+upserted as incidents of their own (verdict ``drop`` / ``errors``). A rise shown while it
+lasted that ends as a blip (under the minimum volume) has its incident closed as such. The
+total's baseline follows the time of day learned from the days before the window
+(``alerts.seasonal_history``), so the daily morning rise is not a surge. Block suggestions
+leave out the networks on-call said carry people (``alerts.people_networks``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from alerts.analysis import analyze_site
 from alerts.buckets import sites
 from alerts.correlate import CampaignInfo
 from alerts.detect import DetectorConfig
-from alerts.incidents import Incident, IncidentSink, feedback_from_rows
+from alerts.incidents import Incident, IncidentSink, clock, feedback_from_rows
 from alerts.outage_incidents import OUTAGE_VERDICTS, outage_id, outage_incident
 from alerts.people_networks import people_networks
 from alerts.seasonal_history import ProfileCache
@@ -40,6 +41,7 @@ RECENT_SECONDS = 15 * 60     # surges that ended longer ago than this are left a
 # from the bucket boundaries (``first_detection``); run at any other moment, the newest bucket
 # whose settle time has passed is the last one judged.
 SETTLE_SECONDS = 5
+BLIP_GRACE = 60              # seconds an open incident the analysis no longer finds waits before it is closed
 PROFILES = ProfileCache()    # time-of-day profiles of the worker's sites, re-read every 15 min
 
 
@@ -136,6 +138,7 @@ def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | i
             inc = settle(inc, prev)
             _store(state, inc, prev)
             found.append(inc)
+        found += _close_blips(state, surges_open, {i.id for i in found}, end, since=end - RECENT_SECONDS)
         for o in result.outages:
             if o.end + BUCKET_SECONDS < end - RECENT_SECONDS and not o.open:
                 continue
@@ -148,6 +151,36 @@ def run_detection(store: TimeSeriesStore, state: IncidentSink, now: datetime | i
         for o, owner in result.absorbed:
             _close_absorbed(state, outage_id(site, o), owner.id)
     return found
+
+
+def _close_blips(state: IncidentSink, surges_open: list[dict[str, Any]], seen: set[str], end: int,
+                 since: int) -> list[Incident]:
+    """Open surge incidents this run no longer finds, unseen for ``BLIP_GRACE`` seconds, are closed.
+
+    A rise still going is kept while it lasts; once it ends, a rise that over no 5 minutes added
+    the baseline's own volume (a send's first readers, a burst of a few visitors) is not a surge,
+    and the analysis drops it. Its incident would otherwise stay open for good. So would one whose
+    end the worker never saw (it was stopped): it is closed too, and says so. Returns them, so
+    on-call hears they are resolved.
+    """
+    closed = []
+    for old in surges_open:
+        last = to_epoch(_parse(old["end"]))
+        if old["id"] in seen or last + BLIP_GRACE > end:
+            continue
+        inc = Incident.from_dict(old)
+        inc.status = "closed"
+        if last >= since:
+            inc.extra["blip"] = True
+            inc.evidence.append(f"Ended at {clock(last)}: over no 5 minutes did it add the baseline's own volume, "
+                                "so it was a blip, not a surge")
+        else:
+            inc.evidence.append(f"Closed unseen: last seen going on at {clock(last)}, its end was not watched "
+                                "(detection was not running)")
+        inc.updated_at = time.time()
+        state.upsert(inc.to_dict())
+        closed.append(inc)
+    return closed
 
 
 def _close_absorbed(state: IncidentSink, outage_id: str, owner_id: str) -> None:

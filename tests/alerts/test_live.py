@@ -110,3 +110,27 @@ def test_a_bucket_is_judged_at_the_first_run_after_it_settles(attack) -> None:
     assert found[0].detected_at + 10 + SETTLE_SECONDS == run
     assert not run_detection(store, MemoryIncidentSink(), run - 1, profiles=None)
     assert run - onset <= 30
+
+
+def test_a_send_blip_shown_while_it_lasts_is_closed_as_a_blip_once_it_ends(tmp_path: Path) -> None:
+    # A flop: the send's first readers make a short rise the live worker shows while it lasts, but
+    # over no 5 minutes does it add the baseline's own volume, so the analysis drops it once it ends.
+    sim = build("campaign_flop", 6, scale=0.4, history_hours=2.5, surge_hours=0.5)
+    store = EmbeddedStore(":memory:")
+    ingest_lines(sim.lines(), store, site=sim.site, source="web1", options=WeblogOptions(own_hosts=[sim.site]))
+    state = StateDB(tmp_path / "state.db")
+    for c in sim.campaigns:
+        state.upsert_campaign(parse_campaign(c))
+    send = int(sim.start.timestamp() + 2.5 * 3600)
+    try:
+        found = run_detection(store, state, send + 65, profiles=None)
+        shown = [i for i in found if i.verdict not in ("drop", "errors")]
+        assert [i.status for i in shown] == ["open"]
+        later = run_detection(store, state, send + 600, profiles=None)
+        assert [i.id for i in later if i.status == "closed"] == [shown[0].id], "returned: on-call hears it resolved"
+        closed = [Incident.from_dict(d) for d in state.list_incidents(site=sim.site)]
+        assert closed and all(i.status == "closed" for i in closed)
+        assert any(i.extra.get("blip") and "blip, not a surge" in i.evidence[-1] for i in closed)
+    finally:
+        state.close()
+        store.close()
