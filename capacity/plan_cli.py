@@ -85,7 +85,7 @@ def print_table(plan: Plan, tz: str, progress: str | None = None) -> None:
     cost.add_row("peak instances", f"{plan.peak_instances} (today {plan.current})")
     cost.add_row("extra instance-hours", f"{plan.extra_instance_hours:,.1f}")
     cost.add_row("extra infrastructure cost", money(plan.extra_cost, plan.settings.currency))
-    cost.add_row("infrastructure cost per lead", money(plan.cost_per_lead, plan.settings.currency))
+    cost.add_row("infrastructure cost per lead", money(plan.cost_per_lead, plan.settings.currency, digits=3))
     cost.add_row("campaign spend per lead", money(plan.spend_per_lead, c.currency))
     console.print(cost)
     console.print("[bold]Where the numbers come from[/bold]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +50,13 @@ def test_a_campaign_is_found_by_name_and_the_table_tells_the_schedule_and_eviden
     assert "learned from 3 past email campaigns" in out.stdout
     assert "of the expected traffic so far" in out.stdout
     assert "set [capacity] instance_cost_per_hour" in out.stdout
+
+
+def test_the_table_tells_the_cost_per_lead_in_tenths_of_a_cent_as_the_page_does(history: History) -> None:
+    out = plan(history, history.target.id, rps_per_instance="2", instances="1", instance_cost_per_hour="0.4")
+    assert out.returncode == 0, out.stderr
+    row = next(line for line in out.stdout.splitlines() if "infrastructure cost per lead" in line)
+    assert re.search(r"\d\.\d{3}\b", row), row
 
 
 def test_an_unknown_campaign_exits_1_naming_the_closest(history: History) -> None:
