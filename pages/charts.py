@@ -9,6 +9,9 @@ VERDICT_COLORS = {"campaign": "#2e7d32", "organic": "#1565c0", "bot": "#c62828",
                   "errors": "#ad1457", "drop": "#7b1fa2", "unknown": "#757575"}
 ACTOR_COLORS = {"human": "#4e79a7", "scanner": "#b07aa1", "crawler": "#9c9c9c", "automated": "#e15759",
                 "other": "#bab0ac"}
+# Failing answers first: stacked at the bottom, where an errors incident's baseline rule reads against them.
+STATUS_COLORS = {"5xx": "#c62828", "4xx": "#f28e2b", "3xx": "#bab0ac", "2xx": "#59a14f", "1xx": "#d4d4d4"}
+BREAKDOWNS = {"actor": ("who", ACTOR_COLORS), "status": ("answer", STATUS_COLORS)}
 
 
 def traffic_chart(df: pd.DataFrame, *, by: str = "actor", campaigns: pd.DataFrame | None = None,
@@ -132,11 +135,16 @@ def _wall_clock(times: pd.Series, tz: str) -> pd.Series:
 
 
 def incident_chart(df: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp | None, baseline_rps: float | None,
-                   verdict: str = "unknown", tz: str = "UTC", height: int = 320) -> alt.LayerChart:
-    """Requests/s by actor around one incident: its span shaded in the verdict's colour, the baseline as a rule."""
-    data = _zero_filled(df, "actor")
+                   verdict: str = "unknown", tz: str = "UTC", height: int = 320, by: str = "actor",
+                   baseline_label: str | None = None) -> alt.LayerChart:
+    """Requests/s by actor (or by answer, ``by="status"``) around one incident: its span shaded in the
+    verdict's colour, the baseline as a rule (``baseline_label`` says what it is the baseline of)."""
+    title, colors = BREAKDOWNS[by]
+    data = _zero_filled(df, by)
     span_end = end if end is not None and pd.notna(end) else (data["time"].max() if not data.empty else start)
     data["time"] = _wall_clock(data["time"], tz)
+    order = list(colors)
+    data["stack"] = data[by].map(lambda v: order.index(v) if v in order else len(order)) if not data.empty else []
     span = pd.DataFrame({"start": _wall_clock(pd.Series([start]), tz), "end": _wall_clock(pd.Series([span_end]), tz),
                          "label": [f"incident ({verdict})"]})
     shade = alt.Chart(span).mark_rect(opacity=0.12, color=VERDICT_COLORS.get(verdict, "#c62828")).encode(
@@ -148,14 +156,15 @@ def incident_chart(df: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp |
     area = alt.Chart(data).mark_area(interpolate="monotone", opacity=0.85).encode(
         x=alt.X("time:T", title=f"time ({tz})", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M")),
         y=alt.Y("sum(rps):Q", title="requests / s", stack="zero"),
-        color=alt.Color("actor:N", title="who", scale=alt.Scale(domain=list(ACTOR_COLORS),
-                                                                 range=list(ACTOR_COLORS.values()))),
-        tooltip=[alt.Tooltip("time:T", format="%H:%M:%S", formatType="utc"), "actor:N",
+        color=alt.Color(f"{by}:N", title=title, scale=alt.Scale(domain=order, range=list(colors.values()))),
+        order=alt.Order("stack:Q", sort="ascending"),
+        tooltip=[alt.Tooltip("time:T", format="%H:%M:%S", formatType="utc"), f"{by}:N",
                  alt.Tooltip("sum(rps):Q", format=".1f")],
     )
     layers: list[alt.Chart] = [shade, edge, area]
     if baseline_rps is not None and pd.notna(baseline_rps) and baseline_rps > 0:
-        base = pd.DataFrame({"rps": [float(baseline_rps)], "label": [f"baseline {baseline_rps:.1f} req/s"]})
+        what = f"baseline of {baseline_label}" if baseline_label else "baseline"
+        base = pd.DataFrame({"rps": [float(baseline_rps)], "label": [f"{what} {baseline_rps:.1f} req/s"]})
         layers.append(alt.Chart(base).mark_rule(strokeDash=[6, 4], color="#222", size=1.5).encode(
             y="rps:Q", tooltip=["label:N"]))
         layers += readable_label(alt.Chart(base), color="#222", x=alt.value(0), y="rps:Q", text="label:N")

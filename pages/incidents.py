@@ -105,15 +105,25 @@ def header(inc: pd.Series, tz: str) -> None:
 
 def traffic(v: View, inc: pd.Series) -> None:
     start, end = queries.incident_window(inc, v.end)
-    df = queries.traffic(v.store, start, end, by="actor", site=inc["site"])
+    # An errors incident is about answers: requests by status class, failing ones at the bottom.
+    by = "status" if inc["verdict"] == "errors" else "actor"
+    df = queries.traffic(v.store, start, end, by=by, site=inc["site"])
     if df.empty:
         shown = [pd.Timestamp(t).tz_convert(v.tz) for t in (start, end)]
         st.info(f"No traffic of site {inc['site']} stored between {shown[0]:%d %b %H:%M} and {shown[1]:%H:%M} "
                 f"({v.tz}) (older than the store's retention, or the collector was down).")
         return
+    failing = str(inc.get("trigger") or "") if by == "status" else ""
     st.altair_chart(charts.incident_chart(df, start=inc["start"], end=inc["end"] if inc["status"] != "open" else None,
-                                          baseline_rps=inc["baseline_rps"], verdict=inc["verdict"], tz=v.tz),
+                                          baseline_rps=inc["baseline_rps"], verdict=inc["verdict"], tz=v.tz, by=by,
+                                          baseline_label=_failing_label(failing) if failing else None),
                     width="stretch")
+
+
+def _failing_label(trigger: str) -> str:
+    """What an errors incident's baseline counts: ``status=5xx`` -> "5xx answers"."""
+    dim, _, value = trigger.partition("=")
+    return f"{value} answers" if dim == "status" else f"failing {trigger}"
 
 
 def history(v: View, inc: pd.Series) -> None:

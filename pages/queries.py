@@ -128,12 +128,12 @@ def _incident_rows(incidents: list[dict]) -> pd.DataFrame:
             "campaign": inc.get("campaign"), "peak_rps": inc.get("peak_rps"), "status": inc.get("status", "open"),
             "evidence": inc.get("evidence", []), "block": inc.get("block") or {},
             "looks_like": inc.get("looks_like"), "baseline_rps": inc.get("baseline_rps"),
-            "feedback": inc.get("feedback") or {},
+            "feedback": inc.get("feedback") or {}, "trigger": inc.get("trigger"),
         })
     cols = ["id", "site", "start", "end", "verdict", "confidence", "campaign", "peak_rps", "status", "evidence",
-            "block", "looks_like", "baseline_rps", "feedback"]
+            "block", "looks_like", "baseline_rps", "feedback", "trigger"]
     df = pd.DataFrame(rows, columns=cols)
-    for col in ("campaign", "looks_like"):  # None stays None (a string column would turn it into NaN)
+    for col in ("campaign", "looks_like", "trigger"):  # None stays None (a string column would turn it into NaN)
         df[col] = pd.Series([r[col] or None for r in rows], index=df.index, dtype=object)
     return df
 

@@ -216,3 +216,37 @@ def test_the_verdict_history_keeps_only_changes_and_draws_a_step_line(filled) ->
     assert spec["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["campaign", "mixed"]
     tokyo = charts.verdict_history_chart(moves, tz="Asia/Tokyo").to_dict()
     assert tokyo["layer"][0]["encoding"]["x"]["title"] == "time (Asia/Tokyo)"  # the axis says whose clock
+
+
+def test_an_errors_incident_charts_answers_by_status_with_failing_ones_at_the_bottom(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "ts.db")
+    now = int(datetime.now(UTC).timestamp()) // 10 * 10
+    store.write(Point("http", {"site": "default", "source": "t", "status": status},
+                      {"requests": n * (4 if status == "5xx" and i < 30 else 1), "bytes": 0}, now - 10 * i)
+                for i in range(120) for status, n in (("2xx", 90), ("3xx", 5), ("5xx", 3)))
+    df = queries.traffic(store, datetime.fromtimestamp(now - 1200, UTC), datetime.fromtimestamp(now, UTC),
+                         by="status", site="default")
+    store.close()
+    spec = charts.incident_chart(df, start=pd.Timestamp(now - 300, unit="s", tz="UTC"), end=None, baseline_rps=0.3,
+                                 verdict="errors", by="status", baseline_label="5xx answers").to_dict()
+    area = spec["layer"][2]["encoding"]
+    assert area["color"]["field"] == "status" and area["color"]["scale"]["domain"][0] == "5xx"
+    assert area["order"]["field"] == "stack"
+    rows = next(d for d in spec["datasets"].values() if d and "status" in d[0])
+    assert {r["stack"] for r in rows if r["status"] == "5xx"} == {0}  # stacked first: at the bottom
+    assert any(d and d[0].get("label") == "baseline of 5xx answers 0.3 req/s" for d in spec["datasets"].values())
+
+
+def test_an_errors_incident_opens_with_its_answers_chart(filled) -> None:
+    store, state = filled
+    now = int(datetime.now(UTC).timestamp()) // 10 * 10
+    store.write(Point("http", {"site": "default", "source": "t", "actor": "human", "status": status},
+                      {"requests": 40 if status == "5xx" and i < 30 else 5, "bytes": 0}, now - 10 * i)
+                for i in range(90) for status in ("2xx", "5xx"))
+    state.upsert_incident({"id": "default-5xx", "site": "default", "start": now - 300, "end": now - 60,
+                           "verdict": "errors", "confidence": 0.7, "status": "closed", "peak_rps": 4.0,
+                           "baseline_rps": 0.5, "trigger": "status=5xx", "evidence": ["4.0 req/s answered 5xx"]})
+    at = incidents_page("default-5xx")
+    charted = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert any(layer.get("encoding", {}).get("color", {}).get("field") == "status"
+               for spec in charted for layer in spec.get("layer", []))
