@@ -117,6 +117,19 @@ class Engine:
             self.per_minute[record[9]][int((record[0] - start) // 60)] += 1
         return due
 
+    def pre_roll(self, seconds: float, rng: random.Random, indices: list[int]) -> None:
+        """Sessions already going when the log begins: run the components at ``indices`` over the
+        ``seconds`` before the start, with their own ``rng`` (the stream from the start on is the one
+        it would be without), and keep only their requests from the start on. Without it a log would
+        open on a few minutes of thin traffic, as if the site had just gone live."""
+        t = self.start - seconds
+        while t < self.start:
+            u = min(t + STEP_SECONDS, self.start)
+            for index in indices:
+                self.components[index].emit(rng, t, u, index, self.pending)
+            t = u
+        self.pending = [r for r in self.pending if r[0] >= self.start]
+
     def run(self, end: float, step: float = 60.0):
         """Yield every request up to ``end`` in time order (requests due after ``end`` are dropped)."""
         t = self.now

@@ -40,6 +40,7 @@ _SHAPES = {  # (rise minutes low/high, decay minutes low/high)
     "email": (10, 30, 45, 150), "social": (4, 12, 25, 70), "press": (0.5, 3, 15, 45),
 }
 _SHAPE_OF = {"viral_social": "social", "press_flash_crowd": "press"}
+PRE_ROLL_SECONDS = 1800  # sessions begun in the half hour before a log starts still show in it
 
 
 @dataclass
@@ -248,6 +249,8 @@ def build(scenario: str, seed: int, *, history_hours: float = 4.0, surge_hours: 
     for injection in injections:
         components += injection.components
     engine = Engine(components, rng, t_start)
+    visitors = [i for i, c in enumerate(components) if isinstance(c, HumanTraffic) and c.role == "baseline"]
+    engine.pre_roll(PRE_ROLL_SECONDS, random.Random(f"{seed}:pre-roll"), visitors)
     records = list(engine.run(t_end))
 
     truth = _truth(engine, components, injections, t_start, t0, t_end, records)
