@@ -11,6 +11,7 @@ from functools import cache
 
 import pytest
 
+from simulate import scenarios
 from simulate.addresses import MAIL_SCANNER_PREFIXES, country_of, is_datacenter
 from simulate.scenarios import SCENARIOS, Simulation, build
 from simulate.truth import label
@@ -197,6 +198,19 @@ def test_a_bot_wave_reaches_a_fifth_of_the_extra_traffic_after_it_doubles_the_ba
 
     at = fifth.timestamp()
     assert bot_share(at + 10) >= 0.2 > bot_share(at)
+
+
+def test_a_log_opens_on_sessions_already_going_not_on_thin_traffic(monkeypatch: pytest.MonkeyPatch) -> None:
+    def opening_share() -> float:  # baseline requests of the first 5 minutes against the next 25's mean
+        s = build("quiet_day", 3, history_hours=1.0, surge_hours=0.2, base_rps=10.0, scale=1.0,
+                  start=START.replace(hour=12))  # midday: the daily curve is nearly flat
+        t0 = s.start.timestamp()
+        base = [r[0] - t0 for r in s.records if s.roles[r[9]] == "baseline"]
+        return sum(t < 300 for t in base) / (sum(300 <= t < 1800 for t in base) / 5)
+
+    assert 0.95 < opening_share() < 1.2
+    monkeypatch.setattr(scenarios, "PRE_ROLL_SECONDS", 0)
+    assert opening_share() < 0.9  # without the pre-roll: sessions all begin at the start
 
 
 def test_label_rules_on_injected_series() -> None:
