@@ -149,15 +149,14 @@ class OnlineDetector:
             self._led.append((t, value, exp.level))
         else:
             self._led = []
-        if self.current is None and len(self._led) >= c.led_confirm and direction != "drop" and not climbing:
-            self._pending, self._pending_dir = list(self._led), "rise"
-            self._open_spike(t, "rise")
-            return Observation(t, value, exp, z, max(score, anomaly_score(z, c.z_led)))
+        led = not climbing and len(self._led) >= c.led_confirm
         if self.current is not None:
             self._continue_spike(t, value, exp, z)
-        elif climbing and direction != "drop":
-            self._pending, self._pending_dir = list(self._rising), "rise"
+        elif (climbing or led) and direction != "drop":
+            self._pending, self._pending_dir = list(self._led if led else self._rising), "rise"
             self._open_spike(t, "rise")
+            if led:
+                score = max(score, anomaly_score(z, c.z_led))
         elif direction:
             if direction != self._pending_dir:
                 self._pending = []
@@ -224,9 +223,11 @@ class OnlineDetector:
 
 
 def run_detector(times: Iterable[float], values: Iterable[float], config: DetectorConfig | None = None,
-                 lead: Iterable[bool] | None = None) -> tuple[list[Observation], list[Spike]]:
-    """Run one detector over a whole series (with its leading signal, if any); every observation and all spikes."""
-    det = OnlineDetector(config)
+                 lead: Iterable[bool] | None = None, profile: SeasonalProfile | None = None,
+                 bucket_seconds: float = 10.0) -> tuple[list[Observation], list[Spike]]:
+    """Run one detector over a whole series (with its leading signal and time-of-day profile, if any);
+    every observation and all spikes."""
+    det = OnlineDetector(config, bucket_seconds, profile)
     times, values = list(times), list(values)
     leads = [False] * len(times) if lead is None else list(lead)
     obs = [det.update(t, v, a) for t, v, a in zip(times, values, leads, strict=True)]

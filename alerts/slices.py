@@ -17,7 +17,7 @@ import pandas as pd
 from alerts.arrivals import leading
 from alerts.baseline import SeasonalProfile
 from alerts.buckets import Traffic
-from alerts.detect import DetectorConfig, Observation, OnlineDetector, Spike
+from alerts.detect import DetectorConfig, Observation, Spike, run_detector
 from store.base import BUCKET_SECONDS
 from store.schema import NONE, OTHER
 
@@ -77,12 +77,8 @@ class Detection:
 def _run(grid: np.ndarray, values: np.ndarray, config: DetectorConfig,
          profile: SeasonalProfile | None = None, lead: np.ndarray | None = None,
          ) -> tuple[list[Observation], list[Spike]]:
-    det = OnlineDetector(config, BUCKET_SECONDS, profile)
-    if lead is None:
-        obs = [det.update(float(t), float(v)) for t, v in zip(grid, values, strict=True)]
-    else:
-        obs = [det.update(float(t), float(v), bool(a)) for t, v, a in zip(grid, values, lead, strict=True)]
-    return obs, det.all_spikes()
+    return run_detector(grid.astype(float).tolist(), np.asarray(values, dtype=float).tolist(), config,
+                        None if lead is None else np.asarray(lead, dtype=bool).tolist(), profile, BUCKET_SECONDS)
 
 
 def _index(grid: np.ndarray, t: float) -> int:
@@ -132,8 +128,8 @@ def _merge_sends(surges: list[Surge], grid: np.ndarray) -> list[Surge]:
     return out
 
 
-def _slice_series(traffic: Traffic) -> dict[str, np.ndarray]:
-    cube = traffic.cube[traffic.cube["actor"] != SCANNER]
+def _slice_series(traffic: Traffic, cube: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Requests per bucket of each busy value of the slice dimensions, in ``cube`` (the judged requests)."""
     total = float(cube["requests"].sum()) or 1.0
     out = {}
     for dim in SLICE_DIMENSIONS:
@@ -165,14 +161,16 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
     """
     grid = traffic.grid
     everything = traffic.total()
-    scanners = traffic.series(traffic.cube[traffic.cube["actor"] == SCANNER])
+    is_scanner = traffic.cube["actor"] == SCANNER
+    scanners = traffic.series(traffic.cube[is_scanner])
     # Mail link scanners click every link of a send within seconds: campaign automation, never a
     # surge of its own. Surges are judged on everything else; a scanner burst marks the send.
     total = everything - scanners
+    judged = traffic.cube[~is_scanner]
     if not len(grid):
         return Detection([], [], np.zeros(0), np.zeros(0), total, everything)
     # New visits (external referrers, campaign links) surging lead the total: it opens on less.
-    lead = leading(traffic, traffic.cube[traffic.cube["actor"] != SCANNER], scanners)
+    lead = leading(traffic, judged, scanners)
     obs, spikes = _run(grid, total, total_detector, profile, lead)
     levels = np.array([o.expected.level for o in obs])
     spreads = np.array([o.expected.spread for o in obs])
@@ -182,7 +180,7 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
     if slices:
         # A surge in one slice must add at least the volume asked of the total, too.
         slice_detector = replace(SLICE, min_excess=max(SLICE.min_excess, total_detector.min_excess))
-        for name, series in _slice_series(traffic).items():
+        for name, series in _slice_series(traffic, judged).items():
             for s in _run(grid, series, slice_detector)[1]:
                 if s.direction != "rise":
                     continue
