@@ -9,6 +9,11 @@ climbs behind them: on a small, bursty site the total is only a few spreads up w
 has doubled, but its new visits are already far beyond their own past. ``leading``
 marks the buckets where that is so; the total's detector then opens a spike on a value
 it would otherwise wait to see repeated (``DetectorConfig.z_led``).
+
+An email send is the other sign of what is coming: its mail-scanner burst says the send
+went out, and its readers follow over the next minutes, often one or two new visits per
+bucket that no 30 s window shows as a surge. ``after_send`` marks those buckets; the
+total's climb then opens on fewer buckets in a row (``DetectorConfig.sustain_sent``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ Z_LEAD = 4.0        # variance-stabilised Poisson score: 2 (sqrt(seen) - sqrt(us
 MIN_VISITS = 8      # arrivals in the window, at least
 MIN_RATIO = 3.0     # and this many times the usual
 SEND_HOLD = 3       # buckets (30 s) after a mail-scanner burst (an email send going out) still without a lead
+SEND_FOLLOW = 270   # buckets (45 min) after a mail-scanner burst in which a surge follows that send
 
 
 def arrival_series(traffic: Traffic, cube=None) -> dict[str, np.ndarray]:  # noqa: ANN001 - a DataFrame
@@ -87,7 +93,23 @@ def leading(traffic: Traffic, cube=None, scanners: np.ndarray | None = None,  # 
     for series in arrival_series(traffic, cube).values():
         out |= surging(series, **kw)
     if scanners is not None:
-        burst = surging(scanners, window=1)
-        for i in np.flatnonzero(burst):
+        for i in send_bursts(scanners):
             out[i:i + 1 + hold] = False
+    return out
+
+
+def send_bursts(scanners: np.ndarray) -> np.ndarray:
+    """Indexes of the buckets where mail-scanner requests burst: an email send going out."""
+    return np.flatnonzero(surging(scanners, window=1))
+
+
+def after_send(scanners: np.ndarray, hold: int = SEND_HOLD, follow: int = SEND_FOLLOW) -> np.ndarray:
+    """Buckets in the ``follow`` after an email send, past its burst and ``hold`` (its first readers,
+    who click at delivery, a flop's too): the send's readers are due then."""
+    out = np.zeros(len(scanners), dtype=bool)
+    bursts = send_bursts(scanners)
+    for i in bursts:
+        out[i + 1 + hold:i + follow] = True
+    for i in bursts:
+        out[i:i + 1 + hold] = False
     return out

@@ -38,6 +38,8 @@ class DetectorConfig:
     z_led: float = 0.0        # with a leading signal (new visits surging, ``update(lead=True)``) a value this
                               # far up that passes the volume guards opens a spike (0: off) ...
     led_confirm: int = 1      # ... once this many values in a row are so
+    sustain_sent: int = 0     # after an email send (``update(sent=True)``: its readers are due) the climb needs
+                              # only this many values in a row above z_sustain (0: ``sustain`` as always)
 
 
 @dataclass
@@ -88,19 +90,20 @@ class OnlineDetector:
         self._quiet = 0
         self._led: list[tuple[float, float, float]] = []  # values in a row far up while the lead surges
 
-    def _climbing(self, t: float, value: float, exp: Expectation, z: float) -> bool:
+    def _climbing(self, t: float, value: float, exp: Expectation, z: float, sent: bool = False) -> bool:
         """Track a run of values above the sustained mark (and the CUSUM); True once it is a rise."""
         c = self.config
         if c.cusum_k > 0 and self._lasting(t, value, exp, z):
             self._rising = list(self._run)
             return True
-        if not c.sustain:
+        need = c.sustain_sent if sent and c.sustain_sent else c.sustain
+        if not need:
             return False
         if z >= c.z_sustain and self._guarded(value, exp):
             self._rising.append((t, value, exp.level))
         else:
             self._rising = []
-        return len(self._rising) >= c.sustain
+        return len(self._rising) >= need
 
     def _lasting(self, t: float, value: float, exp: Expectation, z: float) -> bool:
         """CUSUM of the z scores (each capped at the start mark) less k: True when it reaches h over a run
@@ -135,8 +138,9 @@ class OnlineDetector:
             return z, "drop"
         return z, ""
 
-    def update(self, t: float, value: float, lead: bool = False) -> Observation:
-        """Score one value; ``lead`` says a leading signal of this series (its new visits) surges now."""
+    def update(self, t: float, value: float, lead: bool = False, sent: bool = False) -> Observation:
+        """Score one value; ``lead`` says a leading signal of this series (its new visits) surges now,
+        ``sent`` that an email send went out shortly before (its readers may be arriving)."""
         c = self.config
         exp = self.baseline.expect(t)
         if not exp.ready:
@@ -144,7 +148,7 @@ class OnlineDetector:
             return Observation(t, value, exp, 0.0, 0.0)
         z, direction = self._significant(value, exp)
         score = anomaly_score(z, c.z_high) if direction else 0.0
-        climbing = self.current is None and self._climbing(t, value, exp, z)
+        climbing = self.current is None and self._climbing(t, value, exp, z, sent)
         if lead and c.z_led > 0 and z >= c.z_led and self._guarded(value, exp):
             self._led.append((t, value, exp.level))
         else:
@@ -224,11 +228,13 @@ class OnlineDetector:
 
 def run_detector(times: Iterable[float], values: Iterable[float], config: DetectorConfig | None = None,
                  lead: Iterable[bool] | None = None, profile: SeasonalProfile | None = None,
-                 bucket_seconds: float = 10.0) -> tuple[list[Observation], list[Spike]]:
-    """Run one detector over a whole series (with its leading signal and time-of-day profile, if any);
-    every observation and all spikes."""
+                 bucket_seconds: float = 10.0, sent: Iterable[bool] | None = None,
+                 ) -> tuple[list[Observation], list[Spike]]:
+    """Run one detector over a whole series (with its leading signal, the buckets after an email send
+    and the time-of-day profile, if any); every observation and all spikes."""
     det = OnlineDetector(config, bucket_seconds, profile)
     times, values = list(times), list(values)
     leads = [False] * len(times) if lead is None else list(lead)
-    obs = [det.update(t, v, a) for t, v, a in zip(times, values, leads, strict=True)]
+    sends = [False] * len(times) if sent is None else list(sent)
+    obs = [det.update(t, v, a, s) for t, v, a, s in zip(times, values, leads, sends, strict=True)]
     return obs, det.all_spikes()

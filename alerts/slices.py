@@ -14,14 +14,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from alerts.arrivals import leading
+from alerts.arrivals import SEND_FOLLOW, after_send, leading
 from alerts.baseline import SeasonalProfile
 from alerts.buckets import Traffic
 from alerts.detect import DetectorConfig, Observation, Spike, run_detector
 from store.base import BUCKET_SECONDS
 from store.schema import NONE, OTHER
 
-TOTAL = DetectorConfig(sustain=3, z_led=3.0)
+TOTAL = DetectorConfig(sustain=3, z_led=3.0, sustain_sent=2)
 SLICE = DetectorConfig(z_high=7.0, z_low=2.5, confirm=3, min_excess=40.0, min_ratio=2.0)
 ERRORS = DetectorConfig(z_high=6.0, z_low=2.5, confirm=3, min_excess=5.0, min_ratio=2.0)
 MIN_ERROR_RATE = 0.2   # of the slice's requests failing, for an errors alert
@@ -29,7 +29,6 @@ ATTACK_ERRORS = 0.5    # share of a burst's failures sent by programs that makes
 SLICE_DIMENSIONS = ("country", "client", "path_group", "utm_campaign")
 MERGE_GAP = 18          # buckets (3 min): rises closer than this are one surge
 MIN_SLICE_SHARE = 0.002  # slices with less of the traffic are not judged alone
-SEND_GAP = 270          # buckets (45 min): a surge this soon after a mail-scanner burst follows that send
 SCANNER = "scanner"
 HUMAN = "human"
 AUTOMATED = ("automated", "crawler")
@@ -75,10 +74,13 @@ class Detection:
 
 
 def _run(grid: np.ndarray, values: np.ndarray, config: DetectorConfig,
-         profile: SeasonalProfile | None = None, lead: np.ndarray | None = None,
+         profile: SeasonalProfile | None = None, lead: np.ndarray | None = None, sent: np.ndarray | None = None,
          ) -> tuple[list[Observation], list[Spike]]:
+    def flags(x: np.ndarray | None) -> list[bool] | None:
+        return None if x is None else np.asarray(x, dtype=bool).tolist()
+
     return run_detector(grid.astype(float).tolist(), np.asarray(values, dtype=float).tolist(), config,
-                        None if lead is None else np.asarray(lead, dtype=bool).tolist(), profile, BUCKET_SECONDS)
+                        flags(lead), profile, BUCKET_SECONDS, flags(sent))
 
 
 def _index(grid: np.ndarray, t: float) -> int:
@@ -169,9 +171,10 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
     judged = traffic.cube[~is_scanner]
     if not len(grid):
         return Detection([], [], np.zeros(0), np.zeros(0), total, everything)
-    # New visits (external referrers, campaign links) surging lead the total: it opens on less.
+    # New visits (external referrers, campaign links) surging lead the total: it opens on less;
+    # so does its climb while a send's readers are due.
     lead = leading(traffic, judged, scanners)
-    obs, spikes = _run(grid, total, total_detector, profile, lead)
+    obs, spikes = _run(grid, total, total_detector, profile, lead, after_send(scanners))
     levels = np.array([o.expected.level for o in obs])
     spreads = np.array([o.expected.spread for o in obs])
     surges = _merge([s for s in spikes if s.direction == "rise"], grid)
@@ -191,7 +194,8 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
                         hit.slices.append(name)
                     if i0 < hit.i0:  # the surge showed in this slice first
                         hit.i0, hit.start = i0, int(s.start)
-                        hit.detected_at = min(hit.detected_at, int(s.detected_at))
+                    # A slice confirming it sooner found the surge sooner, whichever started first.
+                    hit.detected_at = min(hit.detected_at, int(s.detected_at))
                     continue
                 seg = total[i0:i1 + 1]
                 k = int(np.argmax(seg)) + i0
@@ -202,7 +206,7 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
                 continue
             i0, i1 = _index(grid, s.start), _index(grid, s.end)
             for g in surges:
-                if i0 - 6 <= g.i0 <= i1 + SEND_GAP and g.send_burst is None:
+                if i0 - 6 <= g.i0 <= i1 + SEND_FOLLOW and g.send_burst is None:
                     g.send_burst = int(s.start)
                     g.slices.append(f"actor={SCANNER}")
         surges = _merge_sends(surges, grid)

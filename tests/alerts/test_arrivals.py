@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from alerts.arrivals import HISTORY, surging
+from alerts.arrivals import HISTORY, after_send, surging
 from alerts.buckets import load_traffic
 from alerts.slices import TOTAL, find_surges
 from collectors.weblog.options import WeblogOptions
@@ -18,6 +18,15 @@ from store.embedded import EmbeddedStore
 
 def arrivals(n: int, rate: float, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).poisson(rate, n).astype(float)
+
+
+def test_the_readers_of_a_send_are_due_after_its_scanner_burst_and_first_clicks() -> None:
+    scanners = np.zeros(2000)
+    scanners[1000:1006] = 80.0  # the send's mail scanners clicking every link
+    due = after_send(scanners)
+    assert not due[:1009].any(), "not before the send, nor during its burst and first readers"
+    assert due[1009:1275].all()
+    assert not due[1275:].any(), "45 min after the burst its readers are no longer due"
 
 
 def test_a_jump_in_new_visits_shows_within_the_window_and_not_before() -> None:
@@ -65,3 +74,20 @@ def test_a_slow_surge_on_a_small_site_opens_when_it_doubles_the_traffic(scenario
              if g.end >= sim.truth[0].start.timestamp()]
     assert led and led[0] <= doubled + 10, "new visits surging: the bucket that doubles the traffic or the next"
     assert unled and unled[0] > led[0], "without them the same surge waits for buckets in a row"
+
+
+def test_a_small_campaign_whose_readers_trickle_in_opens_once_they_double_the_traffic() -> None:
+    sim = build("campaign_surge", 137, scale=0.4, history_hours=3.0, surge_hours=0.5, pool_size=300, agents=150,
+                surge_factor=6.0)
+    store = EmbeddedStore(":memory:")
+    ingest_lines(sim.lines(), store, site="s", source="t", options=WeblogOptions(own_hosts=[sim.site]))
+    traffic = load_traffic(store, "s", int(sim.start.timestamp()), int(sim.end.timestamp()) + 10)
+    store.close()
+    onset, doubled = sim.truth[0].start.timestamp(), sim.truth[0].doubled.timestamp()
+
+    def detected(config: object) -> list[int]:
+        return [g.detected_at for g in find_surges(traffic, total_detector=config).surges if g.end >= onset]
+
+    shipped, unsent = detected(TOTAL), detected(replace(TOTAL, sustain_sent=0))
+    assert shipped and shipped[0] <= doubled + 10, "the send says its readers are due: two buckets in a row"
+    assert unsent and unsent[0] > doubled + 60, "without it the same surge waits for three"

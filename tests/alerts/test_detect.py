@@ -154,6 +154,18 @@ def test_new_visits_surging_open_a_spike_on_the_first_clear_step() -> None:
     assert not without or without[0].detected_at > times[301]
 
 
+def test_after_an_email_send_two_buckets_in_a_row_open_the_climb() -> None:
+    times, values = poisson_series(400, 100, seed=13)
+    for i in (300, 301):  # a send's readers: two buckets +4 spreads, then the noise of a bursty site
+        values[i] = 140.0
+    sent = [i >= 250 for i in range(400)]
+    config = DetectorConfig(sustain=3, sustain_sent=2)
+    _, after_send = run_detector(times, values, config, sent=sent)
+    _, otherwise = run_detector(times, values, config)
+    assert after_send and after_send[0].detected_at == times[301]
+    assert otherwise == []
+
+
 def test_a_leading_signal_alone_raises_nothing_below_the_led_mark() -> None:
     times, values = poisson_series(600, 100, seed=12)
     for i in range(400, 600):
