@@ -80,6 +80,9 @@ class NotifySettings(BaseModel):
     verdicts: list[str] = Field(default_factory=lambda: list(NOTIFY_VERDICTS),
                                 description="Verdicts a new incident is notified for (default: all).")
     min_confidence: float = Field(0.0, ge=0, le=1, description="New incidents below this confidence are not notified.")
+    hold_seconds: int = Field(0, ge=0, le=3600,
+                              description="A new incident is notified once it has gone on this long since it was "
+                                          "detected (0: at once); one that ends sooner is never notified.")
     alertmanager_refresh: int = Field(120, ge=10, le=3600,
                                       description="Seconds between re-posts of open incidents to Alertmanager.")
 

@@ -1,8 +1,9 @@
 """Telling on-call: after each detection run, send what changed, once per channel.
 
 A channel hears about an incident when it is **new** (and passes ``verdicts`` and
-``min_confidence``), when its shown verdict or campaign **changed**, and when it is
-**resolved**; not at every 10 s update. What each channel was last told is kept in the
+``min_confidence``, and has gone on for ``hold_seconds``: one that ends sooner is never
+told, like a Prometheus rule's ``for``), when its shown verdict or campaign **changed**,
+and when it is **resolved**; not at every 10 s update. What each channel was last told is kept in the
 state DB, so a restarted worker sends nothing twice, and a channel that failed is simply
 behind: its event is sent at the next run. Silences (``StateDB.is_silenced`` on the labels
 alertname, site, verdict, severity, incident) withhold an event for good. Alertmanager
@@ -38,11 +39,12 @@ log = logging.getLogger(__name__)
 class Notifier:
     def __init__(self, state: Any, channels: list[Channel], *, verdicts: Iterable[str] | None = None,
                  min_confidence: float = 0.0, refresh_seconds: int = 120, attempts: int = 3,
-                 backoff: float = 0.5) -> None:
+                 backoff: float = 0.5, hold_seconds: int = 0) -> None:
         self.state = state
         self.channels = channels
         self.verdicts = set(verdicts) if verdicts is not None else None
         self.min_confidence = min_confidence
+        self.hold_seconds = hold_seconds
         self.refresh_seconds = refresh_seconds
         self.attempts = attempts
         self.backoff = backoff
@@ -57,12 +59,19 @@ class Notifier:
             metrics.ERRORS.labels("notify", "bad_url").inc()
             log.error("%s; fix it in SURGEWATCH_NOTIFY__URLS (the other channels still notify)", p)
         return cls(state, channels, verdicts=settings.verdicts, min_confidence=settings.min_confidence,
-                   refresh_seconds=settings.alertmanager_refresh)
+                   refresh_seconds=settings.alertmanager_refresh, hold_seconds=settings.hold_seconds)
 
     # -- deciding ---------------------------------------------------------------------------
     def wanted(self, inc: Incident) -> bool:
         """Whether a new incident is worth telling on-call (verdict and confidence filters)."""
         return (self.verdicts is None or inc.verdict in self.verdicts) and inc.confidence >= self.min_confidence
+
+    def held(self, inc: Incident, now: datetime) -> bool:
+        """Whether a new incident is still held back: it has not gone on for ``hold_seconds`` since it was
+        detected, or it ended before it had (a blip on-call need never hear of)."""
+        if self.hold_seconds <= 0:
+            return False
+        return inc.status == "closed" or now.timestamp() - inc.detected_at < self.hold_seconds
 
     def labels(self, inc: Incident) -> dict[str, str]:
         return {"alertname": ALERTNAME, "site": inc.site, "verdict": inc.verdict, "severity": severity(inc.verdict),
@@ -73,7 +82,7 @@ class Notifier:
         told = self.state.notification(inc.id, channel.key)
         snap = snapshot(inc)
         if told is None:
-            return NotifyEvent("new", inc) if self.wanted(inc) else None
+            return NotifyEvent("new", inc) if self.wanted(inc) and not self.held(inc, now) else None
         if told["sent"] == snap:
             due = (now - told["sent_at"]).total_seconds() >= self.refresh_seconds
             if channel.refreshes and told["delivered"] and inc.status != "closed" and due:

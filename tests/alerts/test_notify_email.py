@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
@@ -174,6 +175,22 @@ def test_verdict_and_confidence_filters_hold_back_new_incidents_only(smtp, state
     n.process([bot_incident("campaign", confidence=0.9)], NOW + timedelta(seconds=30))  # told: bot → campaign
     subjects = [s for s, _ in inbox.texts()]
     assert subjects[0].startswith("[BOT]") and subjects[1].startswith("[CAMPAIGN]") and len(subjects) == 2
+
+
+def test_a_hold_tells_an_incident_once_it_has_gone_on_and_never_a_blip_that_ended_sooner(smtp, state) -> None:
+    port, inbox = smtp
+    n = notifier(state, port, hold_seconds=60)
+    lasting = replace(bot_incident(), detected_at=int(NOW.timestamp()))
+    blip = replace(bot_incident("campaign"), id="shop.example.com-20260302T135500Z", detected_at=int(NOW.timestamp()))
+    assert n.process([lasting, blip], NOW + timedelta(seconds=50))["sent"] == 0, "both still held"
+    closed = replace(blip, status="closed")
+    assert n.process([lasting, closed], NOW + timedelta(seconds=60))["sent"] == 1
+    n.process([lasting, closed], NOW + timedelta(seconds=70))
+    n.process([replace(lasting, status="closed")], NOW + timedelta(seconds=80))
+    assert [s for s, _ in inbox.texts()] == [
+        "[BOT] shop.example.com: 12.3x traffic, credential stuffing from 2 networks",
+        "[RESOLVED] [BOT] shop.example.com: 12.3x traffic, credential stuffing from 2 networks",
+    ], "the blip ended within the hold: neither new nor resolved"
 
 
 def _failed(kind: str) -> float:
