@@ -38,7 +38,7 @@ SETTINGS: dict[str, DetectorConfig] = {
     "lead, 2 in a row > 3.0": replace(TOTAL, led_confirm=2),
     "no lead, 2 in a row > 3.5": replace(TOTAL, z_led=0.0, sustain=2),
     "no lead, 3 in a row > 3.0": replace(TOTAL, z_led=0.0, z_sustain=3.0),
-    "no lead, no climb rule": replace(TOTAL, z_led=0.0, sustain=0),
+    "no lead, no climb rule": replace(TOTAL, z_led=0.0, sustain=0, sustain_sent=0),
     "no lead, + CUSUM k=2 h=8": replace(TOTAL, z_led=0.0, cusum_k=2.0, cusum_h=8.0),
     "no lead, + CUSUM k=1.5 h=10": replace(TOTAL, z_led=0.0, cusum_k=1.5, cusum_h=10.0),
 }
