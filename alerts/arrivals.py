@@ -81,20 +81,19 @@ def surging(series: np.ndarray, window: int = WINDOW, history: int = HISTORY, z:
     return out
 
 
-def leading(traffic: Traffic, cube=None, scanners: np.ndarray | None = None,  # noqa: ANN001 - a DataFrame
+def leading(traffic: Traffic, cube=None, bursts: np.ndarray | None = None,  # noqa: ANN001 - a DataFrame
             hold: int = SEND_HOLD, **kw: float) -> np.ndarray:
     """Buckets where any arrival series surges: the total's leading signal.
 
-    Not while an email send goes out (``scanners``: mail-scanner requests per bucket, and
-    ``hold`` buckets after their burst): every send's first readers click at delivery, a
-    flop's too, and only what follows tells a campaign surge.
+    Not while an email send goes out (``bursts``: the buckets of its mail-scanner burst,
+    ``send_bursts``, and ``hold`` buckets after them): every send's first readers click at
+    delivery, a flop's too, and only what follows tells a campaign surge.
     """
     out = np.zeros(len(traffic.grid), dtype=bool)
     for series in arrival_series(traffic, cube).values():
         out |= surging(series, **kw)
-    if scanners is not None:
-        for i in send_bursts(scanners):
-            out[i:i + 1 + hold] = False
+    for i in () if bursts is None else bursts:
+        out[i:i + 1 + hold] = False
     return out
 
 
@@ -103,11 +102,11 @@ def send_bursts(scanners: np.ndarray) -> np.ndarray:
     return np.flatnonzero(surging(scanners, window=1))
 
 
-def after_send(scanners: np.ndarray, hold: int = SEND_HOLD, follow: int = SEND_FOLLOW) -> np.ndarray:
-    """Buckets in the ``follow`` after an email send, past its burst and ``hold`` (its first readers,
-    who click at delivery, a flop's too): the send's readers are due then."""
-    out = np.zeros(len(scanners), dtype=bool)
-    bursts = send_bursts(scanners)
+def after_send(bursts: np.ndarray, n: int, hold: int = SEND_HOLD, follow: int = SEND_FOLLOW) -> np.ndarray:
+    """Of ``n`` buckets, those in the ``follow`` after an email send (``bursts``: its mail-scanner burst),
+    past the burst and ``hold`` (its first readers, who click at delivery, a flop's too): the send's
+    readers are due then."""
+    out = np.zeros(n, dtype=bool)
     for i in bursts:
         out[i + 1 + hold:i + follow] = True
     for i in bursts:

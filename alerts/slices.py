@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from alerts.arrivals import SEND_FOLLOW, after_send, leading
+from alerts.arrivals import SEND_FOLLOW, after_send, leading, send_bursts
 from alerts.baseline import SeasonalProfile
 from alerts.buckets import Traffic
 from alerts.detect import DetectorConfig, Observation, Spike, run_detector
@@ -173,8 +173,9 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
         return Detection([], [], np.zeros(0), np.zeros(0), total, everything)
     # New visits (external referrers, campaign links) surging lead the total: it opens on less;
     # so does its climb while a send's readers are due.
-    lead = leading(traffic, judged, scanners)
-    obs, spikes = _run(grid, total, total_detector, profile, lead, after_send(scanners))
+    bursts = send_bursts(scanners)
+    lead = leading(traffic, judged, bursts)
+    obs, spikes = _run(grid, total, total_detector, profile, lead, after_send(bursts, len(grid)))
     levels = np.array([o.expected.level for o in obs])
     spreads = np.array([o.expected.spread for o in obs])
     surges = _merge([s for s in spikes if s.direction == "rise"], grid)

@@ -64,9 +64,10 @@ def main() -> int:
         store.close()
         scanners = traffic.series(traffic.cube[traffic.cube["actor"] == SCANNER])
         total = traffic.total() - scanners
-        lead = leading(traffic, traffic.cube[traffic.cube["actor"] != SCANNER], scanners)
-        sent = after_send(scanners)
-        sends = traffic.grid[send_bursts(scanners)]
+        bursts = send_bursts(scanners)
+        lead = leading(traffic, traffic.cube[traffic.cube["actor"] != SCANNER], bursts)
+        sent = after_send(bursts, len(traffic.grid))
+        sends = traffic.grid[bursts]
         onset = int(sim.truth[0].start.timestamp()) if sim.truth else int(sim.end.timestamp())
         doubled = int(sim.truth[0].doubled.timestamp()) if sim.truth and sim.truth[0].doubled else None
         hours += (onset - sim.start.timestamp()) / 3600

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from alerts.arrivals import HISTORY, after_send, surging
+from alerts.arrivals import HISTORY, after_send, send_bursts, surging
 from alerts.buckets import load_traffic
 from alerts.slices import TOTAL, find_surges
 from collectors.weblog.options import WeblogOptions
@@ -23,7 +23,7 @@ def arrivals(n: int, rate: float, seed: int) -> np.ndarray:
 def test_the_readers_of_a_send_are_due_after_its_scanner_burst_and_first_clicks() -> None:
     scanners = np.zeros(2000)
     scanners[1000:1006] = 80.0  # the send's mail scanners clicking every link
-    due = after_send(scanners)
+    due = after_send(send_bursts(scanners), len(scanners))
     assert not due[:1009].any(), "not before the send, nor during its burst and first readers"
     assert due[1009:1275].all()
     assert not due[1275:].any(), "45 min after the burst its readers are no longer due"
