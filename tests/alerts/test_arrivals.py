@@ -37,6 +37,15 @@ def test_a_jump_in_new_visits_shows_within_the_window_and_not_before() -> None:
     assert on[600:603].any()
 
 
+def test_seven_visits_in_30_s_from_where_none_come_are_a_surge() -> None:
+    x = np.zeros(900)
+    x[::60] = 1.0        # one social visit every ten minutes
+    x[600:602] = (4, 3)  # a post links the site: seven in the next 20 s
+    on = surging(x)
+    assert not on[:600].any()
+    assert on[601], "a small site's viral post shows on its second bucket"
+
+
 def test_ordinary_arrivals_never_surge() -> None:
     for seed in range(5):
         assert not surging(arrivals(2000, 0.5, seed)).any()
