@@ -25,7 +25,7 @@ def analyze(
     fmt: str = typer.Option("table", "--format", help="json or table"),
 ) -> None:
     """Find the traffic spikes in access logs and say campaign, organic, bot or mixed."""
-    from alerts.analyze_cli import run
+    from commands.analyze import run
 
     raise typer.Exit(run(log, campaigns, fmt))
 
@@ -36,7 +36,7 @@ def detect(
     fmt: str = typer.Option("table", "--format", help="json or table"),
 ) -> None:
     """Score every row of a time series for anomalies (rises and drops), causally."""
-    from alerts.detect_cli import run
+    from commands.detect import run
 
     raise typer.Exit(run(csv, fmt))
 
@@ -133,7 +133,7 @@ def health(url: str | None = typer.Option(None, help="URL to check (default: the
 @app.command("notify-test")
 def notify_test() -> None:
     """Send one sample notification to every configured channel and say which went through."""
-    from alerts.notify_cli import run
+    from commands.notify import run
 
     raise typer.Exit(run(_settings()))
 
@@ -193,7 +193,7 @@ def plan(
                                         "campaign's)."),
 ) -> None:
     """Forecast a campaign's traffic and say when to scale up, to how many instances, and back down, at what cost."""
-    from capacity.plan_cli import run
+    from commands.plan import run
 
     raise typer.Exit(run(_settings(), campaign, fmt, every=every, audience=audience))
 
@@ -213,7 +213,7 @@ def campaigns_import(
     state: Path | None = typer.Option(None, "--state", help="State DB (default: [state] path)."),
 ) -> None:
     """Import campaign files; bad rows are reported by file, row and field and skipped."""
-    from collectors.campaign_files import run_import
+    from commands.campaigns import run_import
 
     raise typer.Exit(run_import(files, _state_path(state), site))
 
@@ -225,7 +225,7 @@ def campaigns_list(
     state: Path | None = typer.Option(None, "--state", help="State DB (default: [state] path)."),
 ) -> None:
     """List the campaigns in the state DB."""
-    from collectors.campaign_files import run_list
+    from commands.campaigns import run_list
 
     raise typer.Exit(run_list(_state_path(state), site, fmt))
 
@@ -238,7 +238,7 @@ def campaigns_export(
     state: Path | None = typer.Option(None, "--state", help="State DB (default: [state] path)."),
 ) -> None:
     """Export the campaigns as ICS (for calendars) or JSON."""
-    from collectors.campaign_files import run_export
+    from commands.campaigns import run_export
 
     raise typer.Exit(run_export(_state_path(state), fmt, out, site))
 
@@ -260,7 +260,7 @@ def alerts_list(
     fmt: str = typer.Option("table", "--format", help="table or json"),
 ) -> None:
     """Incidents, newest first, with the detector's verdict and on-call's correction."""
-    from alerts.oncall import run_list
+    from commands.alerts import run_list
 
     raise typer.Exit(run_list(_state(), status=status, fmt=fmt))
 
@@ -268,7 +268,7 @@ def alerts_list(
 @alerts_app.command("show")
 def alerts_show(incident: str = typer.Argument(..., help="Incident id (see `alerts list`).")) -> None:
     """One incident with its evidence, block suggestion, verdict history and feedback, as JSON."""
-    from alerts.oncall import run_show
+    from commands.alerts import run_show
 
     raise typer.Exit(run_show(_state(), incident))
 
@@ -281,7 +281,7 @@ def alerts_verdict(
     comment: str = typer.Option("", help="Why."),
 ) -> None:
     """Mark the detector's verdict wrong: record the right one."""
-    from alerts.oncall import run_correct
+    from commands.alerts import run_correct
 
     raise typer.Exit(run_correct(_state(), incident, user=by, verdict=verdict, campaign=None, comment=comment))
 
@@ -294,7 +294,7 @@ def alerts_link(
     comment: str = typer.Option("", help="Why."),
 ) -> None:
     """Link a surge to the campaign behind it, after the fact."""
-    from alerts.oncall import run_correct
+    from commands.alerts import run_correct
 
     raise typer.Exit(run_correct(_state(), incident, user=by, verdict=None, campaign=campaign, comment=comment))
 
@@ -305,7 +305,7 @@ def alerts_review(
     fmt: str = typer.Option("table", "--format", help="table, json, or csv (the labelled incidents)"),
 ) -> None:
     """How the detector did by on-call's corrections: confusion table, people called bot, attacks missed."""
-    from alerts.review import run_review
+    from commands.alerts import run_review
 
     raise typer.Exit(run_review(_state(), days=days, fmt=fmt))
 
@@ -319,7 +319,7 @@ def alerts_silence(
     comment: str = typer.Option("", help="Why."),
 ) -> None:
     """Hold back notifications of matching incidents for a while (e.g. a known launch)."""
-    from alerts.silences import run_add
+    from commands.alerts import run_add
 
     raise typer.Exit(run_add(_state(), match, duration, user=by, comment=comment))
 
@@ -327,9 +327,9 @@ def alerts_silence(
 @alerts_app.command("silences")
 def alerts_silences(fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
     """Silences in force now."""
-    from alerts.silences import run_list
+    from commands.alerts import run_silences
 
-    raise typer.Exit(run_list(_state(), fmt=fmt))
+    raise typer.Exit(run_silences(_state(), fmt=fmt))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
+from campaigns.files import load_campaigns
+from campaigns.model import Campaign, CampaignError
 from config import Settings, load_settings
-from store.campaigns import Campaign, CampaignError, load_campaigns_json
 from store.rollup import rollup_range
 from store.state import StateDB
 
@@ -86,7 +87,7 @@ class CampaignAnnouncer:
             return
         self._seen = mtime
         try:
-            for c in load_campaigns_json(self.path):
+            for c in load_campaigns(self.path):
                 if self.state.get_campaign(c.id) is None:
                     log.info("campaign announced: %s (%s, %s)", c.name, c.channel.value, ", ".join(c.regions))
                 self.state.upsert_campaign(c, user="marketing")

@@ -124,8 +124,8 @@ class Worker:
             metrics.LAG.labels(c.name).set(max(0.0, self.clock().timestamp() - newest))
 
     def detect(self) -> None:
+        from alerts.detection.slices import total_config
         from alerts.live import run_detection
-        from alerts.slices import total_config
 
         a = self.settings.alerts
         detector = total_config(a.sensitivity, a.min_rps)
@@ -150,7 +150,7 @@ class Worker:
         """Tell on-call of the campaigns about to go out, with their scaling plan (once per change)."""
         from urllib.parse import quote
 
-        from alerts.notify_message import Note
+        from alerts.notify.message import Note
         from capacity.reminders import CAMPAIGN_AHEAD, due
 
         notifier = self._notifier()
@@ -168,7 +168,7 @@ class Worker:
         """The notifier of the configured channels, made once (detection and reminders share it)."""
         with self._notifier_lock:
             if self.notifier is None:
-                from alerts.notify import Notifier
+                from alerts.notify.dispatch import Notifier
 
                 self.notifier = Notifier.from_settings(self.settings.notify, self.state)
             return self.notifier

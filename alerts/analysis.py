@@ -10,16 +10,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from alerts.baseline import SeasonalProfile
-from alerts.block import suggest_block
-from alerts.buckets import Traffic, load_traffic
-from alerts.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
-from alerts.correlate import CampaignInfo
-from alerts.detect import DetectorConfig
-from alerts.incidents import Incident, clock, iso
-from alerts.people_networks import PeopleNetworks
-from alerts.slices import ATTACK_ERRORS, MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
-from alerts.verdict import MIXED_SHARE, Verdict, automated_behaviour, judge
+from alerts.detection.baseline import SeasonalProfile
+from alerts.detection.buckets import Traffic, load_traffic
+from alerts.detection.detect import DetectorConfig
+from alerts.detection.slices import ATTACK_ERRORS, MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
+from alerts.incidents.model import Incident, clock, iso
+from alerts.judgement.block import suggest_block
+from alerts.judgement.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
+from alerts.judgement.correlate import CampaignInfo
+from alerts.judgement.people_networks import PeopleNetworks
+from alerts.judgement.verdict import MIXED_SHARE, Verdict, automated_behaviour, judge
 from store.base import BUCKET_SECONDS, TimeSeriesStore
 
 ERRORS_HOLD = 60     # seconds a young attack-made error burst waits for its surge (live)

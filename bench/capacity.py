@@ -30,12 +30,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from campaigns.model import Channel, parse_campaign  # noqa: E402
 from capacity import history  # noqa: E402
 from capacity.forecast import forecast  # noqa: E402
 from capacity.response import combine  # noqa: E402
 from collectors.weblog.pipeline import ingest_lines  # noqa: E402
 from simulate.campaign_history import campaign_days, injected, totals  # noqa: E402
-from store.campaigns import Channel, parse_campaign  # noqa: E402
 from store.embedded import EmbeddedStore  # noqa: E402
 from store.rollup import rollup_range  # noqa: E402
 from store.state import StateDB  # noqa: E402

@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alerts.analyze_cli import analyze_logs, merged_lines, own_host  # noqa: E402
-from alerts.correlate import CampaignInfo  # noqa: E402
+from alerts.judgement.correlate import CampaignInfo  # noqa: E402
+from commands.analyze import analyze_logs, merged_lines, own_host  # noqa: E402
 from simulate.scenarios import SCENARIOS, build  # noqa: E402
 
 HUMAN_CLASSES = ("campaign", "organic")
@@ -137,8 +137,8 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
     simulator's truth threshold for a surge; a smooth rise reaches it minutes after its
     first request) to the first incident and to the first incident showing the true verdict.
     """
+    from alerts.incidents.outages import OUTAGE_VERDICTS
     from alerts.live import first_detection, run_detection
-    from alerts.outage_incidents import OUTAGE_VERDICTS
     from collectors.weblog.options import WeblogOptions
     from collectors.weblog.pipeline import ingest_lines
     from store.embedded import EmbeddedStore
@@ -186,8 +186,8 @@ def _doubling_noise(store, onset: int) -> float:  # noqa: ANN001 - an EmbeddedSt
     """How many of the detector's own spreads a doubling of the traffic makes in one 10 s bucket
     just before the onset: the level over its spread. Near 3, a doubling hides in the noise of a
     bucket or two; no opening rule can confirm it within seconds without false alarms."""
-    from alerts.buckets import load_traffic
-    from alerts.slices import find_surges
+    from alerts.detection.buckets import load_traffic
+    from alerts.detection.slices import find_surges
 
     found = find_surges(load_traffic(store, "analyze", onset - 3 * 3600, onset), slices=False)
     if not len(found.levels) or found.spreads[-1] <= 0:
@@ -199,7 +199,7 @@ class _CalendarSink:
     """A memory incident sink that also lists the scenario's campaigns, like the state DB does."""
 
     def __init__(self, campaigns: list[CampaignInfo]) -> None:
-        from alerts.incidents import MemoryIncidentSink
+        from alerts.incidents.model import MemoryIncidentSink
 
         self._sink = MemoryIncidentSink()
         self._campaigns = [{"name": c.name, "channel": c.channel, "start": c.start, "regions": c.regions,

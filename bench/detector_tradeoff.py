@@ -3,7 +3,7 @@
 A spike opens when two buckets clear the start mark, when buckets in a row climb past a
 mark (``sustain`` buckets above ``z_sustain`` robust spreads; ``sustain_sent`` in the
 45 min after an email send), or on one bucket ``z_led`` spreads up while new visits
-surge (``alerts.arrivals``). Opening sooner costs false surges on ordinary traffic; this
+surge (``alerts.detection.arrivals``). Opening sooner costs false surges on ordinary traffic; this
 prints both sides for each setting: false rises on the hours of baseline before each
 surge (and on whole quiet days and campaigns that flop, counted apart in the 45 min after
 their send), and the delay from the surge doubling the traffic to the detector confirming it.
@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alerts.arrivals import SEND_FOLLOW, after_send, leading, send_bursts  # noqa: E402
-from alerts.buckets import load_traffic  # noqa: E402
-from alerts.detect import DetectorConfig  # noqa: E402
-from alerts.slices import SCANNER, TOTAL, _run  # noqa: E402
+from alerts.detection.arrivals import SEND_FOLLOW, after_send, leading, send_bursts  # noqa: E402
+from alerts.detection.buckets import load_traffic  # noqa: E402
+from alerts.detection.detect import DetectorConfig  # noqa: E402
+from alerts.detection.slices import SCANNER, TOTAL, _run  # noqa: E402
 from collectors.weblog.options import WeblogOptions  # noqa: E402
 from collectors.weblog.pipeline import ingest_lines  # noqa: E402
 from simulate.scenarios import build  # noqa: E402

@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from campaigns.model import Campaign
 from capacity import baseline, history
 from capacity.response import Response, combine
 from store.base import TimeSeriesStore, to_epoch
-from store.campaigns import Campaign
 from store.state import StateDB
 
 BEFORE = 2 * 3600

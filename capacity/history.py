@@ -14,10 +14,10 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from campaigns.model import Campaign, Status
 from capacity import baseline
 from capacity.response import BURST_MINUTES, Fit, area_minutes, fit, shape
 from store.base import TimeSeriesStore, to_epoch
-from store.campaigns import Campaign, Status
 from store.state import StateDB
 
 WINDOW = 12 * 3600          # how long after its start a campaign's excess is measured

@@ -17,10 +17,10 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from campaigns.model import Campaign
 from capacity.forecast import Forecast, forecast, iso_utc
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore, to_epoch
-from store.campaigns import Campaign
 from store.state import StateDB
 
 ORIGIN_DAYS = 7

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from campaigns.model import Campaign, Status
 from capacity.forecast import ForecastError
 from capacity.plan import DAY_CLOCK, Plan, PlanError, advice, build_plan, local_time
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore
-from store.campaigns import Campaign, Status
 from store.state import StateDB
 
 CAMPAIGN_AHEAD = "SurgewatchCampaignAhead"  # the alertname of a reminder, for silences and Alertmanager routes

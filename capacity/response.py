@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from store.campaigns import Channel
+from campaigns.model import Channel
 
 BURST_MINUTES = 2  # an email's send burst: mail link scanners and image proxies fetch at once
 Z90 = 1.2816  # the standard normal's 90th percentile: p10/p90 of a log-normal are exp(mu -/+ Z90 sd)

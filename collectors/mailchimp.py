@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, Field, SecretStr
 
+from campaigns.model import Campaign, Channel, Status
 from collectors.http_api import send
 from collectors.polling import PolledCollector, SourceError, builder
 from store.base import Point, TimeSeriesStore
-from store.campaigns import Campaign, Channel, Status
 from store.state import StateDB
 
 CAMPAIGN_FIELDS = ",".join(

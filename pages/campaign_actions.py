@@ -1,6 +1,6 @@
 """What the Campaigns page changes: announce or edit a campaign, cancel one, import an uploaded file.
 
-Every change goes through the one campaign schema (``store.campaigns``) and the state DB, which
+Every change goes through the one campaign schema (``campaigns.model``) and the state DB, which
 audits it with the person's name; the worker reads the calendar at each detection run, so IT sees
 a change at its next run. Bad input comes back as messages naming the field (or the file's row),
 never as an exception from deep inside.
@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from store.campaigns import ROW_READERS, Campaign, CampaignError, Row, field_problems
+from campaigns.files import ROW_READERS
+from campaigns.model import Campaign, CampaignError, Row, field_problems
 from store.state import StateDB
 
 LABELS = {"name": "Name", "channel": "Channel", "start": "Start", "end": "End", "audience": "Audience size",

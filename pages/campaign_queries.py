@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pycountry
 
+from campaigns.files import campaigns_to_csv, campaigns_to_ics, campaigns_to_json
+from campaigns.model import Campaign, Status
 from pages import queries
 from pages.queries import campaign_end
 from store.base import TimeSeriesStore
-from store.campaigns import Campaign, Status, campaigns_to_csv, campaigns_to_ics, campaigns_to_json
 from store.state import StateDB
 
 WINDOWS = {"last 7 days and next 14": (7, 14), "last 30 days and next 30": (30, 30),

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from campaigns.model import Campaign, CampaignError, Channel, Status
 from pages import campaign_actions as actions
 from pages import campaign_queries as cq
 from pages import charts, queries
 from pages.context import View, inside_app_frame, view
-from store.campaigns import Campaign, CampaignError, Channel, Status
 
 NAME_KEY = "oncall_name"  # the person's name, remembered for the session (the Incidents page's key: one person)
 FLASH = "campaign_flash"

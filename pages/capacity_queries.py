@@ -9,11 +9,11 @@ from datetime import datetime
 
 import pandas as pd
 
+from campaigns.model import Status
 from capacity.forecast import Forecast, forecast
 from capacity.plan import Capacity, Plan, PlanError, capacity_of, make_plan, money
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore
-from store.campaigns import Status
 from store.state import StateDB
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alerts.incidents import VERDICTS
-from alerts.oncall import FeedbackError, correct
-from alerts.silences import SilenceError, add
+from alerts.feedback.oncall import FeedbackError, correct
+from alerts.feedback.silences import SilenceError, add
+from alerts.incidents.model import VERDICTS
 from pages import charts, queries
 from pages.context import View, inside_app_frame, view
 from pages.incident_card import block_suggestion, evidence, oncall_says, verdict_badge

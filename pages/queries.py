@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from campaigns.model import Campaign
 from store.base import TimeSeriesStore
-from store.campaigns import Campaign
 from store.rollup import query_auto
 from store.state import StateDB
 
@@ -186,8 +186,8 @@ def verdict_turns(moves: pd.DataFrame) -> pd.DataFrame:
 
 def incident_labels(inc: pd.Series) -> dict[str, str]:
     """The labels notifications of this incident carry, which silences match against."""
-    from alerts.notify_channels import ALERTNAME
-    from alerts.notify_message import severity
+    from alerts.notify.alertmanager import ALERTNAME
+    from alerts.notify.message import severity
 
     return {"alertname": ALERTNAME, "site": inc["site"], "verdict": inc["verdict"],
             "severity": severity(inc["verdict"]), "incident": inc["id"]}

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from campaigns.model import Status
 from capacity.forecast import ForecastError, forecast
 from capacity.plan import DAY_CLOCK, PlanError, capacity_of, local_time, make_plan
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore
-from store.campaigns import Status
 from store.state import StateDB
 
 COLUMNS = ["id", "name", "start", "channel", "regions", "expected_peak", "p90_peak", "scaling"]

@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from campaigns.model import Campaign, Status
 from store.base import StoreError
-from store.campaigns import Campaign, Status
 
 SALT_MAX_AGE = timedelta(hours=48)
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from alerts.arrivals import HISTORY, after_send, send_bursts, surging
-from alerts.buckets import load_traffic
-from alerts.slices import TOTAL, find_surges
+from alerts.detection.arrivals import HISTORY, after_send, send_bursts, surging
+from alerts.detection.buckets import load_traffic
+from alerts.detection.slices import TOTAL, find_surges
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
 from simulate.scenarios import build

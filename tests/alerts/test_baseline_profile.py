@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alerts.baseline import DAY, SLOT_SECONDS, RollingBaseline, SeasonalProfile
+from alerts.detection.baseline import DAY, SLOT_SECONDS, RollingBaseline, SeasonalProfile
 
 T0 = 1_780_000_000 // DAY * DAY
 

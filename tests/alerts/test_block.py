@@ -6,11 +6,11 @@ import ipaddress
 import random
 from pathlib import Path
 
-from alerts.analyze_cli import analyze_logs
-from alerts.block import suggest_block
-from alerts.correlate import CampaignInfo
-from alerts.service_networks import NEVER_BLOCK, is_service_network
+from alerts.judgement.block import suggest_block
+from alerts.judgement.correlate import CampaignInfo
+from alerts.judgement.service_networks import NEVER_BLOCK, is_service_network
 from collectors.weblog.pipeline import ingest_lines
+from commands.analyze import analyze_logs
 from simulate.addresses import (
     BINGBOT_PREFIXES,
     DATACENTER_PREFIXES,
@@ -116,7 +116,7 @@ def test_thin_botnet_is_blocked_whole_with_default_collector_settings_and_crawle
 
 
 def test_adjacent_prefixes_are_suggested_as_one_cidr() -> None:
-    from alerts.block import _collapse
+    from alerts.judgement.block import _collapse
 
     quad = [f"203.0.{i}.0/24" for i in range(112, 116)]
     assert _collapse([*quad, "198.51.100.0/24", "2001:db8:1::/48", "2001:db8::/48"]) == [

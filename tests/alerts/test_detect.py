@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from alerts.detect import DetectorConfig, run_detector
-from alerts.detect_cli import score_series
-from alerts.slices import TOTAL, total_config
+from alerts.detection.detect import DetectorConfig, run_detector
+from alerts.detection.slices import TOTAL, total_config
+from commands.detect import score_series
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from alerts.incidents import Incident, MemoryIncidentSink
+from alerts.incidents.model import Incident, MemoryIncidentSink
+from alerts.judgement.service_networks import is_service_network
 from alerts.live import SETTLE_SECONDS, first_detection, run_detection
-from alerts.service_networks import is_service_network
+from campaigns.model import parse_campaign
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
 from simulate.scenarios import build
-from store.campaigns import parse_campaign
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 

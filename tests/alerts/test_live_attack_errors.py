@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 
 from alerts.analysis import analyze_site
-from alerts.incidents import MemoryIncidentSink
+from alerts.detection.slices import total_config
+from alerts.incidents.model import MemoryIncidentSink
+from alerts.incidents.outages import outage_incident
 from alerts.live import run_detection
-from alerts.outage_incidents import outage_incident
-from alerts.slices import total_config
+from campaigns.model import parse_campaign
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
 from simulate.scenarios import build
 from store.base import bucket_start
-from store.campaigns import parse_campaign
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 

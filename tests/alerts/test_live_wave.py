@@ -8,11 +8,11 @@ import pytest
 
 from alerts.analysis import analyze_site
 from alerts.live import run_detection
+from campaigns.model import parse_campaign
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
 from simulate.scenarios import build
 from store.base import bucket_start
-from store.campaigns import parse_campaign
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from alerts.incidents import Incident
-from alerts.notify import Notifier
-from alerts.notify_channels import AlertmanagerChannel
+from alerts.incidents.model import Incident
+from alerts.notify.alertmanager import AlertmanagerChannel
+from alerts.notify.dispatch import Notifier
 from config import NotifySettings
 from store.state import StateDB
 from tests.services import Service, alertmanager

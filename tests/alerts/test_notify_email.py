@@ -16,9 +16,9 @@ from aiosmtpd.smtp import AuthResult
 from pydantic import SecretStr
 
 import metrics
-from alerts.incidents import Incident
-from alerts.notify import Notifier
-from alerts.notify_channels import AppriseChannel
+from alerts.incidents.model import Incident
+from alerts.notify.apprise_channel import AppriseChannel
+from alerts.notify.dispatch import Notifier
 from config import NotifySettings, load_settings
 from store.state import StateDB
 from tests.services import free_port
@@ -202,7 +202,7 @@ def test_channel_down_is_logged_masked_counted_and_retried_at_the_next_run(state
     port = free_port()  # nobody listens yet
     n = notifier(state, port)
     before = _failed("mailto")
-    with caplog.at_level(logging.ERROR, logger="alerts.notify"):
+    with caplog.at_level(logging.ERROR, logger="alerts.notify.dispatch"):
         counts = n.process([bot_incident()], NOW)
     assert counts["failed"] == 1 and _failed("mailto") == before + 1
     assert "127.0.0.1" in caplog.text and "failed after 3 attempts" in caplog.text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from alerts.incidents import Incident
-from alerts.notify_message import MAX_DENY_LINES, NotifyEvent, body, incident_link, title
+from alerts.incidents.model import Incident
+from alerts.notify.message import MAX_DENY_LINES, NotifyEvent, body, incident_link, title
 
 
 def make(verdict: str, **kw) -> Incident:  # noqa: ANN003

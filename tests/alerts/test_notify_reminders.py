@@ -9,11 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from alerts.notify import Notifier
-from alerts.notify_channels import AlertmanagerChannel, AppriseChannel
+from alerts.notify.alertmanager import AlertmanagerChannel
+from alerts.notify.apprise_channel import AppriseChannel
+from alerts.notify.dispatch import Notifier
+from campaigns.model import parse_campaign
 from config import load_settings
 from store.base import Point
-from store.campaigns import parse_campaign
 from store.embedded import EmbeddedStore
 from tests.alerts.test_notify_email import mail_url, smtp  # noqa: F401 - smtp is a fixture
 from tests.services import Service, alertmanager

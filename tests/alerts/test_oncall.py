@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from alerts.incidents import Incident, labelled_history
-from alerts.oncall import FeedbackError, correct
-from store.campaigns import campaigns_from_json
+from alerts.feedback.oncall import FeedbackError, correct
+from alerts.incidents.model import Incident, labelled_history
+from campaigns.files import campaigns_from_json
 from store.state import StateDB
 
 INCIDENT = Incident(id="shop-20260301T000500Z", site="shop", start=1772323500, end=1772324100, peak_rps=80.0,

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from alerts.feedback.oncall import correct
+from alerts.judgement.people_networks import PeopleNetworks
 from alerts.live import run_detection
-from alerts.oncall import correct
-from alerts.people_networks import PeopleNetworks
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
 from simulate.scenarios import build

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from alerts.incidents import Incident
-from alerts.oncall import correct
-from alerts.review import review
+from alerts.feedback.oncall import correct
+from alerts.feedback.review import review
+from alerts.incidents.model import Incident
 from store.state import StateDB
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from alerts.analyze_cli import analyze_logs
-from alerts.correlate import CampaignInfo
-from alerts.service_networks import is_service_network
+from alerts.judgement.correlate import CampaignInfo
+from alerts.judgement.service_networks import is_service_network
+from commands.analyze import analyze_logs
 from simulate.scenarios import SCENARIOS, build
 
 SIZE = {"scale": 0.5, "history_hours": 2.5, "surge_hours": 1.0}  # small and fast; the bench goes wider

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from alerts.baseline import DAY, SLOT_SECONDS, SeasonalProfile
-from alerts.seasonal_history import ProfileCache, read_profile, slot_totals
+from alerts.detection.baseline import DAY, SLOT_SECONDS, SeasonalProfile
+from alerts.detection.seasonal_history import ProfileCache, read_profile, slot_totals
 from store.base import Point, TimeSeriesStore
 from store.embedded import EmbeddedStore
 from store.rollup import rollup_range

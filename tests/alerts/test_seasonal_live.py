@@ -7,10 +7,10 @@ from collections.abc import Iterable, Iterator
 import pytest
 
 import alerts.live
-from alerts.baseline import DAY
-from alerts.incidents import MemoryIncidentSink
+from alerts.detection.baseline import DAY
+from alerts.detection.seasonal_history import ProfileCache
+from alerts.incidents.model import MemoryIncidentSink
 from alerts.live import run_detection
-from alerts.seasonal_history import ProfileCache
 from store.embedded import EmbeddedStore
 from store.rollup import rollup_range
 from tests.alerts.buckets_builder import T0, Component, build, surge

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from alerts.silences import SilenceError, add, parse_duration
+from alerts.feedback.silences import SilenceError, add, parse_duration
 from store.state import StateDB
 
 

@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from alerts.analysis import analyze_site
-from alerts.correlate import CampaignInfo
+from alerts.judgement.correlate import CampaignInfo
 from store.embedded import EmbeddedStore
 from tests.alerts.buckets_builder import SITE, T0, Component, build, steady, surge
 

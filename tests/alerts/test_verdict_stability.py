@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alerts.incidents import Incident, MemoryIncidentSink
+from alerts.incidents.model import Incident, MemoryIncidentSink
+from alerts.judgement.verdict_stability import settle
 from alerts.live import run_detection
-from alerts.verdict_stability import settle
 from store.embedded import EmbeddedStore
 from tests.alerts.buckets_builder import SITE, T0, Component, build, steady
 

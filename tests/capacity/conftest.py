@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from campaigns.model import Campaign, parse_campaign
 from collectors.weblog.pipeline import ingest_lines
 from simulate.campaign_history import campaign_days
 from simulate.scenarios import Simulation
-from store.campaigns import Campaign, parse_campaign
 from store.embedded import EmbeddedStore
 from store.rollup import rollup_range
 from store.state import StateDB

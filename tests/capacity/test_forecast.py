@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from campaigns.model import Campaign, Channel, parse_campaign
 from capacity.forecast import ForecastError, forecast
 from capacity.response import PRIORS, fit, shape
 from simulate.campaign_history import injected
 from store.base import Point
-from store.campaigns import Campaign, Channel, parse_campaign
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 from tests.capacity.conftest import History

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from campaigns.model import parse_campaign
 from capacity.forecast import Forecast, forecast
 from capacity.plan import Capacity, PlanError, advice, capacity_of, make_plan
 from capacity.settings import CapacitySettings
 from config import ConfigError, load_settings
 from store.base import Point
-from store.campaigns import parse_campaign
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 

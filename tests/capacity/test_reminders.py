@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from campaigns.model import parse_campaign
 from capacity.reminders import due
 from capacity.settings import CapacitySettings
 from store.base import Point
-from store.campaigns import parse_campaign
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 

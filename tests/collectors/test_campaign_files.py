@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from campaigns.model import CampaignError
 from cli import app
-from collectors.campaign_files import import_file
-from store.campaigns import CampaignError
+from commands.campaigns import import_file
 from store.state import StateDB
 
 CSV = """name,channel,start,audience,regions,landing,utm_campaign

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from campaigns.model import Campaign, Channel, Status
 from collectors.mailchimp import MailchimpCollector, MailchimpSettings, data_center
-from store.campaigns import Campaign, Channel, Status
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 from tests.replay.server import ReplayServer, Reply, Request, recorded

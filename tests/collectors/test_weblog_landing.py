@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from campaigns.files import campaigns_from_json
 from collectors.weblog.pipeline import WeblogPipeline, ingest_lines
-from store.campaigns import campaigns_from_json
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 from tests.collectors.logsamples import T0, combined

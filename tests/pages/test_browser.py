@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from campaigns.files import campaigns_from_json
 from store.base import Point
-from store.campaigns import campaigns_from_json
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 from tests.services import Service, free_port, require_binary

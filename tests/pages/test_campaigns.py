@@ -15,11 +15,12 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from alerts.live import _campaigns as detection_campaigns
+from campaigns.files import campaigns_from_csv, campaigns_from_ics, campaigns_from_json
+from campaigns.model import Campaign, CampaignError
 from pages import campaign_actions as actions
 from pages import campaign_queries as cq
 from pages import charts
 from store.base import Point
-from store.campaigns import Campaign, CampaignError, campaigns_from_csv, campaigns_from_ics, campaigns_from_json
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 from tests.pages.test_browser import chromium, serve_dashboard

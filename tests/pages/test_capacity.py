@@ -11,13 +11,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from campaigns.model import parse_campaign
 from capacity.actuals import track
 from capacity.forecast import forecast
 from capacity.plan import Capacity, make_plan
 from capacity.settings import CapacitySettings
 from pages import capacity_charts, capacity_queries
 from store.base import Point
-from store.campaigns import parse_campaign
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 from tests.pages.test_browser import chromium, rendered, serve_dashboard

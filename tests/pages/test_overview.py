@@ -11,9 +11,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from campaigns.files import campaigns_from_json
 from pages import charts, queries
 from store.base import Point
-from store.campaigns import campaigns_from_json
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from campaigns.model import parse_campaign
 from capacity.settings import CapacitySettings
 from pages.upcoming_queries import coming_table, upcoming
 from store.base import Point
-from store.campaigns import parse_campaign
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 

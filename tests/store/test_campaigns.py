@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from store.campaigns import (
+from campaigns.files import (
     CampaignError,
     campaigns_from_csv,
     campaigns_from_ics,

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from campaigns.files import campaigns_from_json
 from store.base import StoreError
-from store.campaigns import campaigns_from_json
 from store.state import MIGRATIONS, StateDB
 
 

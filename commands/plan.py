@@ -12,11 +12,11 @@ import json
 import sys
 from datetime import UTC, datetime
 
+from campaigns.model import Campaign, Status
 from capacity.actuals import track
 from capacity.forecast import ForecastError
 from capacity.plan import Plan, PlanError, advice, build_plan, money
 from store.base import StoreError
-from store.campaigns import Campaign, Status
 from store.state import StateDB
 
 

@@ -22,7 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from alerts.analysis import analyze_site, outage_report
-from alerts.correlate import CampaignInfo
+from alerts.judgement.correlate import CampaignInfo
+from campaigns.files import load_campaigns
+from campaigns.model import CampaignError
 
 SITE = "analyze"
 _TIME = re.compile(r"\[(\d{2})/(\w{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\]")
@@ -91,15 +93,12 @@ def own_host(lines: list[str]) -> str | None:
     return host if n >= 0.2 * sum(counts.values()) else None
 
 
-def load_campaigns(path: Path | None) -> list[CampaignInfo]:
+def campaign_infos(path: Path | None) -> list[CampaignInfo]:
+    """The announced campaigns of a --campaigns file, as the analysis reads them."""
     if path is None:
         return []
     try:
-        from store.campaigns import CampaignError, load_campaigns_json
-    except ImportError:  # pragma: no cover - the campaign model ships with the store
-        raise InputError("store.campaigns is missing; cannot read --campaigns") from None
-    try:
-        return [CampaignInfo.of(c) for c in load_campaigns_json(path)]
+        return [CampaignInfo.of(c) for c in load_campaigns(path)]
     except (CampaignError, ValueError) as exc:
         raise InputError(f"{exc}. Fix the campaigns file (a JSON list of campaigns with name, channel, start).") \
             from None
@@ -166,7 +165,7 @@ def run(logs: list[Path], campaigns_path: Path | None, fmt: str = "table") -> in
         print(f"--format must be json or table, not {fmt!r}", file=sys.stderr)
         return 2
     try:
-        campaigns = load_campaigns(campaigns_path)
+        campaigns = campaign_infos(campaigns_path)
         report = analyze_logs(list(logs), campaigns)
     except InputError as exc:
         print(str(exc), file=sys.stderr)

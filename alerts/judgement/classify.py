@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from alerts.buckets import VISITOR_COUNTERS, Traffic
-from alerts.slices import AUTOMATED as AUTOMATED_ACTORS
-from alerts.slices import HUMAN, SCANNER, Detection, Surge
+from alerts.detection.buckets import VISITOR_COUNTERS, Traffic
+from alerts.detection.slices import AUTOMATED as AUTOMATED_ACTORS
+from alerts.detection.slices import HUMAN, SCANNER, Detection, Surge
 from store.base import BUCKET_SECONDS
 
 REFERENCE_BUCKETS = 180  # the half hour before a surge is its baseline mix

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from alerts.classify import Excess
-from alerts.slices import Surge
+from alerts.detection.slices import Surge
+from alerts.judgement.classify import Excess
 
 # channel -> (latest onset after the start in seconds, how long it keeps pulling people in)
 CHANNEL_LAG: dict[str, tuple[int, int]] = {

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from alerts.classify import HUMAN, Excess
-from alerts.correlate import CampaignInfo, Match, best_match, unannounced_utm
-from alerts.slices import Surge
+from alerts.detection.slices import Surge
+from alerts.judgement.classify import HUMAN, Excess
+from alerts.judgement.correlate import CampaignInfo, Match, best_match, unannounced_utm
 from store.base import BUCKET_SECONDS
 
 MIXED_SHARE = 0.2

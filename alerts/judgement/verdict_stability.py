@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.classify import SURGE_RATIO
-from alerts.incidents import Incident
-from alerts.verdict import BOT_SHARE, MIXED_SHARE
+from alerts.incidents.model import Incident
+from alerts.judgement.classify import SURGE_RATIO
+from alerts.judgement.verdict import BOT_SHARE, MIXED_SHARE
 
 SIDE = {"bot": "bot", "mixed": "mixed", "campaign": "human", "organic": "human"}
 # (shown side, new side) -> evaluations in a row the new reading must last before it is shown

@@ -11,8 +11,8 @@ from typing import Any
 
 import typer
 
-from alerts.notify_channels import ChannelError, build_channels
-from alerts.notify_message import NotifyEvent, sample_incident
+from alerts.notify.channels import ChannelError, build_channels
+from alerts.notify.message import NotifyEvent, sample_incident
 
 
 def run(settings: Any) -> int:

@@ -4,17 +4,15 @@ A correction is stored as feedback in the state DB (with who and why, audited) a
 on the incident itself, so pages and later detection runs show it, and it becomes the
 label of that incident in the labelled history. A bot or mixed verdict corrected to a
 people's one also stores the networks its block suggestion named, which later block
-suggestions leave out (``alerts.people_networks``).
+suggestions leave out (``alerts.judgement.people_networks``).
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
-from alerts.incidents import VERDICTS, Incident, feedback_from_rows, iso
-from alerts.people_networks import HUMAN_VERDICTS, NETWORKS
+from alerts.incidents.model import VERDICTS, Incident, feedback_from_rows, iso
+from alerts.judgement.people_networks import HUMAN_VERDICTS, NETWORKS
 from store.state import StateDB
 
 
@@ -74,52 +72,3 @@ def rows(state: StateDB, *, status: str | None = None, limit: int = 50) -> list[
                     "on_call_campaign": inc.feedback.campaign if inc.feedback else None,
                     "peak_rps": inc.peak_rps, "status": inc.status})
     return out
-
-
-def run_list(state: StateDB, *, status: str | None, fmt: str) -> int:
-    import typer
-
-    found = rows(state, status=status)
-    if fmt == "json":
-        typer.echo(json.dumps(found, indent=2))
-        return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("id", "start (UTC)", "verdict", "conf.", "campaign", "on-call says", "peak req/s", "status")
-    for r in found:
-        said = " / ".join(x for x in (r["on_call"], r["on_call_campaign"]) if x)
-        table.add_row(r["id"], r["start"], r["verdict"], f"{r['confidence']:.0%}", r["campaign"] or "", said,
-                      f"{r['peak_rps']:.1f}", r["status"])
-    Console(width=160).print(table)
-    return 0
-
-
-def run_show(state: StateDB, incident_id: str) -> int:
-    import typer
-
-    try:
-        data = _incident(state, incident_id)
-    except FeedbackError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return 2
-    history = [{"at": at.isoformat(), "verdict": h.get("verdict"), "confidence": h.get("confidence")}
-               for at, h in state.incident_history(incident_id)]
-    feedback = [{**f, "at": f["at"].isoformat()} for f in state.feedback(incident_id)]
-    typer.echo(json.dumps({"incident": data, "history": history, "feedback": feedback}, indent=2, default=str))
-    return 0
-
-
-def run_correct(state: StateDB, incident_id: str, *, user: str, verdict: str | None, campaign: str | None,
-                comment: str) -> int:
-    import typer
-
-    try:
-        inc = correct(state, incident_id, user=user, verdict=verdict, campaign=campaign, comment=comment)
-    except FeedbackError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return 2
-    typer.echo(f"{inc.id}: detector said {inc.verdict}; on-call says {inc.final_verdict}"
-               + (f", campaign {inc.final_campaign}" if inc.final_campaign else "")
-               + f" (recorded {datetime.now(UTC):%H:%M:%S} UTC by {user})")
-    return 0

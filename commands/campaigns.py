@@ -1,6 +1,6 @@
 """Campaign files: imports JSON, CSV and ICS campaign lists into the state DB, and lists or exports them.
 
-Validation is ``store.campaigns``'s; this module applies it row by row so that one bad row
+Validation is ``campaigns.model``'s; this module applies it row by row so that one bad row
 is reported (file, row or item, field, what is allowed) and rejected while every good row
 is still imported. Re-importing a file updates campaigns with the same id and leaves
 identical ones alone, so importing twice changes nothing.
@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store.campaigns import CampaignError, campaigns_to_ics, read_rows
+from campaigns.files import campaigns_to_ics, read_rows
+from campaigns.model import CampaignError
 from store.state import StateDB
 
 

@@ -2,7 +2,7 @@
 
 The detector runs on the total and on each busy value of country, client class, path
 group and utm_campaign, so a surge hidden in one slice still shows. New visits surging
-(``alerts.arrivals``) let the total open a spike sooner, on the first clear step up. Rises close in time
+(``alerts.detection.arrivals``) let the total open a spike sooner, on the first clear step up. Rises close in time
 are one surge (a bot wave inside a campaign surge is one incident). Drops of the total
 and rises of 4xx/5xx answers are reported apart, as outages rather than surges.
 """
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from alerts.arrivals import SEND_FOLLOW, after_send, leading, send_bursts
-from alerts.baseline import SeasonalProfile
-from alerts.buckets import Traffic
-from alerts.detect import DetectorConfig, Observation, Spike, run_detector
+from alerts.detection.arrivals import SEND_FOLLOW, after_send, leading, send_bursts
+from alerts.detection.baseline import SeasonalProfile
+from alerts.detection.buckets import Traffic
+from alerts.detection.detect import DetectorConfig, Observation, Spike, run_detector
 from store.base import BUCKET_SECONDS
 from store.schema import NONE, OTHER
 

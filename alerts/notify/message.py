@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
-from alerts.incidents import Incident, iso
+from alerts.incidents.model import Incident, iso
 
 EventKind = Literal["new", "changed", "resolved", "refresh", "test"]
 SEVERITY = {"bot": "critical", "errors": "critical", "drop": "critical", "mixed": "warning",

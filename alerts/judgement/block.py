@@ -3,11 +3,11 @@
 Networks come from the ``networks`` measurement (masked /24 and /48 prefixes with their
 ASN). A prefix is suggested only when its extra requests in the surge are almost all
 automated; prefixes carrying people (the campaign's audience), the published networks of
-verified search crawlers, mail image proxies and link scanners (``alerts.service_networks``)
+verified search crawlers, mail image proxies and link scanners (``alerts.judgement.service_networks``)
 are never suggested. The collector keeps every network that sent automated requests (up to
 ``top_automated_networks`` per bucket), so a botnet spread thin over hundreds of /24s is
 named whole; adjacent prefixes are merged into the fewest CIDRs. Networks on-call said carry
-people (``alerts.people_networks``) are left out, and the suggestion says how many.
+people (``alerts.judgement.people_networks``) are left out, and the suggestion says how many.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from alerts.people_networks import PeopleNetworks
-from alerts.service_networks import is_service_network
+from alerts.judgement.people_networks import PeopleNetworks
+from alerts.judgement.service_networks import is_service_network
 from store.base import TimeSeriesStore
 
 MIN_AUTOMATED_SHARE = 0.8

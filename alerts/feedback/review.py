@@ -9,15 +9,11 @@ the labelled incidents with the numbers behind each verdict, to tune thresholds 
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from alerts.incidents import VERDICTS, Incident, iso, labelled_history
-from alerts.people_networks import HUMAN_VERDICTS
+from alerts.incidents.model import VERDICTS, Incident, iso, labelled_history
+from alerts.judgement.people_networks import HUMAN_VERDICTS
 
 ATTACK_VERDICTS = ("bot", "mixed")
 EXPORT_NUMBERS = ("confidence", "bot_share", "peak_rps", "baseline_rps")
@@ -71,47 +67,3 @@ def _row(inc: Incident, label: str, corrected: bool) -> dict[str, Any]:
     row |= {k: round(float(getattr(inc, k)), 3) for k in EXPORT_NUMBERS}
     row |= {k: inc.extra.get(k) for k in EXPORT_EXTRA}
     return row
-
-
-def run_review(state: Any, *, days: float, fmt: str) -> int:
-    import typer
-
-    if fmt not in ("table", "json", "csv"):
-        typer.echo(f"error: --format {fmt!r} is not one of table, json, csv", err=True)
-        return 2
-    since = datetime.now(UTC) - timedelta(days=days)
-    found = review(state.list_incidents(since=since, limit=100_000))
-    if fmt == "json":
-        typer.echo(json.dumps(found.to_dict() | {"incidents_labelled": found.rows}, indent=2, default=str))
-        return 0
-    if fmt == "csv":
-        buf = io.StringIO()
-        if found.rows:
-            writer = csv.DictWriter(buf, fieldnames=list(found.rows[0]))
-            writer.writeheader()
-            writer.writerows(found.rows)
-        typer.echo(buf.getvalue(), nl=False)
-        return 0
-    _print_table(found, days)
-    return 0
-
-
-def _print_table(found: Review, days: float) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(width=120)
-    if not found.incidents:
-        console.print(f"No surge incidents in the last {days:g} days.")
-        return
-    table = Table("detector said \u2193 / on-call's label \u2192", *VERDICTS, title=f"Last {days:g} days")
-    for v in VERDICTS:
-        counts = found.table.get(v, {})
-        table.add_row(v, *(str(counts.get(label, 0) or "") for label in VERDICTS))
-    console.print(table)
-    console.print(f"{found.incidents} surge incidents, {found.corrected} corrected by on-call; "
-                  f"the label is the detector's verdict for {found.agreement:.0%}.")
-    console.print(f"People's surges called bot: {len(found.people_called_bot)}"
-                  + (f" ({', '.join(found.people_called_bot[:5])})" if found.people_called_bot else ""))
-    console.print(f"Attacks called people's: {len(found.attacks_called_people)}"
-                  + (f" ({', '.join(found.attacks_called_people[:5])})" if found.attacks_called_people else ""))

@@ -2,13 +2,12 @@
 
 A silence is a set of label matchers (``site``, ``verdict``, ``severity``, ``incident``,
 ``alertname``, and ``campaign`` for the reminders ahead of a campaign, as the notifications
-carry them) and a time span, stored and audited in the state DB; ``alerts.notify`` consults
+carry them) and a time span, stored and audited in the state DB; ``alerts.notify.dispatch`` consults
 it before sending. ``alerts silence`` adds one, ``alerts silences`` lists those in force.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -57,33 +56,3 @@ def add(state: StateDB, matchers: list[str], duration: str, *, user: str, commen
     starts = now or datetime.now(UTC)
     ends = starts + parse_duration(duration)
     return state.add_silence(labels, starts, ends, user=user, comment=comment), labels, ends
-
-
-def run_add(state: StateDB, matchers: list[str], duration: str, *, user: str, comment: str) -> int:
-    import typer
-
-    try:
-        sid, labels, ends = add(state, matchers, duration, user=user, comment=comment)
-    except SilenceError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return 2
-    said = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
-    typer.echo(f"silence {sid}: {said} until {ends:%Y-%m-%d %H:%M} UTC (by {user})")
-    return 0
-
-
-def run_list(state: StateDB, *, fmt: str) -> int:
-    import typer
-
-    found = state.active_silences()
-    if fmt == "json":
-        typer.echo(json.dumps(found, indent=2, default=str))
-        return 0
-    if not found:
-        typer.echo("no silences in force")
-        return 0
-    for s in found:
-        said = ", ".join(f"{k}={v}" for k, v in sorted(s["matchers"].items()))
-        typer.echo(f"{s['id']}: {said} until {s['ends']:%Y-%m-%d %H:%M} UTC by {s['created_by']}"
-                   + (f" ({s['comment']})" if s["comment"] else ""))
-    return 0

@@ -16,8 +16,8 @@ import logging
 import weakref
 from typing import Any
 
-from alerts.baseline import DAY, SLOT_SECONDS, WEEK, SeasonalProfile
-from alerts.slices import SCANNER
+from alerts.detection.baseline import DAY, SLOT_SECONDS, WEEK, SeasonalProfile
+from alerts.detection.slices import SCANNER
 from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore
 from store.rollup import query_auto
 

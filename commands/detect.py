@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alerts.detect import DetectorConfig, OnlineDetector
+from alerts.detection.detect import DetectorConfig, OnlineDetector
 
 GENERIC = DetectorConfig(window=288, warmup=30, z_high=5.0, z_low=2.0, confirm=1, end_after=3,
                          min_excess=0.0, min_ratio=0.0, min_drop_level=0.0, counts=False, max_spike=288)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from alerts.baseline import Expectation, RollingBaseline, SeasonalProfile
+from alerts.detection.baseline import Expectation, RollingBaseline, SeasonalProfile
 
 
 @dataclass(frozen=True)

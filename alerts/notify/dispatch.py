@@ -29,9 +29,10 @@ from typing import Any
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 import metrics
-from alerts.incidents import Incident
-from alerts.notify_channels import ALERTNAME, Channel, ChannelError, build_channels
-from alerts.notify_message import Note, NotifyEvent, severity, snapshot
+from alerts.incidents.model import Incident
+from alerts.notify.alertmanager import ALERTNAME
+from alerts.notify.channels import Channel, ChannelError, build_channels
+from alerts.notify.message import Note, NotifyEvent, severity, snapshot
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time
 
-from alerts.incidents import Incident
-from alerts.slices import ATTACK_ERRORS, Outage
+from alerts.detection.slices import ATTACK_ERRORS, Outage
+from alerts.incidents.model import Incident
 from store.base import BUCKET_SECONDS
 
 OUTAGE_VERDICTS = ("drop", "errors")

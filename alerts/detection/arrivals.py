@@ -23,7 +23,7 @@ from collections import deque
 
 import numpy as np
 
-from alerts.buckets import Traffic
+from alerts.detection.buckets import Traffic
 from store.schema import NONE, OTHER
 
 ARRIVAL_REFERRERS = ("email", "social", "search", "other")

@@ -1,0 +1,5 @@
+"""Incidents: the stored record of a surge, drop or error burst, and how it changes over time.
+
+``model`` is the incident and its feedback; ``outages`` turns drops and error bursts into
+incidents. May import ``alerts.detection``, ``alerts.judgement`` and ``store``.
+"""
