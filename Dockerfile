@@ -9,12 +9,16 @@ RUN useradd --create-home --uid 10001 surgewatch && mkdir /data && chown surgewa
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
-COPY cli.py config.py worker.py metrics.py app.py surgewatch.example.toml ./
+COPY cli.py worker.py demo.py app.py surgewatch.example.toml ./
+COPY config/ config/
+COPY metrics/ metrics/
+COPY campaigns/ campaigns/
 COPY store/ store/
 COPY collectors/ collectors/
 COPY alerts/ alerts/
 COPY capacity/ capacity/
 COPY pages/ pages/
+COPY commands/ commands/
 COPY simulate/ simulate/
 
 USER surgewatch

@@ -5,7 +5,7 @@ site and upserts every surge that is going on or ended recently. An incident's i
 its site and start, and an open incident overlapping a new finding keeps its id, so a
 growing surge updates one incident (sharper verdict, later end) and never duplicates it.
 On-call feedback stored with an incident is kept across updates. The verdict shown moves
-only on sustained evidence (``alerts.judgement.verdict_stability``). Drops and error bursts are
+only on sustained evidence (``alerts.incidents.verdict_stability``). Drops and error bursts are
 upserted as incidents of their own (verdict ``drop`` / ``errors``). A rise shown while it
 lasted that ends as a blip (under the minimum volume) has its incident closed as such. The
 total's baseline follows the time of day learned from the days before the window
@@ -27,9 +27,9 @@ from alerts.detection.seasonal_history import ProfileCache
 from alerts.detection.slices import TOTAL
 from alerts.incidents.model import Incident, IncidentSink, clock, feedback_from_rows
 from alerts.incidents.outages import OUTAGE_VERDICTS, outage_id, outage_incident
+from alerts.incidents.verdict_stability import settle
 from alerts.judgement.correlate import CampaignInfo
 from alerts.judgement.people_networks import people_networks
-from alerts.judgement.verdict_stability import settle
 from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore, bucket_start, to_epoch
 
 log = logging.getLogger(__name__)

@@ -48,8 +48,9 @@ CLIENT_CLASSES = (
 )
 # Actor (tag ``actor``): who seems to be behind the request, from the client class and
 # the client's behaviour (rate, assets loaded, login posts).
-ACTORS = ("human", "automated", "scanner", "crawler")
+HUMAN, AUTOMATED, SCANNER, CRAWLER = ACTORS = ("human", "automated", "scanner", "crawler")
 REFERRER_CLASSES = ("direct", "email", "social", "search", "internal", "other")
+INTERNAL = "internal"  # the referrer class of a click inside the site
 PATH_GROUPS = ("page", "landing", "asset", "api", "login", "checkout", "conversion", "other")
 STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
 METHODS = ("GET", "POST", "HEAD", "other")

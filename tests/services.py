@@ -1,4 +1,4 @@
-"""Start real services (influxd, and later nginx, varnishd, prometheus...) for tests.
+"""Start the real services the tests need (influxd, nginx, varnishd, prometheus, alertmanager, chromium...).
 
 Each starter picks a free loopback port, writes its config into a temp dir, starts the
 binary in the foreground, polls a ready URL, and hands back a ``Service`` to stop. A

@@ -18,8 +18,9 @@ from alerts.detection.arrivals import SEND_FOLLOW, after_send, leading, send_bur
 from alerts.detection.baseline import SeasonalProfile
 from alerts.detection.buckets import Traffic
 from alerts.detection.detect import DetectorConfig, Observation, Spike, run_detector
+from store import schema
 from store.base import BUCKET_SECONDS
-from store.schema import NONE, OTHER
+from store.schema import HUMAN, NONE, OTHER, SCANNER
 
 TOTAL = DetectorConfig(sustain=3, z_led=3.0, sustain_sent=2)
 SLICE = DetectorConfig(z_high=7.0, z_low=2.5, confirm=3, min_excess=40.0, min_ratio=2.0)
@@ -29,9 +30,7 @@ ATTACK_ERRORS = 0.5    # share of a burst's failures sent by programs that makes
 SLICE_DIMENSIONS = ("country", "client", "path_group", "utm_campaign")
 MERGE_GAP = 18          # buckets (3 min): rises closer than this are one surge
 MIN_SLICE_SHARE = 0.002  # slices with less of the traffic are not judged alone
-SCANNER = "scanner"
-HUMAN = "human"
-AUTOMATED = ("automated", "crawler")
+AUTOMATED = (schema.AUTOMATED, schema.CRAWLER)  # the actors that are programs (mail scanners apart)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 ``classify`` splits the excess by actor, ``correlate`` matches it with the campaign calendar,
 ``verdict`` weighs the evidence into a verdict with confidence and plain words,
-``verdict_stability`` holds a live verdict still, ``block`` suggests networks or rate limits
+``block`` suggests networks or rate limits
 that spare people, crawlers and mail scanners. May import ``alerts.detection``, ``store``,
 ``campaigns`` and ``reference``; nothing of incidents, notify, feedback, collectors or pages.
 """

@@ -20,6 +20,7 @@ from alerts.detection.buckets import VISITOR_COUNTERS, Traffic
 from alerts.detection.slices import AUTOMATED as AUTOMATED_ACTORS
 from alerts.detection.slices import HUMAN, SCANNER, Detection, Surge
 from store.base import BUCKET_SECONDS
+from store.schema import INTERNAL
 
 REFERENCE_BUCKETS = 180  # the half hour before a surge is its baseline mix
 SURGE_WINDOW = 30        # buckets (5 min) over which a part must add ...
@@ -29,7 +30,7 @@ LEAK = 0.05              # of the programs' extra requests, what may pass for pe
                          # before its rate gives it away): no surge of people's own
 SEND_WINDOW = 300        # seconds after an email send whose automated clicks are the send's scanners
 SCANNER_METHODS = ("GET", "HEAD")
-INTERNAL = "internal"
+
 
 
 @dataclass
@@ -168,6 +169,40 @@ def _bare_pages(vis: pd.DataFrame, grid: np.ndarray, i0: int, i1: int, b: dict[s
     return bare, why
 
 
+def _scanners_at_send(win: pd.DataFrame, surge: Surge) -> pd.DataFrame:
+    """Right after a send, automated clicks are the recipients' link scanners (cloud addresses, odd
+    agents): campaign automation, counted with the mail scanners. Scanners only GET what the email
+    links to; login posts and refused requests stay what they are."""
+    if surge.send_burst is None:
+        return win
+    at_send = win["actor"].isin(AUTOMATED_ACTORS) & (win["t"] < surge.send_burst + SEND_WINDOW) & \
+        win["method"].isin(SCANNER_METHODS) & (win["path_group"] != "login") & (win["status"] != "4xx")
+    if not at_send.any():
+        return win
+    win = win.copy()
+    win.loc[at_send, "actor"] = SCANNER
+    return win
+
+
+Dims = dict[str, dict[str, float]]
+
+
+def _dimensions(win: pd.DataFrame, ref: pd.DataFrame, human_rows: pd.Series, auto_rows: pd.Series,
+                scale: float) -> tuple[Dims, Dims, Dims]:
+    """The excess by every dimension, and by the dimensions that tell people's and programs' parts apart."""
+    dims = {d: _excess_by(win, ref, d, scale) for d in ("country", "client", "referrer", "path_group", "status",
+                                                          "method", "utm_campaign", "actor")}
+    hw, hr = win[human_rows], ref[ref["actor"] == HUMAN]
+    aw, ar = win[auto_rows], ref[ref["actor"].isin(AUTOMATED_ACTORS)]
+    human_dims = {d: _excess_by(hw, hr, d, scale) for d in ("country", "path_group")}
+    # Where people come from shows on arrivals only: assets and clicks inside the site carry an
+    # internal referrer and no utm_campaign.
+    aw_h, ar_h = hw[hw["referrer"] != INTERNAL], hr[hr["referrer"] != INTERNAL]
+    human_dims.update({d: _excess_by(aw_h, ar_h, d, scale) for d in ("referrer", "utm_campaign")})
+    auto_dims = {d: _excess_by(aw, ar, d, scale) for d in ("client", "path_group", "status", "method")}
+    return dims, human_dims, auto_dims
+
+
 def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None = None) -> Excess:
     """Split the surge's extra requests by actor and by every dimension.
 
@@ -187,15 +222,7 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
     scale = expected / ref_total if ref_total > 0 else 0.0
     win = _window(cube, t0, t1)
     ref = _window(cube, r0, r1) if r1i >= r0i else cube.iloc[0:0]
-    if surge.send_burst is not None:
-        # Right after a send, automated clicks are the recipients' link scanners (cloud addresses,
-        # odd agents): campaign automation, counted with the mail scanners. Scanners only GET what
-        # the email links to; login posts and refused requests stay what they are.
-        at_send = win["actor"].isin(AUTOMATED_ACTORS) & (win["t"] < surge.send_burst + SEND_WINDOW) & \
-            win["method"].isin(SCANNER_METHODS) & (win["path_group"] != "login") & (win["status"] != "4xx")
-        if at_send.any():
-            win = win.copy()
-            win.loc[at_send, "actor"] = SCANNER
+    win = _scanners_at_send(win, surge)
     by_actor_s = win.groupby("actor")["requests"].sum().sub(
         ref.groupby("actor")["requests"].sum() * scale, fill_value=0.0)
     by_actor = {str(k): float(v) for k, v in by_actor_s.items()}
@@ -233,16 +260,7 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
             human -= moved
             automated += moved
             human_b, auto_b = human_b - bare, auto_b + bare
-    dims = {d: _excess_by(win, ref, d, scale) for d in ("country", "client", "referrer", "path_group", "status",
-                                                          "method", "utm_campaign", "actor")}
-    hw, hr = win[human_rows], ref[ref["actor"] == HUMAN]
-    aw, ar = win[auto_rows], ref[ref["actor"].isin(AUTOMATED_ACTORS)]
-    human_dims = {d: _excess_by(hw, hr, d, scale) for d in ("country", "path_group")}
-    # Where people come from shows on arrivals only: assets and clicks inside the site carry an
-    # internal referrer and no utm_campaign.
-    aw_h, ar_h = hw[hw["referrer"] != INTERNAL], hr[hr["referrer"] != INTERNAL]
-    human_dims.update({d: _excess_by(aw_h, ar_h, d, scale) for d in ("referrer", "utm_campaign")})
-    auto_dims = {d: _excess_by(aw, ar, d, scale) for d in ("client", "path_group", "status", "method")}
+    dims, human_dims, auto_dims = _dimensions(win, ref, human_rows, auto_rows, scale)
     return Excess(
         buckets=i1 - i0 + 1, observed=observed, expected=expected, by_actor=by_actor,
         human=human, automated=automated, scanner=scanner,

@@ -2,5 +2,7 @@
 
 Each step is a small module here; ``pipeline.ingest_lines`` runs them over lines and
 writes whole 10-second buckets to a time-series store. Raw addresses and user agents
-live only inside the enrich step; what leaves it holds neither.
+are read by the client-address, enrich and privacy steps, and the aggregate step keys its
+per-bucket sets by them in memory (distinct clients, visitors, networks); what it writes
+to the store holds only counts, classes, masked prefixes and salted sketches.
 """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alerts.incidents.model import Incident, MemoryIncidentSink
-from alerts.judgement.verdict_stability import settle
+from alerts.incidents.verdict_stability import settle
 from alerts.live import run_detection
 from store.embedded import EmbeddedStore
 from tests.alerts.buckets_builder import SITE, T0, Component, build, steady
