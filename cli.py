@@ -143,8 +143,9 @@ def show_config() -> None:
     """Check the configuration and print the effective settings (secrets masked)."""
     import json
 
-    settings = _settings()
-    typer.echo(json.dumps(settings.model_dump(mode="json"), indent=2))
+    from config import printable
+
+    typer.echo(json.dumps(printable(_settings()), indent=2))
 
 
 @app.command()

@@ -99,6 +99,9 @@ class AccessLogTail(WeblogSource):
         return [f.problem for f in self.files.values() if f.problem]
 
 
+SETTINGS = AccessLogSettings  # the section's keys, checked at start-up
+
+
 def build(section: dict, *, store: TimeSeriesStore, state, site: str) -> AccessLogTail:  # noqa: ANN001
     """The registry hook: ``[collectors.accesslog]`` → a running tail."""
     return AccessLogTail(settings_from_section(AccessLogSettings, section), store=store, state=state, site=site)

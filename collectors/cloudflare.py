@@ -213,4 +213,5 @@ def _messages(body: object) -> str:
     return str(body)[:200]
 
 
+SETTINGS = CloudflareSettings  # the section's keys, checked at start-up
 build = builder(CloudflareSettings, CloudflareCollector)  # the registry hook

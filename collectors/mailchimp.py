@@ -204,4 +204,5 @@ def _problem(response: httpx.Response, body: object) -> str:
     return f"HTTP {response.status_code}: {response.text[:200]!r}"
 
 
+SETTINGS = MailchimpSettings  # the section's keys, checked at start-up
 build = builder(MailchimpSettings, MailchimpCollector)  # the registry hook

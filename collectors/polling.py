@@ -17,6 +17,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from store.base import StoreError, TimeSeriesStore
+from store.settings import unknown_keys
 from store.state import StateDB
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,10 @@ class PolledCollector:
 
 
 def settings_from_section(model: type[BaseModel], section: dict[str, Any]) -> Any:
-    """Validate a ``[collectors.<kind>]`` section; a ValueError names the first bad key."""
+    """Validate a ``[collectors.<kind>]`` section; a ValueError names the first bad or unknown key."""
+    unknown = unknown_keys(model, section, ignore=("enabled",))
+    if unknown:
+        raise ValueError(unknown[0].text().replace(" at the top level", ""))
     try:
         return model.model_validate(section)
     except ValidationError as exc:

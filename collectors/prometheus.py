@@ -123,4 +123,5 @@ class PrometheusCollector(PolledCollector):
         return dict(out)
 
 
+SETTINGS = PrometheusSettings  # the section's keys, checked at start-up
 build = builder(PrometheusSettings, PrometheusCollector)  # the registry hook

@@ -8,11 +8,13 @@ with ``name``, ``poll()`` and ``flush()``; adding a source is one line here. A s
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import logging
 from typing import Any
 
 from store.base import TimeSeriesStore
+from store.settings import UnknownKey, unknown_keys
 from store.state import StateDB
 
 log = logging.getLogger(__name__)
@@ -54,4 +56,20 @@ def build_collectors(settings: Any, store: TimeSeriesStore, state: StateDB) -> l
                 out.append(module.build(section, store=store, state=state, site=settings.site))
             except ValueError as exc:
                 raise CollectorConfigError(f"[collectors.{kind}] entry {i + 1}: {exc}") from None
+    return out
+
+
+def unknown_section_keys(kind: str, sections: Any) -> list[UnknownKey]:
+    """The unknown keys of ``[collectors.<kind>]`` (one table or an array of tables), and an unknown kind."""
+    if kind not in REGISTRY:
+        near = difflib.get_close_matches(kind, list(REGISTRY), n=1, cutoff=0.6)
+        return [UnknownKey(("collectors",), kind, near[0] if near else None, tuple(REGISTRY))]
+    model = getattr(importlib.import_module(REGISTRY[kind]), "SETTINGS", None)
+    if model is None:
+        return []
+    items = sections if isinstance(sections, list) else [sections]
+    out = []
+    for i, section in enumerate(items, 1):
+        where = ("collectors", kind + (f" entry {i}" if isinstance(sections, list) else ""))
+        out += unknown_keys(model, section, where, ignore=("enabled",))
     return out

@@ -118,4 +118,5 @@ class VarnishCollector(PolledCollector):
         return written
 
 
+SETTINGS = VarnishSettings  # the section's keys, checked at start-up
 build = builder(VarnishSettings, VarnishCollector)  # the registry hook

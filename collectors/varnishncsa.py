@@ -258,6 +258,9 @@ class VarnishNcsaStream(WeblogSource):
         return [self.last_error] if self.last_error and not self.running else []
 
 
+SETTINGS = VarnishNcsaSettings  # the section's keys, checked at start-up
+
+
 def build(section: dict, *, store: TimeSeriesStore, state, site: str) -> VarnishNcsaStream:  # noqa: ANN001
     """The registry hook: ``[collectors.varnishncsa]`` → a running stream reader."""
     return VarnishNcsaStream(settings_from_section(VarnishNcsaSettings, section), store=store, state=state, site=site)

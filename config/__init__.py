@@ -3,8 +3,10 @@
 Nested keys use a double underscore: ``SURGEWATCH_STORE__BACKEND=influxdb`` overrides
 ``[store] backend``. Secrets (tokens, passwords) are read only from the environment or
 from files in ``SURGEWATCH_SECRETS_DIR`` (one file per key, e.g. ``store__influx_token``),
-never from the TOML file, and never printed. An invalid value stops start-up with a
-message naming the key, the bad value and what is allowed.
+never from the TOML file (in any form: a key, an entry of an array of tables, a password
+inside a URL), and never printed. An invalid value stops start-up with a message naming the
+key, the bad value and what is allowed; an unknown key, in any section (collectors
+included), stops it with the key, its section and the closest valid key.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from pydantic_settings import (
 )
 
 from capacity.settings import CapacitySettings
-from store.settings import StoreSettings, http_url
+from store.settings import StoreSettings, UnknownKey, http_url, unknown_keys
 
 SECRET_KEYS = {("store", "influx_password"), ("store", "influx_token"), ("notify", "urls"),
                ("collectors", "cloudflare", "api_token"), ("collectors", "mailchimp", "api_key")}
+SECRET_NAMES = {path[-1] for path in SECRET_KEYS} | {"password", "token", "api_key", "api_token", "secret",
+                                                    "client_secret", "cookie_secret"}
+URL_KEYS = ("influx_url", "alertmanager_url", "dashboard_url", "url", "server")
 
 
 class ConfigError(ValueError):
@@ -129,7 +134,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml_path = Path(os.environ.get("SURGEWATCH_CONFIG", "surgewatch.toml"))
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources: list[PydanticBaseSettingsSource] = [init_settings, _CheckedEnv(settings_cls, env_settings)]
         secrets_dir = os.environ.get("SURGEWATCH_SECRETS_DIR")
         if secrets_dir:
             sources.append(_SecretFiles(settings_cls, Path(secrets_dir)))
@@ -139,19 +144,78 @@ class Settings(BaseSettings):
 
 
 class _TomlWithoutSecrets(TomlConfigSettingsSource):
-    """The TOML file, refusing secrets in it (they belong in the environment or secret files)."""
+    """The TOML file, refusing secrets and unknown keys in it (secrets belong in the environment or secret files)."""
 
     def __call__(self) -> dict[str, Any]:
         data = super().__call__()
-        for path in SECRET_KEYS:
-            node = data
-            for key in path[:-1]:
-                node = node.get(key, {}) if isinstance(node, dict) else {}
-            if isinstance(node, dict) and node.get(path[-1]):
-                env = "SURGEWATCH_" + "__".join(p.upper() for p in path)
-                raise ConfigError(f"{self.toml_file_path}: {'.'.join(path)} is a secret and may not be written in the "
-                                  f"file; set {env} in the environment or a secret file instead")
+        name = str(self.toml_file_path)
+        found = secrets_in(data)
+        if found:
+            where, env = found[0]
+            raise ConfigError(f"{name}: {where} is a secret and may not be written in the file; "
+                              f"set {env} in the environment or a secret file instead")
+        problems = unknown_keys(Settings, data) + _unknown_collector_keys(data.get("collectors"))
+        if problems:
+            raise ConfigError(f"{name}: " + "\n  ".join(p.text() for p in problems))
         return data
+
+
+class _CheckedEnv(PydanticBaseSettingsSource):
+    """``SURGEWATCH_*`` variables, refusing a misspelt nested key (``SURGEWATCH_STORE__BAKEND``)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover - unused
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        data = self.inner()
+        problems = [p for p in unknown_keys(Settings, data) if p.section]
+        if problems:
+            raise ConfigError("environment: " + "\n  ".join(p.env_text() for p in problems))
+        return data
+
+
+def secrets_in(data: Any, path: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """Where the data holds a secret (a secret key, in a table or an array of tables, or a URL with a
+    password), with the environment variable it belongs in."""
+    out: list[tuple[str, str]] = []
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            out += [(f"{where} (entry {i + 1})", env) for where, env in secrets_in(item, path)]
+        return out
+    if not isinstance(data, dict):
+        return out
+    for key, value in data.items():
+        here = (*path, str(key))
+        env = "SURGEWATCH_" + "__".join(p.upper() for p in here)
+        if key in SECRET_NAMES and value not in (None, "", []):
+            out.append((".".join(here), env))
+        elif isinstance(value, str) and _has_password(value):
+            out.append((".".join(here) + " (a password inside the URL)", env))
+        else:
+            out += secrets_in(value, here)
+    return out
+
+
+def _has_password(value: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        return "://" in value and urlsplit(value).password is not None
+    except ValueError:
+        return False
+
+
+def _unknown_collector_keys(collectors: Any) -> list[UnknownKey]:
+    """Unknown keys of each ``[collectors.<kind>]`` section, checked against the collector's own settings."""
+    from collectors.registry import unknown_section_keys
+
+    if not isinstance(collectors, dict):
+        return []
+    return [p for kind, sections in collectors.items() for p in unknown_section_keys(kind, sections)]
 
 
 class _SecretFiles(PydanticBaseSettingsSource):
@@ -184,7 +248,7 @@ def _explain(exc: ValidationError) -> str:
         key = ".".join(str(p) for p in err["loc"])
         env = "SURGEWATCH_" + "__".join(str(p).upper() for p in err["loc"])
         value = err.get("input")
-        shown = "<secret>" if any(s[-1] in key for s in SECRET_KEYS) else repr(value)
+        shown = "<secret>" if any(s[-1] in key for s in SECRET_KEYS) else repr(mask(value))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "is not a known setting (check the spelling; see README, Configuration)"
@@ -202,3 +266,26 @@ def load_settings(**overrides: Any) -> Settings:
         if isinstance(exc, ConfigError):
             raise
         raise ConfigError(f"cannot read the configuration: {exc}") from None
+
+
+def mask(value: Any) -> Any:
+    """The value safe to print: secrets replaced, passwords inside URLs hidden (recursively)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if isinstance(value, dict):
+        return {k: "**********" if k in SECRET_NAMES and value[k] not in (None, "", []) else mask(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    if isinstance(value, str) and _has_password(value):
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return urlunsplit((parts.scheme, f"{parts.username}:****@{host}", parts.path, parts.query, ""))
+    return value
+
+
+def printable(settings: Settings) -> dict[str, Any]:
+    """The effective settings as JSON data with every secret masked (``./surgewatch config``)."""
+    return mask(settings.model_dump(mode="json"))

@@ -1,13 +1,65 @@
-"""Settings of the time-series store, and opening the configured backend."""
+"""Settings of the time-series store, opening the configured backend, and the unknown-key check.
+
+``unknown_keys`` is the one check every settings section uses (the TOML file, the
+environment and each ``[collectors.<kind>]`` section): a misspelt key stops start-up with
+the key, its section and the closest valid key, instead of being silently ignored.
+"""
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from store.base import TimeSeriesStore
+
+
+def closest(word: str, options: list[str]) -> str:
+    """``did you mean `x`?`` for the closest option, or the list of valid ones."""
+    near = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if near:
+        return f"did you mean `{near[0]}`?"
+    return f"valid keys: {', '.join(sorted(options)) or 'none'}"
+
+
+class UnknownKey(NamedTuple):
+    section: tuple[str, ...]  # () for the top level
+    key: str
+    near: str | None          # the closest valid key, if one is close
+    valid: tuple[str, ...]
+
+    def text(self) -> str:
+        where = f"in [{'.'.join(self.section)}]" if self.section else "at the top level"
+        hint = f"did you mean `{self.near}`?" if self.near else f"valid keys: {', '.join(sorted(self.valid))}"
+        return f"unknown key `{self.key}` {where}: {hint}"
+
+    def env_text(self) -> str:
+        var = "SURGEWATCH_" + "__".join(p.upper() for p in (*self.section, self.key))
+        near = "SURGEWATCH_" + "__".join(p.upper() for p in (*self.section, self.near)) if self.near else None
+        return f"{var} is not a known setting" + (f": did you mean {near}?" if near else "")
+
+
+def unknown_keys(model: type[BaseModel], data: Any, section: tuple[str, ...] = (), *,
+                 ignore: tuple[str, ...] = ()) -> list[UnknownKey]:
+    """Each key of ``data`` (and of its nested sections) that ``model`` does not know."""
+    if not isinstance(data, dict):
+        return []
+    fields = model.model_fields
+    names = [n for n in fields] + [f.alias for f in fields.values() if f.alias]
+    out = []
+    for key, value in data.items():
+        if key in ignore:
+            continue
+        if key not in names:
+            near = difflib.get_close_matches(str(key), names + list(ignore), n=1, cutoff=0.6)
+            out.append(UnknownKey(section, str(key), near[0] if near else None, tuple(names)))
+            continue
+        inner = fields[key].annotation if key in fields else None
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            out += unknown_keys(inner, value, (*section, str(key)))
+    return out
 
 
 def http_url(value: str, example: str) -> str:
@@ -18,6 +70,8 @@ def http_url(value: str, example: str) -> str:
 
 
 class StoreSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     backend: Literal["embedded", "influxdb"] = Field(
         "embedded", description="embedded (SQLite file, no server) or influxdb (v1 HTTP API: 1.x, 2.x, 3.x)."
     )

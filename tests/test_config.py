@@ -49,8 +49,75 @@ def test_invalid_value_names_key_env_value_and_allowed(monkeypatch: pytest.Monke
 
 def test_unknown_key_in_the_file_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "surgewatch.toml").write_text("[dashbord]\nport = 1\n")
-    with pytest.raises(ConfigError, match="dashbord.*not a known setting"):
+    with pytest.raises(ConfigError, match="unknown key `dashbord` at the top level: did you mean `dashboard`"):
         load_settings()
+
+
+@pytest.mark.parametrize(("section", "typo", "meant"), [
+    ("store", "bakend", "backend"), ("worker", "poll_evry", "poll_every"), ("dashboard", "prot", "port"),
+    ("alerts", "min_rsp", "min_rps"), ("notify", "hold_second", "hold_seconds"), ("state", "pth", "path"),
+    ("capacity", "currencyy", "currency"), ("collectors.accesslog", "filess", "files"),
+    ("collectors.prometheus", "urll", "url"), ("collectors.varnish", "enabeld", "enabled"),
+])
+def test_a_misspelt_key_in_any_section_stops_start_up_with_the_closest_key(
+        tmp_path: Path, section: str, typo: str, meant: str) -> None:
+    """A typo is never silently ignored (``bakend = "influxdb"`` used to run on the embedded store)."""
+    (tmp_path / "surgewatch.toml").write_text(f'[{section}]\n{typo} = "x"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert f"unknown key `{typo}` in [{section}]: did you mean `{meant}`?" in str(err.value)
+
+
+def test_every_unknown_key_is_listed_at_once_and_an_array_of_tables_names_its_entry(tmp_path: Path) -> None:
+    (tmp_path / "surgewatch.toml").write_text(
+        '[store]\nbakend = "influxdb"\n[[collectors.accesslog]]\nfiles = ["a.log"]\n'
+        '[[collectors.accesslog]]\nfiels = ["b.log"]\n[collectors.clodflare]\nzone_id = "z"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    text = str(err.value)
+    assert "`bakend` in [store]" in text
+    assert "`fiels` in [collectors.accesslog entry 2]: did you mean `files`?" in text
+    assert "`clodflare` in [collectors]: did you mean `cloudflare`?" in text
+
+
+def test_a_misspelt_nested_environment_variable_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SURGEWATCH_STORE__BAKEND", "influxdb")
+    with pytest.raises(ConfigError, match="SURGEWATCH_STORE__BAKEND is not a known setting: did you mean "
+                                          "SURGEWATCH_STORE__BACKEND"):
+        load_settings()
+
+
+@pytest.mark.parametrize("toml", [
+    '[[collectors.cloudflare]]\nzone_id = "z"\napi_token = "hunter2-token"\n',
+    '[collectors.mailchimp]\napi_key = "hunter2-token"\n',
+    '[store]\ninflux_url = "http://admin:hunter2-token@db.example:8086"\n',
+    '[notify]\nalertmanager_url = "https://ops:hunter2-token@am.example"\n',
+])
+def test_a_secret_is_refused_in_the_file_in_every_form(tmp_path: Path, toml: str) -> None:
+    (tmp_path / "surgewatch.toml").write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert "is a secret and may not be written in the file" in str(err.value)
+    assert "hunter2" not in str(err.value)
+
+
+def test_the_printed_configuration_masks_every_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("SURGEWATCH_STORE__INFLUX_URL", "http://admin:hunter2-a@db.example:8086")
+    monkeypatch.setenv("SURGEWATCH_NOTIFY__ALERTMANAGER_URL", "http://ops:hunter2-b@am.example:9093")
+    monkeypatch.setenv("SURGEWATCH_STORE__INFLUX_TOKEN", "hunter2-c")
+    monkeypatch.setenv("SURGEWATCH_COLLECTORS__CLOUDFLARE__API_TOKEN", "hunter2-d")
+    monkeypatch.setenv("SURGEWATCH_NOTIFY__URLS", '["mailtos://u:hunter2-e@smtp.example"]')
+    cli = Path(__file__).resolve().parents[1] / "cli.py"
+    out = subprocess.run([sys.executable, str(cli), "config"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "hunter2" not in out.stdout + out.stderr
+    shown = json.loads(out.stdout)
+    assert shown["store"]["influx_url"] == "http://admin:****@db.example:8086"
+    assert shown["collectors"]["cloudflare"]["api_token"] == "**********"
 
 
 def test_bad_time_zone_says_what_is_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
