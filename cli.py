@@ -108,7 +108,7 @@ def dashboard(
     args = [sys.executable, "-m", "streamlit", "run", str(here / "app.py"),
             "--server.address", host or settings.dashboard.host, "--server.port", str(port or settings.dashboard.port),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--client.toolbarMode", "viewer"]
+            "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none"]  # errors: messages, never tracebacks
     os.execv(sys.executable, args)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from campaigns import bounds
 from campaigns.csv_file import campaigns_to_csv, rows_from_csv
 from campaigns.ics_file import campaigns_to_ics, rows_from_ics
 from campaigns.json_file import campaigns_to_json, rows_from_json
@@ -15,6 +16,10 @@ __all__ = ["ROW_READERS", "campaigns_from_csv", "campaigns_from_ics", "campaigns
 
 def _read(path: Path) -> str:
     try:
+        size = Path(path).stat().st_size
+        if size > bounds.FILE_MAX_BYTES:
+            raise CampaignError(f"campaign file {path} is {size / 1e6:.1f} MB; one file may be at most "
+                                f"{bounds.FILE_MAX_BYTES // (1024 * 1024)} MB (split it)")
         return Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise CampaignError(f"cannot read campaign file {path}: {exc.strerror or exc}") from None

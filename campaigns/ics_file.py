@@ -2,23 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from slugify import slugify
 
-from campaigns.model import Campaign, CampaignError, Row, _row
+from campaigns.model import (
+    Campaign,
+    CampaignError,
+    Row,
+    check_rows,
+    check_size,
+    nonexistent_local_time,
+    row_of,
+)
+
+
+def _when(event: Any, key: str) -> datetime:
+    """DTSTART or DTEND as an aware time; a ValueError says what is wrong with it in plain words."""
+    value = event.decoded(key)
+    tzid = event[key].params.get("TZID") if hasattr(event[key], "params") else None
+    if isinstance(value, datetime):
+        if value.tzinfo is None and tzid:
+            raise ValueError(f"{key} has the unknown time zone TZID={str(tzid)[:60]!r}; use an IANA name such as "
+                             "Europe/Paris or America/New_York, or write the time in UTC with Z")
+        problem = nonexistent_local_time(value)
+        if problem:
+            raise ValueError(f"{key} {problem}")
+        return value
+    if isinstance(value, date):  # an all-day date: midnight UTC
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    raise ValueError(f"{key} {str(value)[:40]!r} is not a date-time; write it as 20260301T090000Z")
 
 
 def _event_data(event: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"name": str(event.get("SUMMARY", ""))}
     for key, target in (("DTSTART", "start"), ("DTEND", "end")):
         if key in event:
-            value = event.decoded(key)
-            if isinstance(value, datetime):
-                data[target] = value
-            else:  # an all-day date: midnight UTC
-                data[target] = datetime(value.year, value.month, value.day, tzinfo=UTC)
+            data[target] = _when(event, key)
     if "CATEGORIES" in event:
         cats = event["CATEGORIES"]
         cats = cats[0] if isinstance(cats, list) else cats
@@ -36,18 +57,25 @@ def rows_from_ics(text: str, *, name: str = "campaigns ICS") -> list[Row]:
     """Each VEVENT of an iCalendar file: SUMMARY, DTSTART/DTEND, CATEGORIES, X-SURGEWATCH-<FIELD>."""
     import icalendar
 
+    check_size(text, name)
     try:
         cal = icalendar.Calendar.from_ical(text)
-    except ValueError as exc:
-        raise CampaignError(f"{name} is not a valid iCalendar file: {exc}") from None
+        events = cal.walk("VEVENT")
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise CampaignError(f"{name} is not a valid iCalendar file: {str(exc)[:200]}") from None
+    check_rows(events, name)
     out: list[Row] = []
-    for i, event in enumerate(cal.walk("VEVENT"), start=1):
+    for i, event in enumerate(events, start=1):
+        summary = str(event.get("SUMMARY", ""))[:60] or "no SUMMARY"
         try:
             data = _event_data(event)
-        except (ValueError, KeyError, TypeError) as exc:
-            out.append(CampaignError(f"{name}, event {i}: unreadable event ({exc})"))
+        except ValueError as exc:
+            out.append(CampaignError(f"{name}, event {i} ({summary}): {exc}"))
             continue
-        out.append(_row(data, f"{name}, event {i} ({data['name'] or 'no SUMMARY'})"))
+        except (KeyError, TypeError, AttributeError, ArithmeticError) as exc:
+            out.append(CampaignError(f"{name}, event {i} ({summary}): unreadable event ({type(exc).__name__})"))
+            continue
+        out.append(row_of(data, f"{name}, event {i} ({summary})"))
     return out
 
 

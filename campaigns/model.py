@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from slugify import slugify
 
+from campaigns import bounds
+
 log = logging.getLogger(__name__)
 
 
@@ -48,7 +50,7 @@ class CampaignError(ValueError):
 
 
 class Campaign(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, use_enum_values=False)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, use_enum_values=False, allow_inf_nan=True)
 
     id: str = ""
     name: str
@@ -72,7 +74,9 @@ class Campaign(BaseModel):
             return None
         if v.tzinfo is None:
             raise ValueError("needs a time zone: write it as ISO 8601 with an offset or Z, e.g. 2026-03-01T09:00:00Z")
-        return v.astimezone(UTC)
+        if not 1 < v.year < 9999:  # converting year 1 or 9999 to UTC overflows
+            raise ValueError(f"{v.year} is outside {bounds.EARLIEST:%Y}-{bounds.LATEST.year - 1}; check the year")
+        return bounds.moment("time", v.astimezone(UTC))
 
     @field_validator("regions", "landing", mode="before")
     @classmethod
@@ -100,7 +104,41 @@ class Campaign(BaseModel):
         for path in v:
             if not path.startswith("/"):
                 raise ValueError(f"landing path {path!r} must start with '/', e.g. /spring-sale")
+            if len(path) > bounds.PATH_MAX or any(ch.isspace() or ord(ch) < 32 for ch in path):
+                raise ValueError(f"landing path {path[:40]!r}… must be a URL path of at most {bounds.PATH_MAX} "
+                                 "characters without spaces")
         return v
+
+    @field_validator("regions", "landing", mode="after")
+    @classmethod
+    def _list_size(cls, v: list[str], info: Any) -> list[str]:
+        most = bounds.LIST_MAX[info.field_name]
+        if len(v) > most:
+            raise ValueError(f"{len(v)} entries; at most {most} are allowed")
+        return v
+
+    @field_validator("name", "owner", "utm_campaign", "site", mode="after")
+    @classmethod
+    def _text(cls, v: str | None, info: Any) -> str | None:
+        return bounds.text(info.field_name, v)
+
+    @field_validator("id", mode="after")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if v and not bounds.ID_PATTERN.match(v):
+            raise ValueError(f"id {v[:70]!r} is not a safe id: use {bounds.ID_RULE} (or leave it out to derive "
+                             "one from the name)")
+        return v
+
+    @field_validator("audience", mode="after")
+    @classmethod
+    def _audience(cls, v: int | None) -> int | None:
+        return bounds.number("audience", v, bounds.AUDIENCE_MAX)
+
+    @field_validator("spend", mode="after")
+    @classmethod
+    def _spend(cls, v: float | None) -> float | None:
+        return bounds.number("spend", v, bounds.SPEND_MAX)
 
     @field_validator("audience", "spend", mode="before")
     @classmethod
@@ -122,11 +160,12 @@ class Campaign(BaseModel):
     @model_validator(mode="after")
     def _derive(self) -> Campaign:
         if not self.id:
-            self.id = slugify(self.name) or "campaign"
+            self.id = slugify(self.name, max_length=bounds.TEXT_MAX["id"], word_boundary=False) or "campaign"
         if self.end is not None and self.end < self.start:
             raise ValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
-        if self.audience is not None and self.audience < 0:
-            raise ValueError("audience cannot be negative")
+        if self.end is not None and self.end - self.start > bounds.LONGEST:
+            raise ValueError(f"runs {(self.end - self.start).days} days; a campaign may run at most "
+                             f"{bounds.LONGEST.days} days (split a longer one)")
         return self
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -156,20 +195,48 @@ def _describe(exc: ValidationError) -> str:
 
 def parse_campaign(data: dict[str, Any], *, where: str = "campaign") -> Campaign:
     """Validate one campaign; unknown fields are ignored with a warning."""
-    unknown = sorted(set(data) - set(FIELDS))
+    unknown = sorted(str(k)[:40] for k in set(data) - set(FIELDS))
     if unknown:
-        log.warning("%s: ignoring unknown field(s) %s", where, ", ".join(unknown))
+        log.warning("%s: ignoring unknown field(s) %s", where, ", ".join(map(repr, unknown[:10])))
     try:
         return Campaign.model_validate(data)
     except ValidationError as exc:
         raise CampaignError(f"{where}: {_describe(exc)}") from None
+    except (ArithmeticError, RecursionError, TypeError, ValueError) as exc:  # a value pydantic could not even hold
+        raise CampaignError(f"{where}: a value cannot be read ({type(exc).__name__}); check the row") from None
 
 
 Row = Campaign | CampaignError  # one row, item or event: its campaign, or why it was rejected
 
 
-def _row(data: dict[str, Any], where: str) -> Row:
+def row_of(data: dict[str, Any], where: str) -> Row:
+    """One row's campaign, or the CampaignError that says why it was rejected (never raises)."""
     try:
         return parse_campaign(data, where=where)
     except CampaignError as exc:
         return exc
+
+
+def check_size(text: str, name: str) -> None:
+    """Refuse a whole file beyond the bounds (its size), before any row is read."""
+    if len(text) > bounds.FILE_MAX_BYTES:
+        raise CampaignError(f"{name} is {len(text) / 1e6:.1f} MB; a campaign file may be at most "
+                            f"{bounds.FILE_MAX_BYTES // (1024 * 1024)} MB (split it)")
+
+
+def check_rows(rows: list[Any], name: str) -> None:
+    """Refuse a whole file with more campaigns than one import takes."""
+    if len(rows) > bounds.ROWS_MAX:
+        raise CampaignError(f"{name} holds {len(rows)} campaigns; one file may hold at most {bounds.ROWS_MAX} "
+                            "(split it)")
+
+
+def nonexistent_local_time(value: datetime) -> str | None:
+    """Why a wall-clock time in its zone does not exist (skipped by a DST change), or None when it does."""
+    if value.tzinfo is None:
+        return None
+    back = value.astimezone(UTC).astimezone(value.tzinfo)
+    if back.replace(tzinfo=None) != value.replace(tzinfo=None):
+        return (f"{value:%Y-%m-%d %H:%M} does not exist in {value.tzinfo} (the clocks skip it for daylight "
+                f"saving); pick a time before or after the change")
+    return None

@@ -189,6 +189,12 @@ class StateDB:
             )
             self._audit(db, user, "campaign.upsert", {"id": campaign.id, "name": campaign.name})
 
+    def campaigns_version(self, site: str | None = None) -> tuple[int, int]:
+        """How many campaigns there are and when the newest change was: cheap, so a reader re-reads only on change."""
+        sql = "SELECT count(*), coalesce(max(updated_at), 0) FROM campaigns" + (" WHERE site = ?" if site else "")
+        count, newest = self._all(sql, (site,) if site else ())[0]
+        return int(count), int(newest)
+
     def get_campaign(self, campaign_id: str) -> Campaign | None:
         rows = self._all("SELECT data FROM campaigns WHERE id = ?", (campaign_id,))
         return Campaign.model_validate(json.loads(rows[0][0])) if rows else None

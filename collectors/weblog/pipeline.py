@@ -40,6 +40,7 @@ METHOD_CLASS = {"GET": "GET", "POST": "POST", "HEAD": "HEAD"}
 SAMPLES_PER_REASON = 3
 COLUMNAR_FORMATS = ("combined", "varnishncsa", "combined_request_time")
 _NO_END = 1 << 62  # later than any bucket start
+CAMPAIGNS_REREAD = 300.0  # seconds: the calendar is read again at least this often, changed or not
 
 
 @dataclass
@@ -97,6 +98,8 @@ class WeblogPipeline:
         self._orphans: dict[str, int] = {}  # counts before the first bucket exists
         self._who: dict[tuple[str, str], tuple | None] = {}
         self._targets: dict[tuple[str, str], tuple[str, str | None, bool]] = {}
+        self._campaigns_seen: tuple[int, int] | None = None
+        self._campaigns_read = 0.0
         self.refresh_campaigns()
         self.stats = IngestStats()
         self._dirty: set[int] = set()       # open buckets changed since the last write_open
@@ -108,7 +111,11 @@ class WeblogPipeline:
         if self.state_db is None:
             return
         try:
+            version = self.state_db.campaigns_version(site=self.site)
+            if version == self._campaigns_seen and time.monotonic() - self._campaigns_read < CAMPAIGNS_REREAD:
+                return  # nothing changed: a large calendar is not read again at every look
             campaigns = self.state_db.list_campaigns(site=self.site)
+            self._campaigns_seen, self._campaigns_read = version, time.monotonic()
         except Exception as exc:  # noqa: BLE001 - campaigns are a hint only
             log.warning("accesslog %s: could not read campaigns from the state DB (%s)", self.source, exc)
             return

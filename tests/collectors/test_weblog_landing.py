@@ -49,3 +49,28 @@ def test_a_campaign_announced_while_running_is_picked_up_on_refresh() -> None:
     pipe.flush()
     groups = _groups(store)
     assert groups["landing:flash-gb"] == 1 and groups["page:other"] == 1  # the first, before it was announced
+
+
+class _CountingState(StateDB):
+    """The real state DB, counting how often the whole calendar is read."""
+
+    reads = 0
+
+    def list_campaigns(self, **kw):  # noqa: ANN003, ANN201
+        self.reads += 1
+        return super().list_campaigns(**kw)
+
+
+def test_the_live_tail_reads_the_calendar_again_only_when_it_changed() -> None:
+    state = _CountingState(":memory:")
+    pipe = WeblogPipeline(EmbeddedStore(":memory:"), site="s", source="t", state=state)
+    for _ in range(20):  # looks at the calendar every 15 s: nothing changed, nothing read
+        pipe.refresh_campaigns()
+    assert state.reads == 1
+    state.upsert_campaign(campaigns_from_json(
+        '[{"name": "Flash GB", "start": "2023-11-14T22:00:00Z", "site": "s", "landing": ["/flash-sale"]}]')[0])
+    pipe.refresh_campaigns()
+    pipe.refresh_campaigns()
+    assert state.reads == 2
+    pipe.feed(LINES[1:2])
+    pipe.flush()
