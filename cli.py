@@ -42,6 +42,19 @@ def detect(
 
 
 @app.command()
+def replay(
+    log: list[Path] = typer.Option(..., "--log", help="Access log (plain or .gz); repeatable."),
+    campaigns: Path | None = typer.Option(None, "--campaigns", help="Announced campaigns (JSON, CSV or ICS)."),
+    fmt: str = typer.Option("table", "--format", help="json or table"),
+    step: int = typer.Option(10, "--step", help="Seconds between detection runs (the worker's: 10)."),
+) -> None:
+    """Replay past logs through the live detection and print what on-call would have seen, in time order."""
+    from commands.replay import run
+
+    raise typer.Exit(run(log, campaigns, fmt, _settings(), step))
+
+
+@app.command()
 def ingest(
     files: list[Path] = typer.Argument(..., help="Access-log files (plain or .gz) or a CloudFront log folder."),
     fmt: str = typer.Option("auto", "--format", help="auto, combined, json, varnishncsa, cloudfront or a log_format."),

@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from alerts.analysis import analyze_site, outage_report
 from alerts.judgement.correlate import CampaignInfo
@@ -104,13 +105,11 @@ def campaign_infos(path: Path | None) -> list[CampaignInfo]:
             from None
 
 
-def analyze_logs(paths: list[Path], campaigns: list[CampaignInfo], progress: bool = True) -> dict:
-    """The analyze report for these logs (raises InputError when one cannot be read)."""
+def ingest_logs(paths: list[Path], store: Any, site: str, campaigns: list[CampaignInfo], progress: bool) -> dict:
+    """Read the logs into the store as the live tail would (the site's own host learnt from referrers)."""
     from collectors.weblog.options import WeblogOptions
     from collectors.weblog.pipeline import ingest_lines
-    from store.embedded import EmbeddedStore
 
-    store = EmbeddedStore(":memory:")
     t0 = time.perf_counter()
     lines = merged_lines(paths)
     head = list(itertools.islice(lines, SNIFF_LINES))
@@ -118,12 +117,22 @@ def analyze_logs(paths: list[Path], campaigns: list[CampaignInfo], progress: boo
     options = WeblogOptions(own_hosts=[host] if host else [])
     if progress:
         print(f"site host (from referrers): {host or 'unknown'}", file=sys.stderr)
+    known = ([c.utm_campaign for c in campaigns if c.utm_campaign], [p for c in campaigns for p in c.landing])
+    stats = ingest_lines(itertools.chain(head, lines), store, site=site, source="analyze", options=options,
+                         campaigns=known)
+    if progress:
+        print(f"ingested {paths_label(paths)} in {time.perf_counter() - t0:.1f}s: {stats}", file=sys.stderr)
+    return {"host": host, "stats": stats}
+
+
+def analyze_logs(paths: list[Path], campaigns: list[CampaignInfo], progress: bool = True) -> dict:
+    """The analyze report for these logs (raises InputError when one cannot be read)."""
+    from store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(":memory:")
+    t0 = time.perf_counter()
     try:
-        known = ([c.utm_campaign for c in campaigns if c.utm_campaign], [p for c in campaigns for p in c.landing])
-        stats = ingest_lines(itertools.chain(head, lines), store, site=SITE, source="analyze", options=options,
-                             campaigns=known)
-        if progress:
-            print(f"ingested {paths_label(paths)} in {time.perf_counter() - t0:.1f}s: {stats}", file=sys.stderr)
+        ingest_logs(paths, store, SITE, campaigns, progress)
         result = analyze_site(store, SITE, 0, 2**31 - 1, campaigns)
     finally:
         store.close()
