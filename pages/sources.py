@@ -51,13 +51,13 @@ def _collector(c: dict, now: float, tz: str) -> None:
         with right:
             st.altair_chart(sources_charts.rate_sparkline(sources_queries.rate_frame(c, now), unit=c["unit"], tz=tz),
                             width="stretch")
+        # st.table: a plain table whose cells are escaped text, readable and copyable (paths, samples)
         files = sources_queries.files_frame(c)
         if not files.empty:
-            st.dataframe(files, hide_index=True, width="stretch")
-        reasons = sources_queries.reasons_frame(c)
+            st.table(files.set_index("file"))
+        reasons = sources_queries.reasons_frame(c).rename(columns={"samples": "samples (redacted)"})
         if not reasons.empty:
-            st.dataframe(reasons, hide_index=True, width="stretch",
-                         column_config={"samples": st.column_config.TextColumn("samples (redacted)")})
+            st.table(reasons.set_index("reason"))
 
 
 @st.fragment(run_every=v.settings.dashboard.refresh_seconds)

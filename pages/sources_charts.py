@@ -14,7 +14,7 @@ def rate_sparkline(df: pd.DataFrame, *, unit: str = "lines", tz: str = "UTC", he
     data["time"] = _wall_clock(data["time"], tz)
     return alt.Chart(data).mark_area(line=True, opacity=0.35, interpolate="step-after").encode(
         x=alt.X("time:T", title=None, scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M", labelFontSize=9)),
-        y=alt.Y("per_second:Q", title=f"{unit}/s", axis=alt.Axis(tickCount=2, labelFontSize=9)),
+        y=alt.Y("per_second:Q", title=f"{unit}/s", axis=alt.Axis(tickCount=2, format="~g", labelFontSize=9)),
         tooltip=[alt.Tooltip("time:T", format="%H:%M:%S", formatType="utc"),
                  alt.Tooltip("per_second:Q", format=".1f", title=f"{unit}/s")],
     ).properties(height=height)
