@@ -1,22 +1,18 @@
-"""What the worker records of each collector: a real tail's lines, files, samples; usual gaps; stale incidents."""
+"""What the worker records of each collector: a real tail's lines, files and redacted samples."""
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from alerts.stale import STALE, check_stale
 from collectors.accesslog import AccessLogSettings, AccessLogTail
 from collectors.status import StatusRecorder, scrub
-from config import Settings
 from store import collector_status as cs
 from store.embedded import EmbeddedStore
 from store.state import StateDB
 from tests.collectors.logsamples import combined
-from worker import Worker
 
 # A line an app wrote, cut short (no closing bracket): malformed, with a full address and an app's user agent
 # carrying a device id, neither of which may be shown.
@@ -76,78 +72,3 @@ def test_samples_never_carry_a_full_address_or_user_agent(hostile: str) -> None:
     for secret in ("2001:db8:85a3:8d3:1319:8a2e:370:7348", "okhttp/4.9.0", "203.0.113.77", "Dalvik", "Pixel 7",
                    "198.51.100.9", "Windows+NT", "AppleWebKit"):
         assert secret not in shown, shown
-
-
-def test_usual_gaps_are_learned_with_a_floor_and_old_ones_fade() -> None:
-    assert cs.stale_after(None) is None
-    busy = None
-    for i in range(30):
-        busy = cs.record_gap(busy, 2.0, 1000.0 + 2 * i)
-    assert cs.usual_gap(busy) == 2.0 and cs.stale_after(busy, poll_every=2.0) == cs.STALE_FLOOR
-    quiet = None
-    for i in range(30):
-        quiet = cs.record_gap(quiet, 55.0, 1000.0 + 55 * i)
-    assert cs.usual_gap(quiet) == 64.0 and cs.stale_after(quiet) == 3 * 64.0
-    few = None
-    for i in range(cs.MIN_GAPS - 1):
-        few = cs.record_gap(few, 2.0, 1000.0 + i)
-    assert cs.stale_after(few) is None  # not enough seen to call a silence unusual
-    old = None
-    for i in range(100):
-        old = cs.record_gap(old, 600.0, 1000.0 + i)
-    for i in range(100):
-        old = cs.record_gap(old, 2.0, 1000.0 + 10 * 86_400 + i)
-    assert cs.usual_gap(old) == 2.0  # ten days on, the long gaps of before count for little
-
-
-def _flow(tail: AccessLogTail, log: Path, rec: StatusRecorder, t0: float, polls: int) -> float:
-    t = t0
-    for i in range(polls):
-        _append(log, 2)
-        t = t0 + 2 * i
-        rec.observe(tail, tail.poll(), t)
-    return t
-
-
-def test_a_silent_collector_raises_one_stale_incident_and_resolves_when_data_flows(tmp_path: Path, parts) -> None:
-    store, state = parts
-    tail, log = _tail(tmp_path, store, state)
-    rec = StatusRecorder(state)
-    last = _flow(tail, log, rec, 10_000.0, 30)
-    for quiet in range(5):  # polls that read nothing
-        rec.observe(tail, tail.poll(), last + 2 * (quiet + 1))
-    assert check_stale(state, last + 100) == []
-    first = check_stale(state, last + cs.STALE_FLOOR + 10)
-    assert [i.verdict for i in first] == [STALE] and first[0].status == "open"
-    assert "accesslog:web1" in first[0].evidence[0] and first[0].site == "shop"
-    again = check_stale(state, last + 400)
-    assert [i.id for i in again] == [first[0].id]  # the same silence, the same incident
-    _append(log, 3)
-    rec.observe(tail, tail.poll(), last + 500)
-    resolved = check_stale(state, last + 501)
-    assert [(i.id, i.status) for i in resolved] == [(first[0].id, "closed")]
-    assert "Data flows again" in resolved[0].evidence[-1]
-    stored = [d for d in state.list_incidents() if d["verdict"] == STALE]
-    assert len(stored) == 1 and stored[0]["status"] == "closed" and stored[0]["end"] == int(last + 500)
-    assert check_stale(state, last + 510) == []
-
-
-def test_the_worker_records_status_and_raises_stale_through_its_incident_sink(tmp_path: Path, parts) -> None:
-    store, state = parts
-    tail, log = _tail(tmp_path, store, state)
-    clock = {"t": datetime.now(UTC).timestamp()}
-    w = Worker(Settings(site="shop"), store=store, state=state, collectors=[tail],
-               clock=lambda: datetime.fromtimestamp(clock["t"], UTC))
-    for _ in range(25):
-        _append(log, 4)
-        w.poll_collectors()
-        clock["t"] += 2
-    row = cs.get_status(state, "accesslog:web1")
-    assert row["parsed"] == 100 and row["gaps"]["seen"] == 24
-    assert cs.get_status(state, cs.STORE_ROW)["reachable"] is True
-    clock["t"] += 600
-    w.poll_collectors()  # nothing new
-    w.detect()
-    stale = [d for d in state.list_incidents(status="open") if d["verdict"] == STALE]
-    assert len(stale) == 1 and stale[0]["extra"]["collector"] == "accesslog:web1"
-    w.stop()
