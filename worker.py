@@ -85,15 +85,16 @@ class Worker:
         """Poll every collector once; returns what they report (lines or points) in total."""
         total = 0
         for c in self.collectors:
-            n = 0
+            n, failure = 0, None
             try:
                 n = c.poll()
                 total += n
             except Exception as exc:
                 metrics.ERRORS.labels(f"collector:{c.name}", type(exc).__name__).inc()
                 log.error("collector %s: %s", c.name, exc)
+                failure = f"poll failed: {type(exc).__name__}: {exc}"
             self._export_stats(c)
-            self.status.observe(c, n, self.clock().timestamp())
+            self.status.observe(c, n, self.clock().timestamp(), failure)
         depth = getattr(self.store, "spool_depth", None)
         if callable(depth):
             metrics.SPOOL_DEPTH.set(depth())

@@ -92,14 +92,15 @@ class StatusRecorder:
             row = self._rows[name] = {k: old[k] for k in keep if k in old}
         return row
 
-    def observe(self, c: Any, n: int, now: float) -> None:
-        """Record one poll of ``c`` that read ``n`` lines (or wrote ``n`` points) at ``now``."""
+    def observe(self, c: Any, n: int, now: float, failure: str | None = None) -> None:
+        """Record one poll of ``c`` that read ``n`` lines (or wrote ``n`` points) at ``now``; ``failure``: why the
+        poll raised, shown among the collector's problems until a poll succeeds."""
         try:
-            self._observe(c, n, now)
+            self._observe(c, n, now, failure)
         except Exception as exc:  # noqa: BLE001 - the status is a view; the worker goes on without it
             log.warning("status of collector %s not recorded: %s", getattr(c, "name", "?"), exc)
 
-    def _observe(self, c: Any, n: int, now: float) -> None:
+    def _observe(self, c: Any, n: int, now: float, failure: str | None) -> None:
         name = str(c.name)
         row = self._row(name)
         if n > 0:
@@ -116,8 +117,8 @@ class StatusRecorder:
         row.update({"kind": str(getattr(c, "kind", "") or name.split(":", 1)[0]), "site": getattr(c, "site", ""),
                     "source": getattr(c, "source", None) or name.split(":")[-1],
                     "poll_every": float(getattr(c, "every_seconds", self.poll_every)), "files": _files(c),
-                    "problems": _problems(c), "errors": dict(getattr(c, "errors", None) or {}),
-                    "updated_at": now})
+                    "problems": _problems(c) + ([failure] if failure else []),
+                    "errors": dict(getattr(c, "errors", None) or {}), "updated_at": now})
         if name not in self._written or now - self._written[name] >= WRITE_EVERY:
             self.write(name, now)
 

@@ -23,7 +23,7 @@ st.caption("Is data flowing? What each collector last read, how fast, what it co
 STATE_ICONS = {"ok": "🟢", "learning": "🔵", "no data yet": "⚪", "stale": "🔴"}
 
 
-def _store(report: dict) -> None:
+def _store(report: dict, tz: str) -> None:
     s = report["store"]
     c1, c2, c3 = st.columns(3)
     stale = sum(1 for c in report["collectors"] if c["state"] == "stale")
@@ -34,6 +34,8 @@ def _store(report: dict) -> None:
         return
     c2.metric(f"Store ({s.get('backend', '?')})", "reachable" if s.get("reachable") else "unreachable")
     c3.metric("Spool backlog (points)", f"{int(s.get('spool_points', 0)):,}")
+    st.text(f"Store as the worker saw it at {sources_queries.local_time(s.get('checked_at'), tz)} ({tz}); "
+            "lines and samples below are counted since the worker started.")
     if s.get("error"):
         st.text(f"Store problem: {s['error']}")
 
@@ -65,7 +67,7 @@ def live() -> None:
     v = view()
     now = time.time()
     report = sources_queries.sources_report(v.state, now)
-    _store(report)
+    _store(report, v.tz)
     if not report["collectors"]:
         st.info("No collector has reported yet. Configure one under [collectors.*] and start the worker "
                 "(see the README, Configuration).")
