@@ -6,46 +6,24 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from alerts.live import run_detection
 from alerts.stale import STALE, check_stale, stale_id
-from collectors.accesslog import AccessLogSettings, AccessLogTail
+from collectors.accesslog import AccessLogTail
 from collectors.status import StatusRecorder
 from config import Settings
 from store import collector_status as cs
 from store.base import Point
-from store.embedded import EmbeddedStore
-from store.state import StateDB
-from tests.collectors.logsamples import combined
+from tests.collectors import tailing
+from tests.collectors.tailing import append, new_tail
 from worker import Worker
 
-
-def _tail(tmp_path: Path, store: EmbeddedStore, state: StateDB) -> tuple[AccessLogTail, Path]:
-    log = tmp_path / "access.log"
-    log.touch()
-    settings = AccessLogSettings(files=[log], format="combined", source="web1")
-    return AccessLogTail(settings, store=store, state=state, site="shop"), log
-
-
-def _append(log: Path, n: int) -> None:
-    now = int(time.time())
-    with log.open("a") as f:
-        f.write("".join(combined(now, ip=f"81.2.69.{i % 200 + 1}", target=f"/p/{i}") + "\n" for i in range(n)))
-
-
-@pytest.fixture
-def parts(tmp_path: Path):  # noqa: ANN201
-    store, state = EmbeddedStore(tmp_path / "ts.db"), StateDB(tmp_path / "state.db")
-    yield store, state
-    store.close()
-    state.close()
+parts = tailing.parts  # the fixture: a fresh store and state DB
 
 
 def _flow(tail: AccessLogTail, log: Path, rec: StatusRecorder, t0: float, polls: int) -> float:
     t = t0
     for i in range(polls):
-        _append(log, 2)
+        append(log, 2)
         t = t0 + 2 * i
         rec.observe(tail, tail.poll(), t)
     return t
@@ -53,7 +31,7 @@ def _flow(tail: AccessLogTail, log: Path, rec: StatusRecorder, t0: float, polls:
 
 def test_a_silent_collector_raises_one_stale_incident_and_resolves_when_data_flows(tmp_path: Path, parts) -> None:
     store, state = parts
-    tail, log = _tail(tmp_path, store, state)
+    tail, log = new_tail(tmp_path, store, state)
     rec = StatusRecorder(state)
     last = _flow(tail, log, rec, 10_000.0, 30)
     for quiet in range(5):  # polls that read nothing
@@ -64,7 +42,7 @@ def test_a_silent_collector_raises_one_stale_incident_and_resolves_when_data_flo
     assert "accesslog:web1" in first[0].evidence[0] and first[0].site == "shop"
     again = check_stale(state, last + 400)
     assert [i.id for i in again] == [first[0].id]  # the same silence, the same incident
-    _append(log, 3)
+    append(log, 3)
     rec.observe(tail, tail.poll(), last + 500)
     resolved = check_stale(state, last + 501)
     assert [(i.id, i.status) for i in resolved] == [(first[0].id, "closed")]
@@ -76,12 +54,12 @@ def test_a_silent_collector_raises_one_stale_incident_and_resolves_when_data_flo
 
 def test_the_worker_records_status_and_raises_stale_through_its_incident_sink(tmp_path: Path, parts) -> None:
     store, state = parts
-    tail, log = _tail(tmp_path, store, state)
+    tail, log = new_tail(tmp_path, store, state)
     clock = {"t": datetime.now(UTC).timestamp()}
     w = Worker(Settings(site="shop"), store=store, state=state, collectors=[tail],
                clock=lambda: datetime.fromtimestamp(clock["t"], UTC))
     for _ in range(25):
-        _append(log, 4)
+        append(log, 4)
         w.poll_collectors()
         clock["t"] += 2
     row = cs.get_status(state, "accesslog:web1")

@@ -2,51 +2,27 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
-from collectors.accesslog import AccessLogSettings, AccessLogTail
 from collectors.status import StatusRecorder, scrub
 from store import collector_status as cs
-from store.embedded import EmbeddedStore
-from store.state import StateDB
-from tests.collectors.logsamples import combined
+from tests.collectors import tailing
+from tests.collectors.tailing import append, new_tail
 
 # A line an app wrote, cut short (no closing bracket): malformed, with a full address and an app's user agent
 # carrying a device id, neither of which may be shown.
 APP_AGENT = "ShopApp/5.2.1 (iPhone; iOS 17.1; Scale/3.00) device=9F1C2B77A0"
 BROKEN = f'85.181.35.98 - - [07/Dec/2016:11:05:07 +0100 "GET /cart HTTP/1.1" 200 571 "-" "{APP_AGENT}"'
 
-
-def _tail(tmp_path: Path, store: EmbeddedStore, state: StateDB) -> tuple[AccessLogTail, Path]:
-    log = tmp_path / "access.log"
-    log.touch()
-    settings = AccessLogSettings(files=[log], format="combined", source="web1")
-    return AccessLogTail(settings, store=store, state=state, site="shop"), log
-
-
-def _append(log: Path, n: int, extra: str = "") -> None:
-    now = int(time.time())
-    with log.open("a") as f:
-        f.write("".join(combined(now, ip=f"81.2.69.{i % 200 + 1}", target=f"/p/{i}") + "\n" for i in range(n)))
-        if extra:
-            f.write(extra + "\n")
-
-
-@pytest.fixture
-def parts(tmp_path: Path):  # noqa: ANN201
-    store, state = EmbeddedStore(tmp_path / "ts.db"), StateDB(tmp_path / "state.db")
-    yield store, state
-    store.close()
-    state.close()
+parts = tailing.parts  # the fixture: a fresh store and state DB
 
 
 def test_a_real_tail_is_recorded_with_counts_file_offset_and_a_redacted_sample(tmp_path: Path, parts) -> None:
     store, state = parts
-    tail, log = _tail(tmp_path, store, state)
-    _append(log, 50, BROKEN)
+    tail, log = new_tail(tmp_path, store, state)
+    append(log, 50, BROKEN)
     rec = StatusRecorder(state)
     rec.observe(tail, tail.poll(), 1000.0)
     row = cs.get_status(state, "accesslog:web1")
