@@ -22,6 +22,7 @@ from store import collector_status as cs
 from store.state import StateDB
 
 STALE = "stale"
+UPDATE_EVERY = 60.0  # seconds between stores of an open stale incident
 
 
 def _duration(seconds: float) -> str:
@@ -61,7 +62,10 @@ def _open_stale(state: Any) -> dict[str, dict[str, Any]]:
 
 
 def check_stale(state: StateDB, now: datetime | float) -> list[Incident]:
-    """Open, update or resolve the ``stale`` incidents of every collector; returns those that changed."""
+    """Open, update or resolve the ``stale`` incidents of every collector; returns those that changed.
+
+    An open incident is stored again at most once a minute while the silence lasts (its end moves on).
+    """
     ts = now.timestamp() if isinstance(now, datetime) else float(now)
     views = cs.report(state, ts)["collectors"]
     opened = _open_stale(state)
@@ -72,20 +76,26 @@ def check_stale(state: StateDB, now: datetime | float) -> list[Incident]:
             inc = _incident(v, ts)
             if old and old["id"] != inc.id:  # a new silence while an old one was never resolved
                 changed.append(_resolve(state, old, float(v["last_data_at"])))
-            if old and old["id"] == inc.id:
+            elif old and ts - float(old.get("end") or 0) < UPDATE_EVERY:
+                continue
+            elif old:
                 inc.detected_at = int(old.get("detected_at") or inc.detected_at)
             state.upsert(inc.to_dict())
             changed.append(inc)
+        elif old is not None and v["state"] == "not reporting":
+            changed.append(_resolve(state, old, ts, "The collector no longer reports (the worker no longer runs it)"))
         elif old is not None and v.get("last_data_at") and float(v["last_data_at"]) > Incident.from_dict(old).start:
-            changed.append(_resolve(state, old, float(v["last_data_at"])))
+            back = float(v["last_data_at"])
+            changed.append(_resolve(state, old, back,
+                                    f"Data flows again since {datetime.fromtimestamp(back, UTC):%H:%M:%S} UTC"))
     return changed
 
 
-def _resolve(state: IncidentSink, old: dict[str, Any], back: float) -> Incident:
+def _resolve(state: IncidentSink, old: dict[str, Any], at: float, why: str = "A new silence began") -> Incident:
     inc = Incident.from_dict(old)
     inc.status = "closed"
-    inc.end = int(back)
-    inc.evidence.append(f"Data flows again since {datetime.fromtimestamp(back, UTC):%H:%M:%S} UTC")
+    inc.end = int(at)
+    inc.evidence.append(why)
     inc.updated_at = time.time()
     state.upsert(inc.to_dict())
     return inc

@@ -20,7 +20,7 @@ st.title("Sources")
 st.caption("Is data flowing? What each collector last read, how fast, what it could not read, and whether the "
            "store takes the data. A collector silent for longer than usual raises a stale incident.")
 
-STATE_ICONS = {"ok": "🟢", "learning": "🔵", "no data yet": "⚪", "stale": "🔴"}
+STATE_ICONS = {"ok": "🟢", "learning": "🔵", "no data yet": "⚪", "stale": "🔴", "not reporting": "⚫"}
 
 
 def _store(report: dict, tz: str) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 from store import collector_status as cs
 from store.state import StateDB
 
-STATE_ORDER = {"stale": 0, "no data yet": 1, "learning": 2, "ok": 3}
+STATE_ORDER = {"stale": 0, "not reporting": 1, "no data yet": 2, "learning": 3, "ok": 4}
 
 
 def sources_report(state: StateDB, now: float) -> dict[str, Any]:

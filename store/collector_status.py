@@ -10,7 +10,9 @@ that brought data: a histogram of gap lengths in powers of two (1 s, 2 s, 4 s ..
 days), older gaps fading with a one-day half-life. A collector is stale once it has been
 silent for three times its 99th-percentile gap, and never sooner than ``STALE_FLOOR``
 seconds (nor three polls). Until ``MIN_GAPS`` gaps are known nothing is called stale: a
-collector that never brought data has its problems listed instead.
+collector that never brought data has its problems listed instead. A row the worker has not
+refreshed for ``REPORT_TIMEOUT`` seconds is "not reporting": the worker is stopped, or no
+longer runs that collector.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ MIN_GAPS = 20                 # gaps seen before a silence can be called unusual
 STALE_FLOOR = 120.0           # never stale sooner than this many seconds of silence
 STALE_FACTOR = 3.0            # silent for this many times the usual (99th-percentile) gap
 USUAL_QUANTILE = 0.99
+REPORT_TIMEOUT = 300.0       # a row the worker has not refreshed for this long: the collector is not running
 RATE_SLOT = 10                # seconds per slot of the lines/s history
 RATE_SLOTS = 90               # 15 minutes of history
 
@@ -43,14 +46,15 @@ def put_status(state: StateDB, name: str, kind: str, data: dict[str, Any], at: f
 
 def statuses(state: StateDB) -> list[dict[str, Any]]:
     """Every stored status, the store's row included, by name."""
-    rows = state._all("SELECT name, kind, data FROM collector_status ORDER BY name")  # noqa: SLF001
+    rows = state._all("SELECT name, kind, data, updated_at FROM collector_status ORDER BY name")  # noqa: SLF001
     out = []
-    for name, kind, data in rows:
+    for name, kind, data, at in rows:
         try:
             d = json.loads(data)
         except ValueError:
             d = {}
-        out.append({**(d if isinstance(d, dict) else {}), "name": name, "kind": kind})
+        d = d if isinstance(d, dict) else {}
+        out.append({"updated_at": at, **d, "name": name, "kind": kind})
     return out
 
 
@@ -127,7 +131,10 @@ def view(status: dict[str, Any], now: float) -> dict[str, Any]:
     newest = status.get("newest_data")
     silent = now - float(last) if last is not None else None
     limit = stale_after(status.get("gaps"), float(status.get("poll_every") or 0))
-    if last is None:
+    updated = status.get("updated_at")
+    if updated is None or now - float(updated) > REPORT_TIMEOUT:
+        condition = "not reporting"  # the worker is stopped, or no longer runs this collector
+    elif last is None:
         condition = "no data yet"
     elif limit is None:
         condition = "learning"

@@ -29,19 +29,31 @@ def _flow(tail: AccessLogTail, log: Path, rec: StatusRecorder, t0: float, polls:
     return t
 
 
+def _idle(tail: AccessLogTail, rec: StatusRecorder, t0: float, t1: float) -> None:
+    """Polls that read nothing from ``t0`` to ``t1``, every 10 s, as the worker keeps polling a silent file."""
+    t = t0
+    while t <= t1:
+        rec.observe(tail, tail.poll(), t)
+        t += 10
+
+
 def test_a_silent_collector_raises_one_stale_incident_and_resolves_when_data_flows(tmp_path: Path, parts) -> None:
     store, state = parts
     tail, log = new_tail(tmp_path, store, state)
     rec = StatusRecorder(state)
     last = _flow(tail, log, rec, 10_000.0, 30)
-    for quiet in range(5):  # polls that read nothing
-        rec.observe(tail, tail.poll(), last + 2 * (quiet + 1))
+    _idle(tail, rec, last + 2, last + 100)
     assert check_stale(state, last + 100) == []
+    _idle(tail, rec, last + 110, last + cs.STALE_FLOOR + 10)
     first = check_stale(state, last + cs.STALE_FLOOR + 10)
     assert [i.verdict for i in first] == [STALE] and first[0].status == "open"
     assert "accesslog:web1" in first[0].evidence[0] and first[0].site == "shop"
-    again = check_stale(state, last + 400)
-    assert [i.id for i in again] == [first[0].id]  # the same silence, the same incident
+    for t in range(int(last) + 140, int(last) + 410, 10):  # detection every 10 s while the file stays silent
+        _idle(tail, rec, t, t)
+        again = check_stale(state, t)
+        assert [i.id for i in again] in ([], [first[0].id])  # the same silence, the same incident
+    history = state.incident_history(first[0].id)
+    assert 4 <= len(history) <= 6  # stored again once a minute, not at every run
     append(log, 3)
     rec.observe(tail, tail.poll(), last + 500)
     resolved = check_stale(state, last + 501)
@@ -50,6 +62,19 @@ def test_a_silent_collector_raises_one_stale_incident_and_resolves_when_data_flo
     stored = [d for d in state.list_incidents() if d["verdict"] == STALE]
     assert len(stored) == 1 and stored[0]["status"] == "closed" and stored[0]["end"] == int(last + 500)
     assert check_stale(state, last + 510) == []
+
+
+def test_a_stale_collector_the_worker_no_longer_runs_is_closed(tmp_path: Path, parts) -> None:
+    store, state = parts
+    tail, log = new_tail(tmp_path, store, state)
+    rec = StatusRecorder(state)
+    last = _flow(tail, log, rec, 10_000.0, 30)
+    _idle(tail, rec, last + 2, last + 200)
+    assert [i.status for i in check_stale(state, last + 200)] == ["open"]
+    # removed from the configuration: the worker stops refreshing its row
+    (closed,) = check_stale(state, last + 200 + cs.REPORT_TIMEOUT + 10)
+    assert closed.status == "closed" and "no longer reports" in closed.evidence[-1]
+    assert cs.view(cs.get_status(state, "accesslog:web1"), last + 600)["state"] == "not reporting"
 
 
 def test_the_worker_records_status_and_raises_stale_through_its_incident_sink(tmp_path: Path, parts) -> None:

@@ -134,14 +134,15 @@ def _record_sources(tmp_path: Path) -> None:
     rec = StatusRecorder(state)
     now = time.time()
     quiet = [now - 950 + 2 * i for i in range(25)]  # flowed every 2 s, then nothing for 15 minutes
-    for source, lines, times in (("web1", 40, [now]), ("web2 **night**", 2, quiet)):
+    for source, lines, times in (("web1", 40, [now]), ("web2 **night**", 2, [*quiet, now])):
         log = tmp_path / f"{source.split()[0]}.log"
         log.touch()
         tail = AccessLogTail(AccessLogSettings(files=[log], format="combined", source=source), store=store,
                              state=state, site="shop")
         for t in times:
             with log.open("a") as f:
-                f.write("".join(combined(int(now), ip=f"81.2.69.{i + 1}") + "\n" for i in range(lines)))
+                if source == "web1" or t != now:  # web2's last poll, now, reads nothing
+                    f.write("".join(combined(int(now), ip=f"81.2.69.{i + 1}") + "\n" for i in range(lines)))
                 if source == "web1":
                     f.write('85.181.35.98 - - [07/Dec/2016:11:05:07 +0100 "GET /cart HTTP/1.1" 200 571 "-" '
                             '"ShopApp/5.2.1 (iPhone; iOS 17.1) device=9F1C2B77A0"\n')
