@@ -25,15 +25,6 @@ STALE = "stale"
 UPDATE_EVERY = 60.0  # seconds between stores of an open stale incident
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 def stale_id(site: str, collector: str, start: float) -> str:
     """The stable id of one silence of one collector."""
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", collector).strip("-")
@@ -43,9 +34,9 @@ def stale_id(site: str, collector: str, start: float) -> str:
 def _incident(v: dict[str, Any], now: float) -> Incident:
     start = float(v["last_data_at"])
     site = v.get("site") or "default"
-    evidence = [f"No data from {v['name']} since {clock(start)}: silent for {_duration(now - start)}, where "
-                f"{_duration(v['usual_gap_seconds'] or 0)} between arrivals is usual (stale after "
-                f"{_duration(v['stale_after_seconds'] or 0)})"]
+    evidence = [f"No data from {v['name']} since {clock(start)}: silent for {cs.say_duration(now - start)}, where "
+                f"{cs.say_duration(v['usual_gap_seconds'] or 0)} between arrivals is usual (stale after "
+                f"{cs.say_duration(v['stale_after_seconds'] or 0)})"]
     evidence += [f"Collector problem: {p}" for p in v.get("problems", [])[:3]]
     evidence.append("Check the collector on the Sources page: the log shipping, the file path or rotation, "
                     "the service or API it reads")

@@ -32,11 +32,13 @@ SAMPLE_LIMIT = 200       # characters of a sample kept
 # followed by its comment anywhere: a user agent, which a sample never shows.
 _QUOTED_AGENT = re.compile(r'"[A-Za-z][\w.!-]*/\d[^"]*"')
 _BARE_AGENT = re.compile(r"\b[A-Za-z][\w.!-]*/\d[\w.]*[+ ]?\([^)]*\)\S*")
+_MASKED_TWICE = re.compile(r"(/(?:24|48))(?:/(?:24|48))+")  # a network masked again by a second redact
 
 
 def scrub(sample: str) -> str:
-    """A redacted malformed-line sample made safe again: no address, query or user agent."""
-    text = redact(sample, limit=SAMPLE_LIMIT)
+    """A malformed-line sample (already redacted by the pipeline) made safe again whatever wrote it:
+    addresses masked to their network, no query but utm_*, every user agent replaced."""
+    text = _MASKED_TWICE.sub(r"\1", redact(sample, limit=SAMPLE_LIMIT))
     text = _QUOTED_AGENT.sub('"<user-agent>"', text)
     return _BARE_AGENT.sub("<user-agent>", text)
 

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from store.base import StoreError
-from store.collector_status import report
+from store.collector_status import report, say_duration
 from store.health import store_health
 from store.settings import open_store
 from store.state import StateDB
@@ -24,10 +24,6 @@ from store.state import StateDB
 
 def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(float(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if ts else ""
-
-
-def _seconds(s: float | None) -> str:
-    return "" if s is None else f"{s:,.0f} s"
 
 
 def collect(settings: Any, now: float) -> dict[str, Any]:
@@ -78,22 +74,23 @@ def print_report(out: dict[str, Any]) -> None:
     from rich.text import Text
 
     console = Console(width=160)
-    if not out["collectors"]:
-        console.print(Text("No collector has reported yet: is the worker running with a [collectors.*] section?"))
     table = Table("collector", "state", "last data (UTC)", "lag", "per s", "parsed", "late", "malformed",
                   title="Collectors")
     for v in out["collectors"]:
-        table.add_row(Text(v["name"]), v["state"], v["last_data_at"] or "never", _seconds(v["lag_seconds"]),
+        table.add_row(Text(v["name"]), v["state"], v["last_data_at"] or "never", say_duration(v["lag_seconds"]),
                       f"{v['per_second']:.1f} {v['unit']}", f"{v['parsed']:,}", f"{v['late']:,}",
                       f"{sum(v['malformed'].values()):,}")
-    console.print(table)
+    if out["collectors"]:
+        console.print(table)
+    else:
+        console.print(Text("No collector has reported yet: is the worker running with a [collectors.*] section?"))
     details = Table("collector", "what", "detail", title="Files, malformed lines and problems")
     for v in out["collectors"]:
         for f in v["files"]:
             size = "missing" if f["size"] is None else f"{f['size']:,}"
             details.add_row(Text(v["name"]), "file", Text(f"{f['path']} at {f['offset']:,} of {size} bytes"))
         for reason, n in sorted(v["malformed"].items()):
-            details.add_row(Text(v["name"]), f"malformed {reason}", f"{n:,} lines")
+            details.add_row(Text(v["name"]), f"malformed {reason}", f"{n:,} line{'s' if n != 1 else ''}")
             for sample in v["samples"].get(reason, []):
                 details.add_row("", "", Text(sample))
         for p in v["problems"]:

@@ -13,6 +13,7 @@ import streamlit as st
 
 from pages import sources_charts, sources_queries
 from pages.context import inside_app_frame, view
+from store.collector_status import say_duration
 
 inside_app_frame()
 v = view()
@@ -46,7 +47,7 @@ def _collector(c: dict, now: float, tz: str) -> None:
         left, right = st.columns([2, 3])
         with left:
             st.text(f"last data: {sources_queries.local_time(c['last_data_at'], tz)} ({tz})\n"
-                    f"lag: {sources_queries.duration(c['lag_seconds']) or 'unknown'}\n"
+                    f"lag: {say_duration(c['lag_seconds']) or 'unknown'}\n"
                     f"{c['per_second']:.1f} {c['unit']}/s over the last minute")
             for p in c["problems"]:
                 st.text(f"⚠ {p}")

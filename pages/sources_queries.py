@@ -46,25 +46,15 @@ def rate_frame(view: dict[str, Any], now: float) -> pd.DataFrame:
     return pd.DataFrame({"time": times, "per_second": values})
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 def collectors_frame(report: dict[str, Any], now: float, tz: str) -> pd.DataFrame:
     """One row per collector: state, last data, lag, rate (with its 15-minute series), counts."""
     rows = []
     for v in report["collectors"]:
         rows.append({"collector": v["name"], "state": v["state"], "last data": local_time(v["last_data_at"], tz),
-                     "lag": duration(v["lag_seconds"]), "per second": v["per_second"], "unit": v["unit"],
+                     "lag": cs.say_duration(v["lag_seconds"]), "per second": v["per_second"], "unit": v["unit"],
                      "last 15 min": rate_series(v, now), "parsed": v["parsed"], "late": v["late"],
                      "malformed": sum(v["malformed"].values()),
-                     "stale after": duration(v["stale_after_seconds"]) or "learning"})
+                     "stale after": cs.say_duration(v["stale_after_seconds"]) or "learning"})
     return pd.DataFrame(rows, columns=["collector", "state", "last data", "lag", "per second", "unit",
                                        "last 15 min", "parsed", "late", "malformed", "stale after"])
 

@@ -125,6 +125,19 @@ def per_second(rate: list[list[float]] | None, now: float, seconds: int = 60) ->
 
 
 # -- what on-call reads ---------------------------------------------------------------------
+def say_duration(seconds: float | None) -> str:
+    """A duration as people say it: ``45 s``, ``12 min``, ``3.5 h``, ``4.2 days`` ("" for None)."""
+    if seconds is None:
+        return ""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} days"
+
+
 def view(status: dict[str, Any], now: float) -> dict[str, Any]:
     """One collector's status as shown: last data, lag, silence, lines/s, stale or not."""
     last = status.get("last_data_at")

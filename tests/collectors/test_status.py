@@ -48,3 +48,10 @@ def test_samples_never_carry_a_full_address_or_user_agent(hostile: str) -> None:
     for secret in ("2001:db8:85a3:8d3:1319:8a2e:370:7348", "okhttp/4.9.0", "203.0.113.77", "Dalvik", "Pixel 7",
                    "198.51.100.9", "Windows+NT", "AppleWebKit"):
         assert secret not in shown, shown
+
+
+def test_a_sample_the_pipeline_already_redacted_reads_the_same_after_scrub() -> None:
+    from collectors.weblog.privacy import redact
+
+    once = redact('garbage from 1.2.3.4 and 2001:db8:85a3:8d3:1319:8a2e:370:7348 GET /a?x=1&utm_campaign=z')
+    assert scrub(once) == "garbage from 1.2.3.0/24 and 2001:db8:85a3::/48 GET /a?utm_campaign=z"

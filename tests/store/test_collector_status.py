@@ -25,3 +25,8 @@ def test_usual_gaps_are_learned_with_a_floor_and_old_ones_fade() -> None:
     for i in range(100):
         old = cs.record_gap(old, 2.0, 1000.0 + 10 * 86_400 + i)
     assert cs.usual_gap(old) == 2.0  # ten days on, the long gaps of before count for little
+
+
+def test_durations_read_as_people_say_them() -> None:
+    assert [cs.say_duration(s) for s in (None, 45, 300, 9000, 364_676_619)] == [
+        "", "45 s", "5 min", "2.5 h", "4220.8 days"]
