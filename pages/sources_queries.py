@@ -51,11 +51,11 @@ def collectors_frame(report: dict[str, Any], now: float, tz: str) -> pd.DataFram
     rows = []
     for v in report["collectors"]:
         rows.append({"collector": v["name"], "state": v["state"], "last data": local_time(v["last_data_at"], tz),
-                     "lag": cs.say_duration(v["lag_seconds"]), "per second": v["per_second"], "unit": v["unit"],
+                     "lag": cs.say_duration(v["lag_seconds"]), "per second": v["per_second"],
                      "last 15 min": rate_series(v, now), "parsed": v["parsed"], "late": v["late"],
                      "malformed": sum(v["malformed"].values()),
                      "stale after": cs.say_duration(v["stale_after_seconds"]) or "learning"})
-    return pd.DataFrame(rows, columns=["collector", "state", "last data", "lag", "per second", "unit",
+    return pd.DataFrame(rows, columns=["collector", "state", "last data", "lag", "per second",
                                        "last 15 min", "parsed", "late", "malformed", "stale after"])
 
 
