@@ -14,7 +14,8 @@ from pages.context import sidebar  # noqa: E402  (after set_page_config)
 
 PAGES = {
     "Live": [st.Page("pages/overview.py", title="Overview", icon="📈", default=True),
-             st.Page("pages/incidents.py", title="Incidents", icon="🚨")],
+             st.Page("pages/incidents.py", title="Incidents", icon="🚨"),
+             st.Page("pages/sources.py", title="Sources", icon="📡")],
     "Marketing": [st.Page("pages/campaigns.py", title="Campaigns", icon="📣")],
     "Plan": [st.Page("pages/capacity.py", title="Capacity", icon="🧮")],
 }

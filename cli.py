@@ -82,10 +82,12 @@ def _settings():  # noqa: ANN202 - lazily typed
     except ConfigError as exc:
         typer.echo(f"surgewatch: {exc}", err=True)
         raise typer.Exit(2) from None
+    from rich.console import Console
     from rich.logging import RichHandler
 
+    # Log lines go to stderr: standard output carries only a command's result (one JSON object with --format json).
     logging.basicConfig(level=settings.log_level, format="%(name)s: %(message)s", datefmt="[%X]",
-                        handlers=[RichHandler(show_path=False, rich_tracebacks=False)])
+                        handlers=[RichHandler(console=Console(stderr=True), show_path=False, rich_tracebacks=False)])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return settings
@@ -255,6 +257,28 @@ def campaigns_export(
     from commands.campaigns import run_export
 
     raise typer.Exit(run_export(_state_path(state), fmt, out, site))
+
+
+@app.command()
+def traffic(
+    start: str = typer.Option(..., "--from", help="Start, ISO 8601 with Z or an offset (rounded down to 10 s)."),
+    end: str = typer.Option(..., "--to", help="End, excluded, ISO 8601 with Z or an offset (rounded down to 10 s)."),
+    site: str | None = typer.Option(None, "--site", help="Only this site (default: every site)."),
+    by: str | None = typer.Option(None, "--by", help="source, actor or status."),
+    fmt: str = typer.Option("table", "--format", help="json or table"),
+) -> None:
+    """Requests stored in [from, to), in total and by source, actor or status: check them against your logs."""
+    from commands.traffic import run
+
+    raise typer.Exit(run(_settings, start, end, site=site, by=by, fmt=fmt))
+
+
+@app.command()
+def sources(fmt: str = typer.Option("table", "--format", help="json or table")) -> None:
+    """Is data flowing? Every collector's last data, lag, lines/s, malformed lines, files; the store and spool."""
+    from commands.sources import run
+
+    raise typer.Exit(run(_settings, fmt))
 
 
 alerts_app = typer.Typer(help="Incidents for on-call: list, show, correct a verdict, link to a campaign.",

@@ -63,6 +63,9 @@ class Worker:
         self._exported: dict[str, dict[str, int]] = {}
         self.notifier: Any = None
         self._notifier_lock = threading.Lock()
+        from collectors.status import StatusRecorder
+
+        self.status = StatusRecorder(self.state, poll_every=settings.worker.poll_every)  # the Sources page's view
 
     # -- jobs -------------------------------------------------------------------------------
     def _job(self, name: str, fn: Callable[[], Any]) -> Callable[[], None]:
@@ -82,15 +85,20 @@ class Worker:
         """Poll every collector once; returns what they report (lines or points) in total."""
         total = 0
         for c in self.collectors:
+            n, failure = 0, None
             try:
-                total += c.poll()
+                n = c.poll()
+                total += n
             except Exception as exc:
                 metrics.ERRORS.labels(f"collector:{c.name}", type(exc).__name__).inc()
                 log.error("collector %s: %s", c.name, exc)
+                failure = f"poll failed: {type(exc).__name__}: {exc}"
             self._export_stats(c)
+            self.status.observe(c, n, self.clock().timestamp(), failure)
         depth = getattr(self.store, "spool_depth", None)
         if callable(depth):
             metrics.SPOOL_DEPTH.set(depth())
+        self.status.observe_store(self.store, self.clock().timestamp())
         return total
 
     def _export_stats(self, c: Collector) -> None:
@@ -130,6 +138,9 @@ class Worker:
         a = self.settings.alerts
         detector = total_config(a.sensitivity, a.min_rps)
         incidents = run_detection(self.store, self.state, self.clock(), detector=detector)
+        from alerts.stale import check_stale
+
+        incidents += check_stale(self.state, self.clock())  # collectors silent for longer than usual
         counts: dict[str, int] = {}
         for inc in incidents:
             verdict = getattr(inc, "verdict", None) or (inc.get("verdict") if isinstance(inc, dict) else "unknown")
@@ -216,6 +227,7 @@ class Worker:
                 c.flush()
             except Exception as exc:
                 log.error("collector %s could not flush: %s", c.name, exc)
+        self.status.flush(self.clock().timestamp())
         flush = getattr(self.store, "flush", None)
         if callable(flush):
             try:

@@ -75,7 +75,7 @@ class AlertSettings(BaseModel):
     sensitivity: float = Field(5.0, ge=2, le=50, description="How many robust spreads above baseline is a spike.")
 
 
-NOTIFY_VERDICTS = ("campaign", "organic", "bot", "mixed", "drop", "errors")
+NOTIFY_VERDICTS = ("campaign", "organic", "bot", "mixed", "drop", "errors", "stale")
 
 
 class NotifySettings(BaseModel):

@@ -65,6 +65,11 @@ MIGRATIONS: tuple[str, ...] = (
         campaign_id TEXT NOT NULL, channel TEXT NOT NULL, sent TEXT NOT NULL, sent_at INTEGER NOT NULL,
         delivered INTEGER NOT NULL, PRIMARY KEY (campaign_id, channel));
     """,
+    # Each collector's status as the worker last saw it (store.collector_status), for the Sources page.
+    """
+    CREATE TABLE collector_status (
+        name TEXT PRIMARY KEY, kind TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL);
+    """,
 )
 
 ROLES = ("viewer", "marketer", "oncall", "admin")

@@ -69,6 +69,8 @@ def incident_link(dashboard_url: str | None, incident_id: str) -> str | None:
 
 
 def _ratio(inc: Incident) -> str:
+    if inc.verdict == "stale":
+        return "no data"
     if inc.verdict == "drop":
         return f"traffic down to {inc.peak_rps:.1f} req/s (expected {inc.baseline_rps:.1f})"
     if inc.baseline_rps > 0:
@@ -103,6 +105,8 @@ def _driver(inc: Incident) -> str:
         return f"errors on {what}"
     if inc.verdict == "drop":
         return "site silent or logs lost"
+    if inc.verdict == "stale":
+        return f"collector {inc.trigger} silent for longer than usual"
     return inc.verdict
 
 

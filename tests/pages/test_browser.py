@@ -122,3 +122,53 @@ def test_incidents_page_opens_a_linked_incident_in_chromium_with_evidence_and_ch
         assert "Traceback" not in text and "Error" not in text
     finally:
         driver.quit()
+
+
+def _record_sources(tmp_path: Path) -> None:
+    """What the worker records of two real tails: one flowing with a broken line, one silent for 15 minutes."""
+    from collectors.accesslog import AccessLogSettings, AccessLogTail
+    from collectors.status import StatusRecorder
+    from tests.collectors.logsamples import combined
+
+    store, state = EmbeddedStore(tmp_path / "ts.db"), StateDB(tmp_path / "state.db")
+    rec = StatusRecorder(state)
+    now = time.time()
+    quiet = [now - 950 + 2 * i for i in range(25)]  # flowed every 2 s, then nothing for 15 minutes
+    for source, lines, times in (("web1", 40, [now]), ("web2 **night**", 2, [*quiet, now])):
+        log = tmp_path / f"{source.split()[0]}.log"
+        log.touch()
+        tail = AccessLogTail(AccessLogSettings(files=[log], format="combined", source=source), store=store,
+                             state=state, site="shop")
+        for t in times:
+            with log.open("a") as f:
+                if source == "web1" or t != now:  # web2's last poll, now, reads nothing
+                    f.write("".join(combined(int(now), ip=f"81.2.69.{i + 1}") + "\n" for i in range(lines)))
+                if source == "web1":
+                    f.write('85.181.35.98 - - [07/Dec/2016:11:05:07 +0100 "GET /cart HTTP/1.1" 200 571 "-" '
+                            '"ShopApp/5.2.1 (iPhone; iOS 17.1) device=9F1C2B77A0"\n')
+            rec.observe(tail, tail.poll(), t)
+            rec.flush(t)
+    rec.observe_store(store, now)
+    store.close()
+    state.close()
+
+
+def test_sources_page_shows_each_collector_its_rate_chart_and_redacted_samples_in_chromium(tmp_path: Path) -> None:
+    _record_sources(tmp_path)
+    svc = serve_dashboard(tmp_path)
+    driver = chromium()
+    try:
+        text, charts = rendered(driver, f"{svc.url}/sources", lambda t, n: all(
+            w in t for w in ("Sources", "accesslog:web1", "accesslog:web2 **night**", "stale", "reachable",
+                             "samples (redacted)", "Time range")) and n >= 2, tmp_path / "sources.png")
+        assert "Time range" in text, "a direct link to the page should open it inside the app (sidebar included)"
+        assert "accesslog:web1" in text and "accesslog:web2 **night**" in text  # a stored name is text, not Markdown
+        assert "stale" in text and "reachable" in text
+        assert "web1.log" in text  # the file followed, with its offset
+        assert "/cart" in text  # the redacted sample of the broken line
+        assert "85.181.35.98" not in text and "ShopApp" not in text and "9F1C2B77A0" not in text
+        assert charts >= 2, "each collector's lines/s chart should be drawn"
+        assert "Traceback" not in text and "Error" not in text
+    finally:
+        driver.quit()
+        svc.stop()
