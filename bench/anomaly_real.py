@@ -35,7 +35,8 @@ from bench.nab_scoring import SeriesScore, normalised, score_detections  # noqa:
 DATA = Path(__file__).resolve().parent / "data" / "nab"
 TUNE = ("realTraffic/speed_7578.csv", "realAdExchange/exchange-2_cpc_results.csv",
         "realAWSCloudwatch/elb_request_count_8c0756.csv")
-HELD_OUT = ("realTraffic/TravelTime_451.csv",)
+HELD_OUT = ("realTraffic/TravelTime_451.csv", "realTraffic/occupancy_6005.csv",
+            "realAdExchange/exchange-3_cpc_results.csv")
 GAUSS_WINDOW = 1000
 GAUSS_Z = (2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 6.0, 7.0)  # thresholds tried, as |z| (score = Phi(|z|))
 
