@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def read_series(path: Path) -> tuple[list[str], list[float], list[float], list[s
                 v = float(text)
             except (IndexError, ValueError):
                 t = None
-            if t is None or v != v:
+            if t is None or not math.isfinite(v):
                 problems.append(f"{path}:{lineno}: skipped, not a timestamp and a number: {row!r}")
                 continue
             raw.append(stamp)

@@ -11,8 +11,10 @@ A value far off the prediction (``z_open`` robust spreads of that model's recent
 ``confirm`` values in a row beyond ``z_confirm`` on the same side, opens a stretch, a rise or a
 drop. That row carries the alert's score; the later rows of the stretch score 0 until
 ``end_after`` values in a row are back within ``z_end`` (the stretch is over and a new one may
-open). Values of a stretch stay out of the level; a stretch that lasts ``adopt`` values is a level
-shift and becomes the new normal: the level restarts from its values and no new alert follows.
+open), or a value ``z_open`` off on the other side opens the next one (a drop right after a
+spike). Values of a stretch stay out of the level; a stretch that lasts ``adopt`` values is a
+level shift and becomes the new normal: the level restarts from its values and no new alert
+follows.
 
 The live spike detector (``alerts.detect``) is separate: it judges 10 s traffic buckets with
 volume guards and a time-of-day profile from the store's rollups.
@@ -190,8 +192,7 @@ class SeriesAlerts:
             self._accept(value, seasons, forecasts)
             return 0.0
         if self.current is not None:
-            self._go_on(t, value, z, seasons, forecasts)
-            return 0.0
+            return self._go_on(t, value, z, seasons, forecasts)
         return self._judge(t, value, z, seasons, forecasts)
 
     def _judge(self, t: float, value: float, z: float, seasons: list[float | None],
@@ -218,11 +219,14 @@ class SeriesAlerts:
         return score
 
     def _go_on(self, t: float, value: float, z: float, seasons: list[float | None],
-               forecasts: list[float | None]) -> None:
+               forecasts: list[float | None]) -> float:
         """Inside a stretch: it ends after enough values back near the forecast, or becomes the new normal."""
         c = self.config
         s = self.current
         assert s is not None
+        if (z <= -c.z_open) if s.direction == "rise" else (z >= c.z_open):  # far off on the other side: a new one
+            self._close()
+            return self._open(t, value, z, seasons, forecasts)
         beyond = z > c.z_end if s.direction == "rise" else z < -c.z_end
         self._rows.append((value, seasons, forecasts))
         if beyond:
@@ -240,6 +244,7 @@ class SeriesAlerts:
                     m.restart(values, [ss[i] for _, ss, _ in self._rows])
             s.end, s.adopted = t, True
             self._close()
+        return 0.0
 
     def _close(self) -> None:
         assert self.current is not None

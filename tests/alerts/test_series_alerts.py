@@ -3,12 +3,19 @@ rises, a level shift becomes the new normal, a daily or weekly rhythm is learned
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from alerts.series_alerts import DAY, SeriesAlerts, score_series
 
+ROOT = Path(__file__).resolve().parents[2]
+NAB = ROOT / "bench" / "data" / "nab"
 T0 = 1_700_000_000.0 - 1_700_000_000.0 % DAY  # a midnight, UTC
 STEP = 300.0
 
@@ -115,3 +122,57 @@ def test_scores_are_causal() -> None:
     full = score_series(times, values)
     assert full[:701] == score_series(times[:701], values[:701])
     assert full[700] > 0
+
+
+def test_a_spike_right_after_a_drop_is_a_second_alert() -> None:
+    times, values = noisy(600, 100.0, 3.0, seed=9)
+    for i in range(400, 405):
+        values[i] = 20.0
+    values[405] = 300.0  # the other way, before the drop has ended
+    scores, det = run(times, values)
+    assert alerts(scores) == [400, 405]
+    assert [s.direction for s in det.all_stretches()][:2] == ["drop", "rise"]
+
+
+def test_detect_skips_values_that_are_not_finite_numbers(tmp_path: Path) -> None:
+    times, values = noisy(200, 100.0, 3.0, seed=10)
+    rows = [f"{pd.Timestamp(t, unit='s').isoformat()}Z,{v:.3f}" for t, v in zip(times, values, strict=True)]
+    rows[150] = rows[150].split(",")[0] + ",inf"
+    rows[160] = rows[160].split(",")[0] + ",-inf"
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,value\n" + "\n".join(rows) + "\n")
+    out = subprocess.run([sys.executable, "cli.py", "detect", "--csv", str(path), "--format", "json"],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == {"anomalies": []}
+    assert "2 row(s) skipped" in out.stderr and "inf" in out.stderr
+
+
+def nab_series(name: str) -> tuple[list[float], list[float], list[tuple[float, float]]]:
+    """A NAB series shipped for the bench (bench/data/nab, origin in its README) and its labelled windows."""
+    df = pd.read_csv(NAB / Path(name).name)
+    times = [pd.Timestamp(s, tz="UTC").timestamp() for s in df["timestamp"]]
+    windows = [(pd.Timestamp(a, tz="UTC").timestamp(), pd.Timestamp(b, tz="UTC").timestamp())
+               for a, b in json.loads((NAB / "windows.json").read_text())[name]]
+    return times, [float(v) for v in df["value"]], windows
+
+
+def test_real_road_speeds_alert_once_in_each_labelled_collapse() -> None:
+    # NAB realTraffic/speed_7578: three labelled windows in which the speed collapses for an hour or so.
+    times, values, windows = nab_series("realTraffic/speed_7578.csv")
+    scores, det = run(times, values)
+    hits = [t for t, s in zip(times, scores, strict=True) if s > 0]
+    for start, end in windows:
+        inside = [t for t in hits if start <= t <= end]
+        assert len(inside) == 1
+    assert len(hits) <= 3 * len(windows)
+    stretches = {s.start: s.direction for s in det.all_stretches()}
+    assert all(stretches[t] == "drop" for t in hits if any(a <= t <= b for a, b in windows))
+
+
+def test_real_request_counts_alert_in_both_labelled_surges() -> None:
+    # NAB realAWSCloudwatch/elb_request_count_8c0756: a bursty load balancer's requests per 5 minutes.
+    times, values, windows = nab_series("realAWSCloudwatch/elb_request_count_8c0756.csv")
+    scores, _ = run(times, values)
+    hits = [t for t, s in zip(times, scores, strict=True) if s > 0]
+    assert all(any(a <= t <= b for t in hits) for a, b in windows)
+    assert len(hits) <= 2 * len(windows)
