@@ -35,7 +35,7 @@ def detect(
     csv: Path = typer.Option(..., "--csv", help="CSV with a 'timestamp,value' header."),
     fmt: str = typer.Option("table", "--format", help="json or table"),
 ) -> None:
-    """Score every row of a time series for anomalies (rises and drops), causally."""
+    """Alert on a time series, causally: one alert per anomalous stretch, rises and drops alike."""
     from commands.detect import run
 
     raise typer.Exit(run(csv, fmt))

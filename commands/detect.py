@@ -1,7 +1,8 @@
-"""``cli.py detect --csv FILE``: the spike detector on any ``timestamp,value`` series.
+"""``cli.py detect --csv FILE``: alerts on any ``timestamp,value`` series.
 
-Every row is scored causally (only earlier rows feed its baseline), rises and drops
-alike; rows with a score above 0 are listed with their timestamp exactly as written.
+Every row is scored causally (only earlier rows are used), rises and drops alike, with
+alert semantics (``alerts.detection.series_alerts``): one alert per anomalous stretch, on the row that
+opens it; the rows with a score above 0 are listed with their timestamp exactly as written.
 Rows that cannot be read are skipped, counted and reported on stderr.
 """
 
@@ -9,15 +10,13 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from alerts.detection.detect import DetectorConfig, OnlineDetector
-
-GENERIC = DetectorConfig(window=288, warmup=30, z_high=5.0, z_low=2.0, confirm=1, end_after=3,
-                         min_excess=0.0, min_ratio=0.0, min_drop_level=0.0, counts=False, max_spike=288)
+from alerts.detection.series_alerts import score_series
 
 
 def parse_time(text: str) -> float | None:
@@ -51,20 +50,13 @@ def read_series(path: Path) -> tuple[list[str], list[float], list[float], list[s
                 v = float(text)
             except (IndexError, ValueError):
                 t = None
-            if t is None or v != v:
+            if t is None or not math.isfinite(v):
                 problems.append(f"{path}:{lineno}: skipped, not a timestamp and a number: {row!r}")
                 continue
             raw.append(stamp)
             times.append(t)
             values.append(v)
     return raw, times, values, problems
-
-
-def score_series(times: list[float], values: list[float],
-                 config: DetectorConfig = GENERIC) -> list[float]:
-    """One causal score per row, 0 for normal rows."""
-    det = OnlineDetector(config)
-    return [det.update(t, v).score for t, v in zip(times, values, strict=True)]
 
 
 def run(csv_path: Path, fmt: str = "table") -> int:
