@@ -47,19 +47,35 @@ def split_request(request: str) -> tuple[str, str] | None:
     return None
 
 
+def request_of(request: str) -> tuple[str, str]:
+    """(method, target) of a logged request line; ("", "") for one that is not a request line.
+
+    A TLS handshake sent to a plain-HTTP port (``\\x16\\x03\\x01...``), an empty request (``""``),
+    a timed-out connection (``"-"``) or a scanner's junk still got a status from the server: it is
+    traffic of that status whose method counts as ``other``.
+    """
+    return split_request(request) or ("", "")
+
+
 _ALIASES = {
-    "remote": ("remote_addr", "remote_ip", "client_ip", "c_ip", "ip", "remote_host"),
-    "time": ("time_local", "time_iso8601", "timestamp", "@timestamp", "time", "msec"),
+    # nginx variables, common JSON keys, Caddy (nested ``request``, flattened) and Traefik JSON fields
+    "remote": ("remote_addr", "remote_ip", "client_ip", "c_ip", "ip", "remote_host", "request_remote_ip",
+               "clienthost"),
+    "time": ("time_local", "time_iso8601", "timestamp", "@timestamp", "startutc", "time", "msec", "ts", "date"),
     "request": ("request",),
-    "method": ("request_method", "method", "cs_method"),
-    "uri": ("request_uri", "uri", "url", "path", "cs_uri_stem"),
+    "method": ("request_method", "method", "cs_method", "requestmethod"),
+    "uri": ("request_uri", "uri", "url", "path", "cs_uri_stem", "requestpath"),
     "args": ("args", "query_string", "cs_uri_query"),
-    "status": ("status", "sc_status", "status_code"),
-    "size": ("body_bytes_sent", "bytes_sent", "sc_bytes", "bytes", "size", "response_size"),
-    "referer": ("http_referer", "referer", "referrer", "cs_referer"),
-    "ua": ("http_user_agent", "user_agent", "agent", "cs_user_agent"),
-    "xff": ("http_x_forwarded_for", "x_forwarded_for"),
-    "cfip": ("http_cf_connecting_ip", "cf_connecting_ip"),
+    "status": ("status", "sc_status", "status_code", "downstreamstatus"),
+    "size": ("body_bytes_sent", "bytes_sent", "sc_bytes", "bytes", "size", "response_size",
+             "downstreamcontentsize", "length"),
+    "referer": ("http_referer", "referer", "referrer", "cs_referer", "request_headers_referer", "request_referer"),
+    "ua": ("http_user_agent", "user_agent", "agent", "cs_user_agent", "request_headers_user_agent",
+           "request_user_agent"),
+    "xff": ("http_x_forwarded_for", "x_forwarded_for", "request_headers_x_forwarded_for",
+            "request_x_forwarded_for"),
+    "cfip": ("http_cf_connecting_ip", "cf_connecting_ip", "request_headers_cf_connecting_ip",
+             "request_cf_connecting_ip"),
 }
 
 
@@ -79,13 +95,10 @@ def record_from_fields(fields: dict) -> LogRecord | Reason:
         return Reason.BAD_TIMESTAMP
     request = _pick(fields, "request")
     if request:
-        req = split_request(request)
-        if req is None:
-            return Reason.BAD_REQUEST
-        method, target = req
+        method, target = request_of(request)
     else:
         method, target = _pick(fields, "method"), strip_absolute(_pick(fields, "uri"))
-        if not method.isalpha() or not target:
+        if not target or (method and not method.isalpha()):
             return Reason.BAD_REQUEST
         args = dash(_pick(fields, "args"))
         if args and "?" not in target:

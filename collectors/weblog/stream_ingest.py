@@ -9,12 +9,11 @@ does not read go through the per-line path via a text wrapper, so every format w
 
 from __future__ import annotations
 
-import io
-import itertools
 from collections.abc import Iterable
 from typing import BinaryIO
 
-from collectors.weblog.formats import parser_for, sniff
+from collectors.weblog.formats import SNIFF_LINES, AutoParser, sniff
+from collectors.weblog.linereader import bounded_lines
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import COLUMNAR_FORMATS, IngestStats, WeblogPipeline, finish
 from store.base import TimeSeriesStore
@@ -34,6 +33,17 @@ class _Prefixed:
         return self._f.read(size)
 
 
+def read_head(f: BinaryIO, lines: int = SNIFF_LINES) -> bytes:
+    """The first ``lines`` lines of ``f`` (each read at most 64 KiB at a time), to sniff the format from."""
+    head = b""
+    for _ in range(lines):
+        line = f.readline(1 << 16)
+        if not line:
+            break
+        head += line
+    return head
+
+
 def ingest_stream(f: BinaryIO, store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
                   salt: bytes | None = None, state=None, progress: bool = False,  # noqa: ANN001
                   options: WeblogOptions | None = None) -> IngestStats:
@@ -42,12 +52,11 @@ def ingest_stream(f: BinaryIO, store: TimeSeriesStore, *, site: str, source: str
     name = fmt.strip().lower()
     head = b""
     if name == "auto":
-        head = f.readline()
-        first = head.decode("utf-8", "replace")
-        name = sniff([first]) if first.strip() else "combined"
+        head = read_head(f)
+        name = sniff(head.decode("utf-8", "replace").splitlines()) or "combined"
+        pipe._parser = AutoParser(name)  # follows the file if it changes format part-way
     if name not in COLUMNAR_FORMATS:
-        rest = io.TextIOWrapper(f, encoding="utf-8", errors="replace", newline="\n")
-        lines: Iterable[str] = itertools.chain([head.decode("utf-8", "replace")] if head else [], rest)
+        lines: Iterable[str] = bounded_lines(f, head)
         if progress:
             from collectors.weblog.progress import with_progress
 
@@ -56,8 +65,6 @@ def ingest_stream(f: BinaryIO, store: TimeSeriesStore, *, site: str, source: str
         return finish(pipe)
     from collectors.weblog.columnar import feed_binary
 
-    if pipe._parser is None:
-        pipe._parser = parser_for(name)
     if progress:
         from collectors.weblog.progress import block_progress
 
