@@ -136,7 +136,8 @@ def run(files: list[Path], *, fmt: str = "auto", site: str | None = None, source
                 continue
             before = state.file_ingested(fp)
             if before and not force:
-                print(f"{path}: already ingested ({before['lines']} lines at {before['at']}); "
+                partial = " (partial: it was damaged)" if "(partial" in before["path"] else ""
+                print(f"{path}: already ingested{partial} ({before['lines']} lines at {before['at']}); "
                       "use --force to ingest it again", file=sys.stderr)
                 continue
             problem = unreadable(path, fmt)

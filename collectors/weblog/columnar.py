@@ -226,7 +226,7 @@ class ColumnarFeeder:
             fi, fv = _dict(pc.list_element(sub, 3))
             referer[fast] = ref_codes.many(["" if f == "-" else f for f in fv])[fi]
         texts = lines.take(pa.array(slow, pa.int64())).to_pylist() if len(slow) else []
-        parse = self._parse
+        parse, clients = self._parse, self.pipe._clients
         for i, line in zip(slow.tolist(), texts, strict=True):
             if bad_utf8 is not None and bad_utf8[i]:
                 reason[i] = _R[Reason.BAD_ENCODING]
@@ -237,7 +237,8 @@ class ColumnarFeeder:
                 continue
             ts[i], status[i], size[i] = rec.ts, rec.status, rec.size
             req[i] = self.keys.code((rec.method, rec.target))
-            addr[i], agent[i] = addr_codes.code(rec.remote), ua_codes.code(rec.ua)
+            peer = clients.resolve(rec.remote, rec.xff, rec.cfip) if clients.enabled else rec.remote
+            addr[i], agent[i] = addr_codes.code(peer), ua_codes.code(rec.ua)
             referer[i] = ref_codes.code(rec.referer)
         self._aggregate(n, lines, reason, ts, req, status, size, addr, agent, referer,
                         addr_codes.values, ua_codes.values, ref_codes.values)
@@ -467,11 +468,19 @@ def feed_lines(pipe: WeblogPipeline, lines: Iterable[str], block_lines: int = BL
     for line in lines:
         batch.append(line if line[-1:] == "\n" else line + "\n")
         if len(batch) >= block_lines:
-            n += _timed(pipe, feeder, "".join(batch).encode("utf-8", "surrogateescape"))
+            n += _timed(pipe, feeder, _encode("".join(batch)))
             batch = []
     if batch:
-        n += _timed(pipe, feeder, "".join(batch).encode("utf-8", "surrogateescape"))
+        n += _timed(pipe, feeder, _encode("".join(batch)))
     return n
+
+
+def _encode(text: str) -> bytes:
+    """Text lines back to bytes: undecodable bytes as they were read, any other lone surrogate as invalid UTF-8."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 def feed_binary(pipe: WeblogPipeline, f: BinaryIO, block_bytes: int = BLOCK_BYTES,

@@ -15,6 +15,8 @@ IIS header block in the middle), line by line. Formats and their names:
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 from collectors.weblog import alb
@@ -80,16 +82,26 @@ def sniff_line(text: str) -> str | None:
 
 
 def sniff(lines: Iterable[str], limit: int = SNIFF_LINES) -> str | None:
-    """The format of a file from its first lines; None when none of them is in a format read here."""
-    directive = None  # a W3C "#Version:" line: its "#Fields:" (which names IIS or CloudFront) may follow
-    for i, line in enumerate(lines):
-        if i >= limit:
-            break
+    """The format of a file from its first lines (the one most of them are in); None when none is read here.
+
+    A W3C header decides at once (``#Fields:`` names IIS or CloudFront); otherwise the most common
+    format among the first ``limit`` lines wins, so one odd first line does not decide for a file.
+    """
+    seen: Counter[str] = Counter()
+    directive = None  # a W3C "#Version:" line: its "#Fields:" (which tells IIS from CloudFront) may follow
+    for line in itertools.islice(lines, limit):
         name = sniff_line(line)
-        if name is not None and not (name == "iis" and line.startswith(_W3C_DIRECTIVES)):
-            return name
-        directive = directive or name
-    return directive
+        if name is None:
+            continue
+        if line.startswith("#"):
+            if line.startswith("#Fields:"):
+                return name
+            directive = directive or name
+            continue
+        seen[name] += 1
+    if directive is not None:
+        return directive
+    return seen.most_common(1)[0][0] if seen else None
 
 
 def unknown_format_message(source: str, lines: list[str]) -> str:
@@ -130,6 +142,7 @@ class AutoParser:
         other = self._use(name)(line)
         if type(other) is LogRecord or other is Reason.COMMENT:
             return other
-        if before is not None:
-            self._use(before)
+        if before is None:
+            return other  # the first line read: the format it looks like is the best guess
+        self._use(before)
         return rec

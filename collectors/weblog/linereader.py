@@ -12,6 +12,7 @@ tells a binary file from a log by its first bytes.
 from __future__ import annotations
 
 import itertools
+import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -19,6 +20,7 @@ from collectors.weblog.formats import MAX_LINE
 
 CUT_BYTES = 4 * (MAX_LINE + 1)  # at most 4 bytes per character: a cut line is still too long
 _BLOCK = 1 << 20
+_READ_ERRORS = (EOFError, OSError, ValueError, zlib.error)
 _CONTROL = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20))
 
 
@@ -33,9 +35,9 @@ class GuardedStream:
     def read(self, size: int = -1) -> bytes:
         if self.error is not None:
             return b""
-        try:
-            data = self._f.read(size)
-        except (EOFError, OSError, ValueError) as exc:  # gzip.BadGzipFile is an OSError, zlib.error a ValueError
+        try:  # read1: one decompressed piece at a time, so nothing read before the damage is dropped with it
+            data = self._f.read1(size) if hasattr(self._f, "read1") else self._f.read(size)
+        except _READ_ERRORS as exc:  # gzip.BadGzipFile is an OSError
             self.error = exc
             return b""
         self.bytes_read += len(data)
@@ -46,7 +48,7 @@ class GuardedStream:
             return b""
         try:
             data = self._f.readline(size)
-        except (EOFError, OSError, ValueError) as exc:
+        except _READ_ERRORS as exc:
             self.error = exc
             return b""
         self.bytes_read += len(data)

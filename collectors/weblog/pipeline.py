@@ -444,7 +444,7 @@ def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, sou
         lines = with_progress(lines)
     lines = iter(lines)
     name = fmt.strip().lower()
-    if columnar and name == "auto":
+    if name == "auto":  # the format most of the first lines are in; the parser follows any change after
         head = list(itertools.islice(lines, 20))
         name = sniff(head) or "combined"
         pipe._parser = AutoParser(name)

@@ -78,7 +78,8 @@ _IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?:%\w+
 _TARGET = re.compile(r"(/[^\s\"?]*)\?([^\s\"]*)")
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?')
 _REQUEST = re.compile(r"[A-Z]{3,10} \S+(?: HTTP/[\d.]+)?")
-_AGENT_TOKEN = re.compile(r"(?<![\w/.:-])(?!HTTP/)[A-Za-z][\w.+-]*/[^\s\"]*")
+_AGENT_TOKEN = re.compile(r"(?<![\w/.:-])(?!HTTP/)[A-Za-z][\w.+-]*/[^\s\"]*"
+                          r"(?:\s*\([^)\"]*\)|\s+[A-Za-z][\w.+-]*/[^\s\"]*)*")
 _EMAIL = re.compile(r"[^\s@\"]+@[^\s@\"]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _KEEP_QUOTED = 24  # quoted values up to this long are kept (status words, "-", hosts); longer ones are masked
