@@ -65,6 +65,12 @@ class WeblogOptions(BaseModel):
         description="CIDRs of mail-security vendors' link scanners; browser-looking requests from them are "
                     "mail_scanner")
 
+    @field_validator("path_groups")
+    @classmethod
+    def _groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        """A group the settings name replaces that group's defaults; the groups they do not name keep theirs."""
+        return {**DEFAULT_PATH_GROUPS, **value}
+
     @field_validator("trusted_proxies", "mail_security_networks")
     @classmethod
     def _cidrs(cls, value: list[str], info: ValidationInfo) -> list[str]:
