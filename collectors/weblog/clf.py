@@ -24,7 +24,7 @@ _TAIL = r"\[([^\]]*)\] " + _Q + r" (\S+) (\S+)(?: " + _Q + " " + _Q + ")?"
 # the usual shape, tried first: one client token
 _PLAIN = re.compile(r"([^\s,]+) \S+ \S+ " + _TAIL)
 # a vhost, a quoted or unquoted X-Forwarded-For list before the peer, or a list as the client field
-_GENERAL = re.compile(r"(?:(.{0,512}?) )??((?:[^\s,]+,[ \t]*)*[^\s,]+) \S+ \S+ " + _TAIL)
+_GENERAL = re.compile(r"(?:(.{0,512}?) )??((?:[^\s,]+,[ \t]*){0,32}[^\s,]+) \S+ \S+ " + _TAIL)
 _HOPS = re.compile(r'(?:[^\s,"]+,[ \t]*)+[^\s,"]+')
 
 

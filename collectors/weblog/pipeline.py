@@ -19,7 +19,7 @@ from collectors.weblog.aggregate import Bucket
 from collectors.weblog.behaviour import ActorTracker
 from collectors.weblog.cardinality import CampaignFolder
 from collectors.weblog.client_address import ClientAddress, named_peer
-from collectors.weblog.formats import MAX_LINE, AutoParser, Parser, parser_for, sniff
+from collectors.weblog.formats import MAX_LINE, AutoParser, Parser, parser_for, sniff, unknown_format_message
 from collectors.weblog.geo import GeoLookup, NetInfo
 from collectors.weblog.mail_security import MailSecurityNetworks
 from collectors.weblog.options import WeblogOptions
@@ -102,6 +102,7 @@ class WeblogPipeline:
         self.stats = IngestStats()
         self._dirty: set[int] = set()       # open buckets changed since the last write_open
         self._filling: set[int] = set()     # written by write_open without networks: their 10 s were not over
+        self._warned_format = False
 
     # -- campaigns -----------------------------------------------------------------------------
     def refresh_campaigns(self) -> None:
@@ -165,6 +166,10 @@ class WeblogPipeline:
             else:
                 st.parsed += 1
         st.lines += n
+        if not self._warned_format and isinstance(parser, AutoParser) and parser.name is None and st.lines >= 50:
+            self._warned_format = True  # the live tail: nothing read so far is in a known format
+            log.warning("accesslog %s", unknown_format_message(self.source, [next(iter(st.samples.get(
+                Reason.NO_MATCH, [""])))]))
         self.write_closed()
         st.seconds += time.perf_counter() - t0
         return n

@@ -73,8 +73,8 @@ class DailyIds:
         return v
 
 
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
-_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?:%\w+)?(?![\w:])")
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|/\d)")  # "/24" after it: masked already
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?:%\w+)?(?![\w:]|/\d)")
 _TARGET = re.compile(r"(/[^\s\"?]*)\?([^\s\"]*)")
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?')
 _REQUEST = re.compile(r"[A-Z]{3,10} \S+(?: HTTP/[\d.]+)?")

@@ -2,9 +2,11 @@
 
 ``ingest_lines`` takes text lines, so every line is decoded into a Python string, joined
 and encoded again before the block path splits it. For a file the block path can read the
-bytes as they are (``columnar.feed_binary``): cut at the last newline of each read,
-invalid UTF-8 replaced per block exactly as the text path does. Formats the block path
-does not read go through the per-line path via a text wrapper, so every format works.
+bytes as they are (``columnar.feed_binary``): cut at the last newline of each read, a line
+that is not UTF-8 counted ``bad_encoding`` as the text path counts it. Formats the block path
+does not read go through the per-line path via ``linereader.bounded_lines`` (lines in bounded
+memory), so every format works. With ``fmt="auto"`` the format is sniffed from the first lines
+and followed line by line if it changes.
 """
 
 from __future__ import annotations

@@ -74,8 +74,12 @@ class W3CParser:
         else:
             cols = text.split()
         head = self._header or (self._tab if tab else self._space)
-        if not tab and len(cols) != head.count and len(cols) == self._space.count:
-            head = self._space  # a line in IIS's default layout below a header that names other fields
+        if not tab and len(cols) != head.count:
+            # IIS writes every field of its header on each line: a line of another width is in the default
+            # layout (below a header naming other fields), or is not an IIS line (columns would be misread)
+            if len(cols) != self._space.count:
+                return Reason.NO_MATCH
+            head = self._space
         if len(cols) < head.width:
             return Reason.NO_MATCH
         return self._record(cols, head, tab)

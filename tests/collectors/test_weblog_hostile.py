@@ -149,3 +149,18 @@ def test_the_right_most_untrusted_hop_of_a_forwarded_list_is_the_client() -> Non
     store = EmbeddedStore(":memory:")
     ingest_lines([line], store, site="s", source="t", salt=SALT, options=OPTS)  # no trusted proxy: the peer
     assert {p.tags["prefix"] for p in store.points("networks", 0, END)} == {"10.0.0.0/24"}
+
+
+def test_the_live_tail_says_once_when_nothing_it_reads_is_in_a_known_format(caplog: pytest.LogCaptureFixture) -> None:
+    from collectors.weblog.pipeline import WeblogPipeline
+
+    pipe = WeblogPipeline(EmbeddedStore(":memory:"), site="s", source="web1", fmt="auto", options=OPTS, salt=SALT)
+    syslog = [f"May  1 12:00:{i:02d} host sshd[42]: Accepted key for root from 81.2.69.142 port 22\n"
+              for i in range(60)]
+    with caplog.at_level("WARNING"):
+        pipe.feed(syslog)
+        pipe.feed(syslog)
+    warnings = [r.getMessage() for r in caplog.records if "no known access-log format" in r.getMessage()]
+    assert len(warnings) == 1 and "web1" in warnings[0] and "--format" in warnings[0]
+    assert "81.2.69.142" not in warnings[0] and "81.2.69.0/24" in warnings[0]
+    assert pipe.stats.malformed == {"no_match": 120}
