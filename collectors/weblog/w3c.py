@@ -29,6 +29,7 @@ IIS_FIELDS = (  # IIS 8.5+ defaults
     "date", "time", "s-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "s-port", "cs-username", "c-ip",
     "cs(user-agent)", "cs(referer)", "sc-status", "sc-substatus", "sc-win32-status", "time-taken",
 )
+IIS_XFF_FIELDS = (*IIS_FIELDS, "x-forwarded-for")  # the defaults + the custom field IIS docs suggest adding
 _NEED = ("date", "time", "c-ip", "cs-method", "cs-uri-stem", "sc-status")
 _XFF = ("x-forwarded-for", "cs(x-forwarded-for)", "x_forwarded_for")
 _QUOTED_OR_TOKEN = re.compile(r'"[^"]*"|\S+')
@@ -52,6 +53,7 @@ class W3CParser:
     def __init__(self) -> None:
         self._tab = _Columns(CLOUDFRONT_FIELDS)
         self._space = _Columns(IIS_FIELDS)
+        self._space_xff = _Columns(IIS_XFF_FIELDS)
         self._header: _Columns | None = None
         self._day_cache: dict[str, int] = {}
 
@@ -77,9 +79,12 @@ class W3CParser:
         if not tab and len(cols) != head.count:
             # IIS writes every field of its header on each line: a line of another width is in the default
             # layout (below a header naming other fields), or is not an IIS line (columns would be misread)
-            if len(cols) != self._space.count:
+            if len(cols) == self._space.count:
+                head = self._space
+            elif len(cols) == self._space_xff.count:
+                head = self._space_xff
+            else:
                 return Reason.NO_MATCH
-            head = self._space
         if len(cols) < head.width:
             return Reason.NO_MATCH
         return self._record(cols, head, tab)

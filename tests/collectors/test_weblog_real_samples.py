@@ -30,6 +30,9 @@ OPTS = WeblogOptions().model_copy(update={"open_window_seconds": 10**10})
 #        requests whose method counts as "other": neither GET, POST nor HEAD, or no method at all)
 CASES = {
     "alb/matomo_alb.log": ("alb", 1, 1, {}, 0, {"2xx": 1}, 0),
+    # both end with an empty line; "- - -" and "- http://www.example.com:80- -" are requests ALB answered 400
+    "alb/filebeat_example-alb-http.log": ("alb", 10, 9, {"empty": 1}, 0, {"1xx": 2, "2xx": 4, "4xx": 2, "5xx": 1}, 2),
+    "alb/filebeat_application-lb-http.log": ("alb", 11, 10, {"empty": 1}, 0, {"2xx": 3, "4xx": 1, "5xx": 6}, 0),
     "caddy_json/matomo_caddy_json.log": ("json", 3, 3, {}, 0, {"2xx": 3}, 0),
     "cloudfront/matomo_amazon_cloudfront_web.log": ("cloudfront", 3, 1, {}, 2, {"2xx": 1}, 0),
     "combined/filebeat_nginx_access.log": ("combined", 13, 13, {}, 0, {"2xx": 3, "3xx": 2, "4xx": 8}, 0),
@@ -39,6 +42,10 @@ CASES = {
     "common/lnav_bad_access_log.0": ("combined", 3, 2, {"no_match": 1}, 0, {"2xx": 2}, 0),
     "iis/filebeat_iis_test.log": ("iis", 17, 5, {}, 12, {"2xx": 3, "4xx": 2}, 0),
     "iis/filebeat_iis_test-iis-7.5.log": ("iis", 8, 3, {"bad_address": 1}, 4, {"2xx": 3}, 0),
+    "iis/filebeat_iis_test-ipv6zone.log": ("iis", 5, 1, {}, 4, {"2xx": 1}, 0),
+    "iis/filebeat_iis_access-azure.log": ("iis", 3, 1, {}, 2, {"2xx": 1}, 0),
+    "iis/filebeat_iis_test-x-forward-for.log": ("iis", 9, 9, {}, 0, {"2xx": 9}, 0),  # no header: IIS defaults + XFF
+    "common/filebeat_apache_darwin-2.4.23.log": ("combined", 6, 6, {}, 0, {"2xx": 2, "4xx": 4}, 1),
     "iis/lnav_w3c.0": ("iis", 5, 1, {}, 4, {"2xx": 1}, 0),
     "iis/matomo_iis.log": ("iis", 5, 1, {}, 4, {"2xx": 1}, 0),
     "ingress_nginx/filebeat_ingress_controller_test.log": ("combined", 13, 13, {}, 0,
@@ -120,6 +127,10 @@ def test_fields_read_from_each_json_and_w3c_format() -> None:
     assert iis[0].ua == "Mozilla/5.0 (Windows NT 6.1; Win64; x64; rv:57.0) Gecko/20100101 Firefox/57.0"
     (cf,) = _records("cloudfront/matomo_amazon_cloudfront_web.log")
     assert cf.ua.startswith("Mozilla/5.0 (Windows; U; Windows NT 6.1; de-DE)") and cf.ts == 1400807591
+    xff = _records("iis/filebeat_iis_test-x-forward-for.log")
+    assert {(r.remote, r.xff) for r in xff} == {("192.168.7.63", "192.168.198.23")}
+    (zone,) = _records("iis/filebeat_iis_test-ipv6zone.log")
+    assert zone.remote == "::1%0"
     (alb,) = _records("alb/matomo_alb.log")
     assert (alb.remote, alb.target, alb.ts) == ("1.2.3.4", "/path/index.html", 1577840104)
 
