@@ -17,10 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from collectors.weblog.formats import sniff, unknown_format_message
+from collectors.weblog.formats import parser_for, sniff, unknown_format_message, wrong_format_message
 from collectors.weblog.linereader import GuardedStream, binary_problem
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import IngestStats
+from collectors.weblog.record import LogRecord
 from collectors.weblog.stream_ingest import ingest_stream, read_head
 from store.base import StoreError
 
@@ -71,8 +72,13 @@ def unreadable(path: Path, fmt: str) -> str | None:
     if problem:
         return f"{path} is not a text access log: {problem}; give a plain or .gz access log"
     lines = head.decode("utf-8", "replace").splitlines()
-    if fmt.strip().lower() == "auto" and any(line.strip() for line in lines) and sniff(lines) is None:
-        return unknown_format_message(str(path), lines)
+    if not any(line.strip() for line in lines):
+        return None
+    if fmt.strip().lower() == "auto":
+        return unknown_format_message(str(path), lines) if sniff(lines) is None else None
+    parse = parser_for(fmt)
+    if not any(type(parse(line)) is LogRecord for line in lines):  # not one line of the format given
+        return wrong_format_message(str(path), fmt, lines, sniff(lines))
     return None
 
 
@@ -116,8 +122,6 @@ def run(files: list[Path], *, fmt: str = "auto", site: str | None = None, source
         state = StateDB(state_path or settings.state.path)
         site = site or settings.site
     if fmt != "auto":
-        from collectors.weblog.formats import parser_for
-
         try:
             parser_for(fmt)
         except ValueError as exc:

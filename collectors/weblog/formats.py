@@ -112,6 +112,15 @@ def unknown_format_message(source: str, lines: list[str]) -> str:
             "or the nginx log_format string), or format = ... in the [accesslog] settings")
 
 
+def wrong_format_message(source: str, fmt: str, lines: list[str], sniffed: str | None) -> str:
+    """What to tell a user whose file has not one line in the format they gave."""
+    first = next((line.strip() for line in lines if line.strip()), "")
+    looks = f"it looks like {sniffed!r}; " if sniffed else ""
+    return (f"{source}: none of its first {min(len(lines), SNIFF_LINES)} line(s) is in the format given "
+            f"(--format {fmt[:60]!r}); first line: {redact(first, 160)!r}; {looks}leave --format out to detect it, "
+            "or give the format the file is written in")
+
+
 class AutoParser:
     """Parses with the format sniffed from the lines so far; follows the file when it changes format."""
 

@@ -87,3 +87,16 @@ def test_printed_samples_are_redacted_like_stored_data(tmp_path: Path) -> None:
     assert "bad_status e.g." in out.stderr and "bad_timestamp e.g." in out.stderr
     for secret in ("81.2.69.142", "2001:db8:1234:5678::9", "5F3A9C2E", "iPhone14,2", "jo@example.com"):
         assert secret not in out.stderr, secret
+
+
+def test_a_format_given_that_no_line_is_in_is_refused_naming_the_one_it_looks_like(tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    log.write_text("".join(combined(T0 + i, ua=APP_UA) + "\n" for i in range(10)))
+    db = tmp_path / "ts.db"
+    out = _ingest(str(log), "--store-path", str(db), "--format", "iis")
+    assert out.returncode == 1
+    assert "access.log" in out.stderr and "--format 'iis'" in out.stderr and "looks like 'combined'" in out.stderr
+    assert "81.2.69.142" not in out.stderr and "5F3A9C2E" not in out.stderr
+    assert _requests(db) == 0
+    assert _ingest(str(log), "--store-path", str(db), "--format", "combined").returncode == 0
+    assert _requests(db) == 10

@@ -21,6 +21,11 @@ from collectors.weblog.stream_ingest import ingest_stream
 from store.embedded import EmbeddedStore
 
 SAMPLES = Path(__file__).parent / "real_samples"
+# ingress-nginx's default log-format-upstream (its docs, "Log format")
+INGRESS_LOG_FORMAT = ('$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" '
+                      '"$http_user_agent" $request_length $request_time [$proxy_upstream_name] '
+                      '[$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length '
+                      '$upstream_response_time $upstream_status $req_id')
 SALT = b"r" * 32
 END = 4_000_000_000
 # these fixtures jump between days and years; a backfill has no lateness window to apply to them
@@ -101,7 +106,8 @@ def test_the_given_format_reads_the_same_as_auto_detection() -> None:
     for name, given in (("iis/filebeat_iis_test.log", "iis"), ("caddy_json/matomo_caddy_json.log", "caddy"),
                         ("traefik_json/matomo_traefik_json.log", "traefik_json"), ("alb/matomo_alb.log", "alb"),
                         ("vhost_combined/matomo_common_vhost.log", "vhost_combined"),
-                        ("ingress_nginx/filebeat_ingress_controller_test.log", "ingress_nginx")):
+                        ("ingress_nginx/filebeat_ingress_controller_test.log", "ingress_nginx"),
+                        ("ingress_nginx/filebeat_ingress_controller_test.log", INGRESS_LOG_FORMAT)):
         lines = (SAMPLES / name).read_text().splitlines()
         a, b = parser_for(given), parser_for("auto")
         assert [a(x) for x in lines] == [b(x) for x in lines], name
