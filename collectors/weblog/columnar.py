@@ -171,7 +171,8 @@ class ColumnarFeeder:
         n = len(lines)
         parts = pc.split_pattern(lines, '"')
         nparts = _np(pc.list_value_length(parts))
-        ok = nparts >= 7
+        # behind trusted proxies a quoted field after the agent may be X-Forwarded-For: such lines go per line
+        ok = nparts == 7 if self.pipe._clients.enabled else nparts >= 7
         ok &= ~_odd_or_too_long(lines, data)
         if bad_utf8 is not None:
             ok &= ~bad_utf8

@@ -59,19 +59,22 @@ def request_of(request: str) -> tuple[str, str]:
 
 _ALIASES = {
     # nginx variables, common JSON keys, Caddy (nested ``request``, flattened) and Traefik JSON fields
+    # (and Google Cloud's ``httpRequest`` object, Envoy's default JSON keys)
     "remote": ("remote_addr", "remote_ip", "client_ip", "c_ip", "ip", "remote_host", "request_remote_ip",
-               "clienthost"),
-    "time": ("time_local", "time_iso8601", "timestamp", "@timestamp", "startutc", "time", "msec", "ts", "date"),
+               "clienthost", "httprequest_remoteip", "downstream_remote_address"),
+    "time": ("time_local", "time_iso8601", "timestamp", "@timestamp", "startutc", "start_time", "time", "msec", "ts",
+             "date"),
     "request": ("request",),
-    "method": ("request_method", "method", "cs_method", "requestmethod"),
-    "uri": ("request_uri", "uri", "url", "path", "cs_uri_stem", "requestpath"),
+    "method": ("request_method", "method", "cs_method", "requestmethod", "httprequest_requestmethod"),
+    "uri": ("request_uri", "uri", "url", "path", "cs_uri_stem", "requestpath", "httprequest_requesturl"),
     "args": ("args", "query_string", "cs_uri_query"),
-    "status": ("status", "sc_status", "status_code", "downstreamstatus"),
+    "status": ("status", "sc_status", "status_code", "downstreamstatus", "response_code", "httprequest_status"),
     "size": ("body_bytes_sent", "bytes_sent", "sc_bytes", "bytes", "size", "response_size",
-             "downstreamcontentsize", "length"),
-    "referer": ("http_referer", "referer", "referrer", "cs_referer", "request_headers_referer", "request_referer"),
+             "downstreamcontentsize", "length", "httprequest_responsesize"),
+    "referer": ("http_referer", "referer", "referrer", "cs_referer", "request_headers_referer", "request_referer",
+                "httprequest_referer"),
     "ua": ("http_user_agent", "user_agent", "agent", "cs_user_agent", "request_headers_user_agent",
-           "request_user_agent"),
+           "request_user_agent", "httprequest_useragent"),
     "xff": ("http_x_forwarded_for", "x_forwarded_for", "request_headers_x_forwarded_for",
             "request_x_forwarded_for"),
     "cfip": ("http_cf_connecting_ip", "cf_connecting_ip", "request_headers_cf_connecting_ip",
@@ -87,9 +90,17 @@ def _pick(fields: dict, role: str) -> str:
     return ""
 
 
+def _without_port(addr: str) -> str:
+    """``1.2.3.4:5678`` → ``1.2.3.4``, ``[2001:db8::1]:443`` → ``2001:db8::1``; anything else unchanged."""
+    if addr[:1] == "[" and "]" in addr:
+        return addr[1:addr.index("]")]
+    host, sep, port = addr.rpartition(":")
+    return host if sep and port.isdigit() and host.count(":") == 0 and host else addr
+
+
 def record_from_fields(fields: dict) -> LogRecord | Reason:
     """A record from named values (nginx variable names or common JSON keys)."""
-    remote = dash(_pick(fields, "remote"))
+    remote = _without_port(dash(_pick(fields, "remote")))
     ts = parse_any(_pick(fields, "time"))
     if ts is None:
         return Reason.BAD_TIMESTAMP

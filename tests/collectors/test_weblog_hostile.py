@@ -164,3 +164,19 @@ def test_the_live_tail_says_once_when_nothing_it_reads_is_in_a_known_format(capl
     assert len(warnings) == 1 and "web1" in warnings[0] and "--format" in warnings[0]
     assert "81.2.69.142" not in warnings[0] and "81.2.69.0/24" in warnings[0]
     assert pipe.stats.malformed == {"no_match": 120}
+
+
+def test_nginx_main_format_forwarded_list_after_the_agent_names_the_client_behind_trusted_proxies() -> None:
+    lines = [combined(T0 + i, ip="10.0.0.1", extra=' "81.2.69.142, 10.0.0.9"') for i in range(3)]
+    lines += [combined(T0 + 5, ip="10.0.0.1", extra=' "-"'), combined(T0 + 6, ip="81.2.69.143", extra=' "10.1.1.1"')]
+    opts = OPTS.model_copy(update={"trusted_proxies": ["10.0.0.0/8"]})
+    seen = []
+    for columnar in (True, False):
+        store = EmbeddedStore(":memory:")
+        ingest_lines(lines, store, site="s", source="t", salt=SALT, options=opts, columnar=columnar)
+        nets = {}
+        for p in store.points("networks", 0, END):
+            nets[p.tags["prefix"]] = nets.get(p.tags["prefix"], 0) + int(p.fields["requests"])
+        seen.append(nets)
+    # the proxy's own line without a forwarded address stays the proxy's; an untrusted peer's header is ignored
+    assert seen[0] == seen[1] == {"81.2.69.0/24": 4, "10.0.0.0/24": 1}
