@@ -44,6 +44,8 @@ def split_request(request: str) -> tuple[str, str] | None:
         return parts[0], strip_absolute(parts[1])
     if len(parts) == 2 and parts[0].isalpha() and parts[1][:1] == "/":  # HTTP/0.9
         return parts[0], parts[1]
+    if len(parts) > 3 and parts[0].isalpha() and parts[-1].startswith("HTTP/"):  # a space left unescaped
+        return parts[0], strip_absolute(" ".join(parts[1:-1]))
     return None
 
 

@@ -149,3 +149,28 @@ def test_client_field_forms_of_real_logs() -> None:
     assert (recs[4].remote, recs[4].xff) == ("10.2.1.185", "10.5.102.222, 175.16.199.1, 204.246.1.1")
     assert [r.remote for r in recs[6:9]] == ["127.0.0.1", "unix:", "localhost"]
     assert [(r.method, r.status) for r in recs[6:8]] == [("", 400), ("", 400)]  # "" and "hello": method other
+
+
+def test_redacted_real_lines_hold_no_full_address_nor_agent() -> None:
+    import re
+
+    from collectors.weblog.geo import mask
+    from collectors.weblog.privacy import redact
+
+    checked = 0
+    for path in sorted(SAMPLES.rglob("*")):
+        if not path.is_file() or path.name == "README.md":
+            continue
+        parse = parser_for("auto")
+        for line in path.read_text().splitlines():
+            rec = parse(line)
+            if not isinstance(rec, LogRecord):
+                continue
+            out = redact(line)
+            for addr in re.findall(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])", line):
+                if mask(addr) is not None:
+                    assert addr not in out, (path.name, out)
+            for product in re.findall(r"[A-Za-z][\w-]*/\d[\w.]*", rec.ua):  # Firefox/57.0, curl/7.46.0, ...
+                assert product not in out, (path.name, out)
+            checked += 1
+    assert checked > 100
