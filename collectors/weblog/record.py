@@ -63,12 +63,14 @@ _ALIASES = {
     # nginx variables, common JSON keys, Caddy (nested ``request``, flattened) and Traefik JSON fields
     # (and Google Cloud's ``httpRequest`` object, Envoy's default JSON keys)
     "remote": ("remote_addr", "remote_ip", "client_ip", "c_ip", "ip", "remote_host", "request_remote_ip",
-               "clienthost", "httprequest_remoteip", "downstream_remote_address"),
+               "clienthost", "httprequest_remoteip", "downstream_remote_address", "request_remote_addr"),
     "time": ("time_local", "time_iso8601", "timestamp", "@timestamp", "startutc", "start_time", "time", "msec", "ts",
              "date"),
     "request": ("request",),
-    "method": ("request_method", "method", "cs_method", "requestmethod", "httprequest_requestmethod"),
-    "uri": ("request_uri", "uri", "url", "path", "cs_uri_stem", "requestpath", "httprequest_requesturl"),
+    "method": ("request_method", "method", "cs_method", "requestmethod", "httprequest_requestmethod",
+               "request_type"),
+    "uri": ("request_uri", "uri", "url", "path", "cs_uri_stem", "requestpath", "httprequest_requesturl",
+            "request_path"),
     "args": ("args", "query_string", "cs_uri_query"),
     "status": ("status", "sc_status", "status_code", "downstreamstatus", "response_code", "httprequest_status"),
     "size": ("body_bytes_sent", "bytes_sent", "sc_bytes", "bytes", "size", "response_size",

@@ -7,7 +7,7 @@ import pytest
 from collectors.weblog.formats import parser_for, sniff
 from collectors.weblog.reasons import Reason
 from collectors.weblog.record import LogRecord
-from tests.collectors.logsamples import CHROME, T0, combined
+from tests.collectors.logsamples import CHROME, T0, combined, stamp
 
 
 def test_combined_with_offset_is_converted_to_utc() -> None:
@@ -85,3 +85,29 @@ def test_sniff_recognises_each_format() -> None:
 def test_unknown_format_name_says_what_to_use() -> None:
     with pytest.raises(ValueError, match="log_format"):
         parser_for("apache-ish")
+
+
+def test_log_format_tolerates_fields_added_after_its_end() -> None:
+    fmt = ('$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" '
+           '"$http_user_agent"')
+    parse = parser_for(fmt)
+    base = combined(T0)
+    for extra in ("", " 0.004", ' "-" rt=0.004 uct="0.000"', "\t42"):
+        rec = parse(base + extra)
+        assert isinstance(rec, LogRecord) and (rec.ts, rec.status, rec.size) == (T0, 200, 512), extra
+    status_last = parser_for("$remote_addr [$time_local] $request_method $uri $status")
+    rec = status_last(f"81.2.69.142 [{stamp(T0)}] GET /a 404 extra fields")
+    assert isinstance(rec, LogRecord) and rec.status == 404 and rec.target == "/a"
+
+
+def test_json_keys_of_other_servers_are_read() -> None:
+    gcp = ('{"httpRequest":{"requestMethod":"POST","requestUrl":"https://ex.com/api/x?utm_source=a","status":201,'
+           '"responseSize":"12","userAgent":"curl/8.0","remoteIp":"81.2.69.142:5555"},"timestamp":"2023-11-14T22:13:20Z"}')
+    rec = parser_for("json")(gcp)
+    assert isinstance(rec, LogRecord)
+    assert (rec.ts, rec.remote, rec.method, rec.target, rec.status, rec.size) == (
+        T0, "81.2.69.142", "POST", "/api/x?utm_source=a", 201, 12)
+    envoy = ('{"start_time":"2023-11-14T22:13:20.000Z","method":"GET","path":"/a","response_code":503,'
+             '"bytes_sent":7,"downstream_remote_address":"[2001:db8::1]:443","user_agent":"x"}')
+    rec = parser_for("json")(envoy)
+    assert isinstance(rec, LogRecord) and (rec.remote, rec.status) == ("2001:db8::1", 503)
