@@ -75,6 +75,10 @@ def test_a_truncated_gz_stores_the_lines_before_the_damage_and_is_recorded_parti
     again = _ingest(str(log), "--store-path", str(db), "--site", "shop")  # the same damaged copy: nothing twice
     assert "already ingested" in again.stderr and "partial" in again.stderr
     assert _requests(db) == expected
+    log.write_bytes(packed)  # the intact copy arrives: it completes the file, the first part is not counted twice
+    whole = _ingest(str(log), "--store-path", str(db), "--site", "shop")
+    assert whole.returncode == 0, whole.stderr
+    assert _requests(db) == 20_000
 
 
 def test_printed_samples_are_redacted_like_stored_data(tmp_path: Path) -> None:
