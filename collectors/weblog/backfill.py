@@ -82,6 +82,14 @@ def unreadable(path: Path, fmt: str) -> str | None:
     return None
 
 
+def _partial(state, fp: str, path: Path, st: IngestStats, error: Exception) -> None:  # noqa: ANN001
+    """Record a file read up to damage as partial, and say so."""
+    state.mark_file_ingested(fp, f"{path} (partial: damaged after {st.lines} lines)", st.lines)
+    print(_summary(str(path), st), file=sys.stderr)
+    print(f"surgewatch ingest: {path} is damaged after {st.lines} lines ({error}); those lines are stored and the "
+          "file is recorded as partial; ingest an intact copy with --force", file=sys.stderr)
+
+
 def _summary(label: str, st: IngestStats) -> str:
     mal = ", ".join(f"{r}={n}" for r, n in sorted(st.malformed.items())) or "none"
     text = (f"{label}: {st.lines} lines read, {st.parsed} parsed, malformed: {mal}, late {st.late}, "
@@ -163,11 +171,7 @@ def run(files: list[Path], *, fmt: str = "auto", site: str | None = None, source
                 print(f"surgewatch ingest: {exc}", file=sys.stderr)
                 return 1
             if f.error is not None:  # damaged part-way: what came before is stored, the file is marked partial
-                state.mark_file_ingested(fp, f"{path} (partial: damaged after {st.lines} lines)", st.lines)
-                print(_summary(str(path), st), file=sys.stderr)
-                print(f"surgewatch ingest: {path} is damaged after {st.lines} lines ({f.error}); those lines are "
-                      "stored and the file is recorded as partial; ingest an intact copy with --force",
-                      file=sys.stderr)
+                _partial(state, fp, path, st, f.error)
                 total.add(st)
                 failed += 1
                 continue
