@@ -57,7 +57,8 @@ def replay(
 @app.command()
 def ingest(
     files: list[Path] = typer.Argument(..., help="Access-log files (plain or .gz) or a CloudFront log folder."),
-    fmt: str = typer.Option("auto", "--format", help="auto, combined, json, varnishncsa, cloudfront or a log_format."),
+    fmt: str = typer.Option("auto", "--format", help="auto (detected from the first lines), a format name from "
+                            "README (combined, iis, caddy, alb, ...) or an nginx log_format."),
     site: str | None = typer.Option(None, "--site", help="Site tag (default: the configured site)."),
     source: str | None = typer.Option(None, "--source", help="Source tag (default: file:<name> per file)."),
     force: bool = typer.Option(False, "--force", help="Ingest files that were ingested before."),

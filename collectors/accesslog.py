@@ -30,7 +30,8 @@ class AccessLogSettings(WeblogOptions):
     """One live access-log source: its files and how to read them."""
 
     files: list[Path] = Field(..., min_length=1, description="log files to follow (may not exist yet)")
-    format: str = Field("auto", description="auto, combined, json, varnishncsa, cloudfront or a log_format string")
+    format: str = Field("auto", description="auto (detected from the first lines), a format name (README) or an "
+                                            "nginx log_format string")
     source: str = Field("accesslog", description="name of this source (the 'source' tag and checkpoint key)")
     site: str | None = Field(None, description="site tag; the global site when unset")
     start_at_end: bool = Field(False, description="on first start, skip what the files already hold")

@@ -1,8 +1,10 @@
 """``cli.py ingest``: backfill access-log files (plain, .gz, or a CloudFront log directory) into the store.
 
 Same pipeline and aggregates as the live tail. A file already ingested (same content
-fingerprint, site and source) is skipped unless ``--force``. Prints a summary; exit 0 when
-every input was read, 1 when an input could not be read, 2 for bad options.
+fingerprint, site and source) is skipped unless ``--force``. A binary file or one in no known
+format is refused before anything is stored; a ``.gz`` damaged part-way has the lines before
+the damage stored and is recorded as partial. Prints a summary; exit 0 when every input was
+read, 1 when an input could not be read (or only in part), 2 for bad options.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from collectors.weblog.formats import parser_for, sniff, unknown_format_message, wrong_format_message
+from collectors.weblog.linereader import GuardedStream, binary_problem
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import IngestStats
-from collectors.weblog.stream_ingest import ingest_stream
+from collectors.weblog.record import LogRecord
+from collectors.weblog.stream_ingest import ingest_stream, read_head
 from store.base import StoreError
 
 _FP_BYTES = 1 << 20
@@ -54,6 +59,35 @@ def open_bytes(path: Path) -> Iterator[BinaryIO]:
     opener = gzip.open if magic == b"\x1f\x8b" else open
     with opener(path, "rb") as f:  # type: ignore[operator]
         yield f
+
+
+def unreadable(path: Path, fmt: str) -> str | None:
+    """Why ``path`` cannot be ingested before anything is stored (binary, unknown format); None if it can."""
+    try:
+        with open_bytes(path) as f:
+            head = read_head(GuardedStream(f))
+    except OSError as exc:
+        return f"cannot read {path}: {exc}; check the path"
+    problem = binary_problem(head[:1 << 16])
+    if problem:
+        return f"{path} is not a text access log: {problem}; give a plain or .gz access log"
+    lines = head.decode("utf-8", "replace").splitlines()
+    if not any(line.strip() for line in lines):
+        return None
+    if fmt.strip().lower() == "auto":
+        return unknown_format_message(str(path), lines) if sniff(lines) is None else None
+    parse = parser_for(fmt)
+    if not any(type(parse(line)) is LogRecord for line in lines):  # not one line of the format given
+        return wrong_format_message(str(path), fmt, lines, sniff(lines))
+    return None
+
+
+def _partial(state, fp: str, path: Path, st: IngestStats, error: Exception) -> None:  # noqa: ANN001
+    """Record a file read up to damage as partial, and say so."""
+    state.mark_file_ingested(fp, f"{path} (partial: damaged after {st.lines} lines)", st.lines)
+    print(_summary(str(path), st), file=sys.stderr)
+    print(f"surgewatch ingest: {path} is damaged after {st.lines} lines ({error}); those lines are stored and the "
+          "file is recorded as partial; ingest an intact copy with --force", file=sys.stderr)
 
 
 def _summary(label: str, st: IngestStats) -> str:
@@ -96,8 +130,6 @@ def run(files: list[Path], *, fmt: str = "auto", site: str | None = None, source
         state = StateDB(state_path or settings.state.path)
         site = site or settings.site
     if fmt != "auto":
-        from collectors.weblog.formats import parser_for
-
         try:
             parser_for(fmt)
         except ValueError as exc:
@@ -116,11 +148,18 @@ def run(files: list[Path], *, fmt: str = "auto", site: str | None = None, source
                 continue
             before = state.file_ingested(fp)
             if before and not force:
-                print(f"{path}: already ingested ({before['lines']} lines at {before['at']}); "
+                partial = " (partial: it was damaged)" if "(partial" in before["path"] else ""
+                print(f"{path}: already ingested{partial} ({before['lines']} lines at {before['at']}); "
                       "use --force to ingest it again", file=sys.stderr)
                 continue
+            problem = unreadable(path, fmt)
+            if problem:
+                print(f"surgewatch ingest: {problem}", file=sys.stderr)
+                failed += 1
+                continue
             try:
-                with open_bytes(path) as f:
+                with open_bytes(path) as raw:
+                    f = GuardedStream(raw)
                     st = ingest_stream(f, store, site=site, source=src, fmt=fmt, state=state, progress=progress,
                                        options=options)
             except (OSError, EOFError) as exc:
@@ -131,6 +170,11 @@ def run(files: list[Path], *, fmt: str = "auto", site: str | None = None, source
             except StoreError as exc:
                 print(f"surgewatch ingest: {exc}", file=sys.stderr)
                 return 1
+            if f.error is not None:  # damaged part-way: what came before is stored, the file is marked partial
+                _partial(state, fp, path, st, f.error)
+                total.add(st)
+                failed += 1
+                continue
             state.mark_file_ingested(fp, str(path), st.lines)
             print(_summary(str(path), st), file=sys.stderr)
             total.add(st)

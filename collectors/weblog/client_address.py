@@ -2,12 +2,24 @@
 
 ``X-Forwarded-For`` / ``CF-Connecting-IP`` are believed only when the peer is one of the
 ``trusted_proxies``; then the client is the right-most untrusted hop. A header sent by
-anyone else is ignored, so nobody can fake a country by sending one.
+anyone else is ignored, so nobody can fake a country by sending one. A log may name the peer
+instead of giving its address (a hostname with ``HostnameLookups On``, ``unix:`` for a local
+socket): such a request counts, with country and network ``none``.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
+
+_NAMED_PEER = re.compile(r"unix:\S*|[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252}[A-Za-z0-9_.])?")
+
+
+def named_peer(addr: str) -> bool:
+    """True for a hostname or a unix socket in the client field (no address to locate)."""
+    if _NAMED_PEER.fullmatch(addr) is None:
+        return False
+    return addr.startswith("unix:") or not addr.rstrip(".").rsplit(".", 1)[-1].isdigit()  # 999.1.1.1 is no name
 
 
 class ClientAddress:

@@ -25,11 +25,13 @@ import pyarrow.compute as pc
 
 from collectors.weblog.actors import actors_in_order
 from collectors.weblog.aggregate import Bucket
-from collectors.weblog.formats import MAX_LINE, parse_combined
+from collectors.weblog.clf import parse_clf
+from collectors.weblog.formats import MAX_LINE
+from collectors.weblog.linereader import CUT_BYTES, cut_line
 from collectors.weblog.pipeline import METHOD_CLASS, SAMPLES_PER_REASON, STATUS_CLASS, WeblogPipeline
 from collectors.weblog.privacy import redact
 from collectors.weblog.reasons import Reason
-from collectors.weblog.record import LogRecord, split_request
+from collectors.weblog.record import LogRecord, request_of
 from collectors.weblog.referrer import referrer_class
 from collectors.weblog.timestamps import parse_time_local
 from store.base import BUCKET_SECONDS
@@ -79,15 +81,29 @@ def lines_array(data: bytes) -> pa.StringArray:
     return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
-def _valid_lines(data: bytes) -> tuple[pa.StringArray, bytes]:
-    """The lines of ``data`` (and their bytes), invalid UTF-8 replaced as ``errors="replace"`` text reading does."""
+def _valid_lines(data: bytes) -> tuple[pa.StringArray, bytes, np.ndarray | None]:
+    """The lines of ``data``, their bytes, and which lines were not UTF-8 (None: all were).
+
+    A line that is not UTF-8 is counted ``bad_encoding``; its bytes are replaced (``errors="replace"``)
+    only so that the block stays one valid Arrow array and its redacted sample can be shown.
+    """
     lines = lines_array(data)
     try:
         lines.validate(full=True)  # checks UTF-8 without building a Python str of the block
-        return lines, data
+        return lines, data, None
     except pa.ArrowInvalid:
-        data = data.decode("utf-8", "replace").encode("utf-8")
-        return lines_array(data), data
+        pass
+    pieces = data.split(b"\n")
+    bad = np.zeros(len(pieces), bool)
+    for i, piece in enumerate(pieces):
+        try:
+            piece.decode("utf-8")
+        except UnicodeDecodeError:
+            bad[i] = True
+            pieces[i] = piece.decode("utf-8", "replace").encode("utf-8")
+    data = b"\n".join(pieces)
+    lines = lines_array(data)
+    return lines, data, bad[:len(lines)]
 
 
 def _odd_or_too_long(lines: pa.StringArray, data: bytes) -> np.ndarray:
@@ -144,28 +160,35 @@ class ColumnarFeeder:
         self.tags = _Codes()      # every tag value (country, client, actor, ...) as one code space
         self.keys = _Codes()      # (method, target) pairs
         self._req_cache: dict[str, object] = {}
+        self._parse = pipe._parser if pipe._parser is not None else parse_clf  # lines off the plain shape
 
     # -- parse ----------------------------------------------------------------------------------
     def feed_block(self, data: bytes) -> int:
         """Process whole lines (``data`` ends at a newline or at the end of the input); returns lines read."""
         if not data:
             return 0
-        lines, data = _valid_lines(data)
+        lines, data, bad_utf8 = _valid_lines(data)
         n = len(lines)
         parts = pc.split_pattern(lines, '"')
         nparts = _np(pc.list_value_length(parts))
-        ok = nparts >= 7
+        # behind trusted proxies a quoted field after the agent may be X-Forwarded-For: such lines go per line
+        ok = nparts == 7 if self.pipe._clients.enabled else nparts >= 7
         ok &= ~_odd_or_too_long(lines, data)
+        if bad_utf8 is not None:
+            ok &= ~bad_utf8
         idx_ok = np.flatnonzero(ok)
         sub = parts.take(pa.array(idx_ok))
         head, middle = pc.list_element(sub, 0), pc.list_element(sub, 2)
         shape = (_np(pc.match_substring_regex(head, _HEAD)) & _np(pc.match_substring_regex(middle, _MIDDLE))
                  & _np(pc.equal(pc.list_element(sub, 4), " ")))
+        # only lines whose middle is " status size " are split there (any other would lack a third piece)
+        sel = pa.array(np.flatnonzero(shape), pa.int64())
+        head, middle, sub = head.take(sel), middle.take(sel), sub.take(sel)
         mid = pc.split_pattern(middle, " ")
         size_text = pc.list_element(mid, 2)
-        shape &= _np(pc.match_substring_regex(size_text, _DIGITS))
-        fast = idx_ok[shape]
-        sel = pa.array(np.flatnonzero(shape))
+        digits = _np(pc.match_substring_regex(size_text, _DIGITS)).astype(bool)
+        fast = idx_ok[np.flatnonzero(shape)[digits]]
+        sel = pa.array(np.flatnonzero(digits), pa.int64())
         head, mid, size_text, sub = head.take(sel), mid.take(sel), size_text.take(sel), sub.take(sel)
         is_fast = np.zeros(n, bool)
         is_fast[fast] = True
@@ -204,22 +227,26 @@ class ColumnarFeeder:
             fi, fv = _dict(pc.list_element(sub, 3))
             referer[fast] = ref_codes.many(["" if f == "-" else f for f in fv])[fi]
         texts = lines.take(pa.array(slow, pa.int64())).to_pylist() if len(slow) else []
+        parse, clients = self._parse, self.pipe._clients
         for i, line in zip(slow.tolist(), texts, strict=True):
-            rec = Reason.TOO_LONG if len(line) > MAX_LINE else parse_combined(line)
+            if bad_utf8 is not None and bad_utf8[i]:
+                reason[i] = _R[Reason.BAD_ENCODING]
+                continue
+            rec = Reason.TOO_LONG if len(line) > MAX_LINE else parse(line)
             if type(rec) is not LogRecord:
                 reason[i] = _R[rec]
                 continue
             ts[i], status[i], size[i] = rec.ts, rec.status, rec.size
             req[i] = self.keys.code((rec.method, rec.target))
-            addr[i], agent[i] = addr_codes.code(rec.remote), ua_codes.code(rec.ua)
+            peer = clients.resolve(rec.remote, rec.xff, rec.cfip) if clients.enabled else rec.remote
+            addr[i], agent[i] = addr_codes.code(peer), ua_codes.code(rec.ua)
             referer[i] = ref_codes.code(rec.referer)
         self._aggregate(n, lines, reason, ts, req, status, size, addr, agent, referer,
                         addr_codes.values, ua_codes.values, ref_codes.values)
         return n
 
     def _request(self, request: str) -> int:
-        req = split_request(request)
-        return -1 if req is None else self.keys.code(req)
+        return self.keys.code(request_of(request))
 
     # -- order-dependent steps and aggregation ------------------------------------------------
     def _aggregate(self, n: int, lines: pa.StringArray, reason: np.ndarray, ts: np.ndarray,
@@ -442,11 +469,19 @@ def feed_lines(pipe: WeblogPipeline, lines: Iterable[str], block_lines: int = BL
     for line in lines:
         batch.append(line if line[-1:] == "\n" else line + "\n")
         if len(batch) >= block_lines:
-            n += _timed(pipe, feeder, "".join(batch).encode("utf-8", "surrogateescape"))
+            n += _timed(pipe, feeder, _encode("".join(batch)))
             batch = []
     if batch:
-        n += _timed(pipe, feeder, "".join(batch).encode("utf-8", "surrogateescape"))
+        n += _timed(pipe, feeder, _encode("".join(batch)))
     return n
+
+
+def _encode(text: str) -> bytes:
+    """Text lines back to bytes: undecodable bytes as they were read, any other lone surrogate as invalid UTF-8."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 def feed_binary(pipe: WeblogPipeline, f: BinaryIO, block_bytes: int = BLOCK_BYTES,
@@ -455,16 +490,26 @@ def feed_binary(pipe: WeblogPipeline, f: BinaryIO, block_bytes: int = BLOCK_BYTE
     feeder = ColumnarFeeder(pipe)
     rest = b""
     n = 0
+    skipping = False  # inside a line too long to keep: its start was kept, the rest is dropped
     while True:
         data = f.read(block_bytes)
         if not data:
             break
+        if skipping:
+            nl = data.find(b"\n")
+            if nl < 0:
+                continue
+            rest, data, skipping = rest + b"\n", data[nl + 1:], False
         data = rest + data if rest else data
         cut = data.rfind(b"\n") + 1
         if cut == 0:
             rest = data
+            if len(rest) > CUT_BYTES:  # bounded memory: keep enough to count it too_long and show its start
+                rest, skipping = cut_line(rest), True
             continue
         rest = data[cut:]
+        if len(rest) > CUT_BYTES:
+            rest, skipping = cut_line(rest), True
         k = _timed(pipe, feeder, data[:cut] if cut < len(data) else data)
         n += k
         if on_block is not None:

@@ -126,7 +126,7 @@ class FollowedFile:
             if not self.head and self.offset == 0:
                 self.head = head_hash(chunk)
             self.offset += len(chunk)
-            out.extend(chunk.decode("utf-8", "replace").splitlines())
+            out.extend(chunk.decode("utf-8", "surrogateescape").splitlines())
             if len(data) < self.max_bytes:
                 if final and end + 1 < len(data):
                     continue
@@ -148,7 +148,7 @@ class FollowedFile:
                     rest = f.read()
             except OSError:
                 continue
-            return rest.decode("utf-8", "replace").splitlines()
+            return rest.decode("utf-8", "surrogateescape").splitlines()
         return []
 
     def _drain_old(self) -> list[str]:

@@ -35,11 +35,11 @@ def _tables() -> GeoTables:
 def mask(addr: str) -> str | None:
     """The /24 (IPv4) or /48 (IPv6) network of an address; None if it is not one."""
     try:
-        ip = ipaddress.ip_address(addr)
+        ip = ipaddress.ip_address(addr.split("%", 1)[0])  # an IPv6 zone (fe80::1%eth0) is not part of it
     except ValueError:
         return None
     if ip.version == 4:
-        return f"{addr.rsplit('.', 1)[0]}.0/24"
+        return f"{str(ip).rsplit('.', 1)[0]}.0/24"
     if ip.ipv4_mapped:
         return mask(str(ip.ipv4_mapped))
     return str(ipaddress.ip_network(f"{ip}/48", strict=False))
@@ -61,13 +61,15 @@ class GeoLookup:
 
     def lookup(self, addr: str) -> NetInfo | None:
         """Facts about ``addr``; None when it is not an IP address."""
+        key = addr
         try:
-            return self._cache[addr]
+            return self._cache[key]
         except KeyError:
             pass
         prefix = mask(addr)
         info = None
         if prefix is not None:
+            addr = addr.split("%", 1)[0]
             code, asn_name = self._geo.lookup(addr)
             country = code if code and code != "--" else NONE
             if self._mmdb is not None:
@@ -79,5 +81,5 @@ class GeoLookup:
             info = NetInfo(country, asn, any(m in upper for m in self._markers), prefix)
         if len(self._cache) > _CACHE_MAX:
             self._cache.clear()
-        self._cache[addr] = info
+        self._cache[key] = info
         return info

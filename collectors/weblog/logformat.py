@@ -2,7 +2,8 @@
 
 Each ``$variable`` becomes a group matching up to the next literal character (nginx
 escapes quotes in values as ``\\x22``, so that character cannot occur inside a value);
-the named values are then read as in ``record.record_from_fields``.
+the named values are then read as in ``record.record_from_fields``. Fields after the
+format's end (separated by a space or tab) are tolerated.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from collections.abc import Callable
 from collectors.weblog.reasons import Reason
 from collectors.weblog.record import LogRecord, record_from_fields
 
+_ONE_TOKEN = frozenset({"status", "body_bytes_sent", "bytes_sent", "request_time", "request_length", "msec",
+                        "upstream_status", "upstream_response_time", "upstream_connect_time", "connection",
+                        "connection_requests", "pipe", "remote_addr", "remote_port", "request_id", "req_id"})
 _VAR = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 
@@ -39,13 +43,14 @@ def compile_log_format(log_format: str) -> Callable[[str], LogRecord | Reason]:
             regex.append(re.escape(value))
             continue
         nxt = pieces[i + 1][1][0] if i + 1 < len(pieces) and pieces[i + 1][0] == "lit" else None
-        body = f"[^{re.escape(nxt)}]*" if nxt else ".*"
+        body = f"[^{re.escape(nxt)}]*" if nxt else (r"[^ \t]*" if value in _ONE_TOKEN else ".*")
         if value in seen:
             regex.append(f"(?:{body})")
         else:
             seen.add(value)
             regex.append(f"(?P<{value}>{body})")
-    pattern = re.compile("".join(regex) + "$")
+    # a line may carry more than the format (a field added to log_format later, a proxy's suffix)
+    pattern = re.compile("".join(regex) + r"(?:[ \t].*)?$", re.S)
 
     def parse(line: str) -> LogRecord | Reason:
         m = pattern.match(line.rstrip("\r\n"))

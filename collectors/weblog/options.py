@@ -9,11 +9,24 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from collectors.weblog.mail_security import DEFAULT_MAIL_SECURITY_NETWORKS
 
+_LOCALE = r"(?:/[a-z]{2}(?:[-_][a-zA-Z]{2})?)?"  # an optional language prefix: /de, /en-gb, /fr_ca
 DEFAULT_PATH_GROUPS: dict[str, list[str]] = {
     # first matching group wins; anything else is "page" (GET/HEAD) or "other"
-    "conversion": [r"^/(thank-?you|thanks|order[-_/]?(complete|confirmation|success)|checkout/(complete|success|done))",
-                   r"^/(signup|register|subscribe)/(complete|success|done|confirmed)"],
-    "checkout": [r"^/(checkout|cart|basket|payment)(/|$)"],
+    "conversion": [
+        # order confirmation pages of shop platforms: Shopify (/checkouts/<token>/thank_you, the order status
+        # page /<shop id>/orders/<token>), WooCommerce (/checkout/order-received/<id>/), Magento / Adobe
+        # Commerce (/checkout/onepage/success/), BigCommerce (/checkout/order-confirmation), Shopware 6
+        # (/checkout/finish), and the same words under any checkout path (/checkout/thanks, /checkout/success)
+        r"^" + _LOCALE + r"/checkouts?/(?:[^/]+/){0,3}(?:thank[-_]?you|thanks|order-received|"
+        r"order-confirmation|finish|success|complete|completed|done|confirmation|confirmed)(?:[/.]|$)",
+        r"^" + _LOCALE + r"/(?:\d+/)?orders/[0-9a-zA-Z]{16,}(?:/|$)",
+        # PrestaShop (/order-confirmation) and generic thank-you / confirmation pages
+        r"^" + _LOCALE + r"/(?:thank[-_]?you|thanks|danke|merci|gracias|"
+        r"order[-_/]?(?:complete|completed|confirmation|confirmed|success|received|placed|thank[-_]?you)|"
+        r"purchase[-_/]?(?:complete|confirmation|success)|payment[-_/]?(?:success|complete|confirmation))(?:[/.]|$)",
+        r"^/(signup|register|subscribe)/(complete|success|done|confirmed)",
+    ],
+    "checkout": [r"^" + _LOCALE + r"/(checkouts?|cart|basket|payment)(/|$)"],
     "login": [r"^/(login|log-in|signin|sign-in|auth|session|account/login|users?/sign_in|wp-login\.php)(/|$|\?)"],
     "api": [r"^/(api|graphql|v\d+)(/|$)", r"\.json$"],
     "asset": [r"^/(static|assets|_next/static|media|images|img|css|js|fonts)/",
@@ -51,6 +64,12 @@ class WeblogOptions(BaseModel):
         default_factory=lambda: list(DEFAULT_MAIL_SECURITY_NETWORKS),
         description="CIDRs of mail-security vendors' link scanners; browser-looking requests from them are "
                     "mail_scanner")
+
+    @field_validator("path_groups")
+    @classmethod
+    def _groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        """A group the settings name replaces that group's defaults; the groups they do not name keep theirs."""
+        return {**DEFAULT_PATH_GROUPS, **value}
 
     @field_validator("trusted_proxies", "mail_security_networks")
     @classmethod

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from collectors.weblog.aggregate import Bucket
 from collectors.weblog.behaviour import ActorTracker
 from collectors.weblog.cardinality import CampaignFolder
-from collectors.weblog.client_address import ClientAddress
-from collectors.weblog.formats import Parser, parser_for, sniff
-from collectors.weblog.geo import GeoLookup
+from collectors.weblog.client_address import ClientAddress, named_peer
+from collectors.weblog.formats import MAX_LINE, AutoParser, Parser, parser_for, sniff, unknown_format_message
+from collectors.weblog.geo import GeoLookup, NetInfo
 from collectors.weblog.mail_security import MailSecurityNetworks
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.paths import PathGrouper
@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 STATUS_CLASS = {i: f"{i}xx" for i in range(1, 6)}
 METHOD_CLASS = {"GET": "GET", "POST": "POST", "HEAD": "HEAD"}
 SAMPLES_PER_REASON = 3
-COLUMNAR_FORMATS = ("combined", "varnishncsa", "combined_request_time")
+COLUMNAR_FORMATS = ("combined", "common", "vhost_combined", "varnishncsa", "combined_request_time",
+                    "traefik_clf", "ingress_nginx", "clf", "ncsa")
 _NO_END = 1 << 62  # later than any bucket start
 CAMPAIGNS_REREAD = 300.0  # seconds: the calendar is read again at least this often, changed or not
 
@@ -79,7 +80,7 @@ class WeblogPipeline:
         self.source = source
         self.options = opts = options or WeblogOptions()
         self.fmt = fmt
-        self._parser: Parser | None = None if fmt.strip().lower() == "auto" else parser_for(fmt)
+        self._parser: Parser = parser_for(fmt)  # "auto": sniffed from the lines, followed line by line
         self._clients = ClientAddress(opts.trusted_proxies)
         self._mail_security = MailSecurityNetworks(opts.mail_security_networks)
         self._geo = GeoLookup(mmdb_path=opts.mmdb_path, datacenter_asns=opts.datacenter_asns)
@@ -104,6 +105,7 @@ class WeblogPipeline:
         self.stats = IngestStats()
         self._dirty: set[int] = set()       # open buckets changed since the last write_open
         self._filling: set[int] = set()     # written by write_open without networks: their 10 s were not over
+        self._warned_format = False
 
     # -- campaigns -----------------------------------------------------------------------------
     def refresh_campaigns(self) -> None:
@@ -155,10 +157,11 @@ class WeblogPipeline:
         st = self.stats
         for line in lines:
             n += 1
-            if parser is None:
-                parser = self._parser = parser_for(sniff([line]) if line.strip() else "combined")
-            if len(line) > 16_384:
+            if len(line) > MAX_LINE:
                 self._count(Reason.TOO_LONG, line)
+                continue
+            if not line.isascii() and not _utf8(line):
+                self._count(Reason.BAD_ENCODING, line)
                 continue
             rec = parser(line)
             if type(rec) is not LogRecord:
@@ -170,6 +173,10 @@ class WeblogPipeline:
             else:
                 st.parsed += 1
         st.lines += n
+        if not self._warned_format and isinstance(parser, AutoParser) and parser.name is None and st.lines >= 50:
+            self._warned_format = True  # the live tail: nothing read so far is in a known format
+            log.warning("accesslog %s", unknown_format_message(self.source, [next(iter(st.samples.get(
+                Reason.NO_MATCH, [""])))]))
         self.write_closed()
         st.seconds += time.perf_counter() - t0
         return n
@@ -263,6 +270,8 @@ class WeblogPipeline:
 
     def _enrich_client(self, addr: str, ua: str) -> tuple | None:
         net = self._geo.lookup(addr)
+        if net is None and named_peer(addr):  # a hostname or unix socket: counted, nowhere to locate
+            net = NetInfo(NONE, NONE, False, NONE)
         if net is None:
             who = None
         else:
@@ -419,6 +428,15 @@ class WeblogPipeline:
                 b.written.add((p.tags["prefix"], p.tags["asn"]))
 
 
+def _utf8(line: str) -> bool:
+    """False for a line read with ``surrogateescape`` that held bytes that are not UTF-8."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
                  salt: bytes | None = None, state=None, progress: bool = False,  # noqa: ANN001
                  options: WeblogOptions | None = None, columnar: bool = True,
@@ -438,16 +456,14 @@ def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, sou
         lines = with_progress(lines)
     lines = iter(lines)
     name = fmt.strip().lower()
-    if columnar and name == "auto":
-        first = next(lines, None)
-        if first is not None:
-            name = sniff([first]) if first.strip() else "combined"
-            lines = itertools.chain([first], lines)
+    if name == "auto":  # the format most of the first lines are in; the parser follows any change after
+        head = list(itertools.islice(lines, 20))
+        name = sniff(head) or "combined"
+        pipe._parser = AutoParser(name)
+        lines = itertools.chain(head, lines)
     if columnar and name in COLUMNAR_FORMATS:
         from collectors.weblog.columnar import feed_lines
 
-        if pipe._parser is None:
-            pipe._parser = parser_for(name)
         feed_lines(pipe, lines)
     else:
         pipe.feed(lines)

@@ -73,23 +73,56 @@ class DailyIds:
         return v
 
 
-_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F:]*[0-9a-fA-F]{1,4}(?![\w:])")
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|/\d)")  # "/24" after it: masked already
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?:%\w+)?(?![\w:]|/\d)")
 _TARGET = re.compile(r"(/[^\s\"?]*)\?([^\s\"]*)")
-_QUOTED_UA = re.compile(r"\"(Mozilla/|curl/|python|Go-http|Java/|okhttp)[^\"]*\"", re.I)
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?')
+_REQUEST = re.compile(r"[A-Z]{3,10} \S+(?: HTTP/[\d.]+)?")
+_AGENT_TOKEN = re.compile(r"(?<![\w/.:-])(?!HTTP/)[A-Za-z][\w.+-]*/[^\s\"]*"
+                          r"(?:\s*\([^)\"]*\)|\s+[A-Za-z][\w.+-]*/[^\s\"]*)*")
 _EMAIL = re.compile(r"[^\s@\"]+@[^\s@\"]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+_KEEP_QUOTED = 24  # quoted values up to this long are kept (status words, "-", hosts); longer ones are masked
+
+
+def _query(m: re.Match) -> str:
+    utm = utm_params(split_target("?" + m.group(2))[1])
+    return m.group(1) + ("?" + "&".join(f"{k}={v}" for k, v in sorted(utm.items())) if utm else "")
+
+
+def _quoted(m: re.Match) -> str:
+    text, key = m.group(1), m.group(2)
+    if key is not None or text in ("", "-") or _REQUEST.fullmatch(text) or mask(text) is not None:
+        return m.group(0)  # a JSON key, an empty value, a request line (its query is cut below)
+    if text[:1] == "/" and " " not in text:
+        return m.group(0)  # a path
+    if len(text) <= _KEEP_QUOTED and "/" not in text and "(" not in text:
+        return m.group(0)
+    return '"<redacted>"'
 
 
 def redact(line: str, limit: int = 300) -> str:
-    """A malformed line safe to show: addresses masked to their network, no user agent or query."""
-    text = line[:limit]
+    """A malformed line safe to show, as stored data is: no full address, user agent, referrer or query.
+
+    Addresses are masked to their network (/24, /48), every quoted value but a request line, a
+    path, a JSON key or a short word is replaced by ``<redacted>`` (user agents, referrers and
+    cookies are quoted in every NCSA and JSON log), an unquoted product token (``Mozilla/5.0+(...)``
+    in IIS, ``curl/8.0``) becomes ``<user-agent>``, queries keep only ``utm_*``, control bytes
+    become ``?`` (a binary line cannot drive the terminal).
+    """
+    text = _CONTROL.sub("?", line[:limit * 4])
+    text = _QUOTED.sub(_quoted, text)
     text = _IPV4.sub(lambda m: mask(m.group(0)) or "x.x.x.x", text)
     text = _IPV6.sub(lambda m: mask(m.group(0)) or m.group(0), text)
-
-    def _query(m: re.Match) -> str:
-        utm = utm_params(split_target("?" + m.group(2))[1])
-        return m.group(1) + ("?" + "&".join(f"{k}={v}" for k, v in sorted(utm.items())) if utm else "")
-
+    text = _AGENT_TOKEN.sub(_agent, text)
     text = _TARGET.sub(_query, text)
-    text = _QUOTED_UA.sub('"<user-agent>"', text)
-    return _EMAIL.sub("<email>", text)
+    text = _EMAIL.sub("<email>", text)
+    return text[:limit]
+
+
+def _agent(m: re.Match) -> str:
+    token = m.group(0)
+    head = token.split("/", 1)[0]
+    if token.startswith("HTTP/") or head.lower() in ("http:", "https:"):
+        return token
+    return "<user-agent>"

@@ -44,22 +44,45 @@ def split_request(request: str) -> tuple[str, str] | None:
         return parts[0], strip_absolute(parts[1])
     if len(parts) == 2 and parts[0].isalpha() and parts[1][:1] == "/":  # HTTP/0.9
         return parts[0], parts[1]
+    if len(parts) > 3 and parts[0].isalpha() and parts[-1].startswith("HTTP/"):  # a space left unescaped
+        return parts[0], strip_absolute(" ".join(parts[1:-1]))
     return None
 
 
+def request_of(request: str) -> tuple[str, str]:
+    """(method, target) of a logged request line; ("", "") for one that is not a request line.
+
+    A TLS handshake sent to a plain-HTTP port (``\\x16\\x03\\x01...``), an empty request (``""``),
+    a timed-out connection (``"-"``) or a scanner's junk still got a status from the server: it is
+    traffic of that status whose method counts as ``other``.
+    """
+    return split_request(request) or ("", "")
+
+
 _ALIASES = {
-    "remote": ("remote_addr", "remote_ip", "client_ip", "c_ip", "ip", "remote_host"),
-    "time": ("time_local", "time_iso8601", "timestamp", "@timestamp", "time", "msec"),
+    # nginx variables, common JSON keys, Caddy (nested ``request``, flattened) and Traefik JSON fields
+    # (and Google Cloud's ``httpRequest`` object, Envoy's default JSON keys)
+    "remote": ("remote_addr", "remote_ip", "client_ip", "c_ip", "ip", "remote_host", "request_remote_ip",
+               "clienthost", "httprequest_remoteip", "downstream_remote_address", "request_remote_addr"),
+    "time": ("time_local", "time_iso8601", "timestamp", "@timestamp", "startutc", "start_time", "time", "msec", "ts",
+             "date"),
     "request": ("request",),
-    "method": ("request_method", "method", "cs_method"),
-    "uri": ("request_uri", "uri", "url", "path", "cs_uri_stem"),
+    "method": ("request_method", "method", "cs_method", "requestmethod", "httprequest_requestmethod",
+               "request_type"),
+    "uri": ("request_uri", "uri", "url", "path", "cs_uri_stem", "requestpath", "httprequest_requesturl",
+            "request_path"),
     "args": ("args", "query_string", "cs_uri_query"),
-    "status": ("status", "sc_status", "status_code"),
-    "size": ("body_bytes_sent", "bytes_sent", "sc_bytes", "bytes", "size", "response_size"),
-    "referer": ("http_referer", "referer", "referrer", "cs_referer"),
-    "ua": ("http_user_agent", "user_agent", "agent", "cs_user_agent"),
-    "xff": ("http_x_forwarded_for", "x_forwarded_for"),
-    "cfip": ("http_cf_connecting_ip", "cf_connecting_ip"),
+    "status": ("status", "sc_status", "status_code", "downstreamstatus", "response_code", "httprequest_status"),
+    "size": ("body_bytes_sent", "bytes_sent", "sc_bytes", "bytes", "size", "response_size",
+             "downstreamcontentsize", "length", "httprequest_responsesize"),
+    "referer": ("http_referer", "referer", "referrer", "cs_referer", "request_headers_referer", "request_referer",
+                "httprequest_referer"),
+    "ua": ("http_user_agent", "user_agent", "agent", "cs_user_agent", "request_headers_user_agent",
+           "request_user_agent", "httprequest_useragent"),
+    "xff": ("http_x_forwarded_for", "x_forwarded_for", "request_headers_x_forwarded_for",
+            "request_x_forwarded_for"),
+    "cfip": ("http_cf_connecting_ip", "cf_connecting_ip", "request_headers_cf_connecting_ip",
+             "request_cf_connecting_ip"),
 }
 
 
@@ -71,21 +94,26 @@ def _pick(fields: dict, role: str) -> str:
     return ""
 
 
+def _without_port(addr: str) -> str:
+    """``1.2.3.4:5678`` → ``1.2.3.4``, ``[2001:db8::1]:443`` → ``2001:db8::1``; anything else unchanged."""
+    if addr[:1] == "[" and "]" in addr:
+        return addr[1:addr.index("]")]
+    host, sep, port = addr.rpartition(":")
+    return host if sep and port.isdigit() and host.count(":") == 0 and host else addr
+
+
 def record_from_fields(fields: dict) -> LogRecord | Reason:
     """A record from named values (nginx variable names or common JSON keys)."""
-    remote = dash(_pick(fields, "remote"))
+    remote = _without_port(dash(_pick(fields, "remote")))
     ts = parse_any(_pick(fields, "time"))
     if ts is None:
         return Reason.BAD_TIMESTAMP
     request = _pick(fields, "request")
     if request:
-        req = split_request(request)
-        if req is None:
-            return Reason.BAD_REQUEST
-        method, target = req
+        method, target = request_of(request)
     else:
         method, target = _pick(fields, "method"), strip_absolute(_pick(fields, "uri"))
-        if not method.isalpha() or not target:
+        if not target or (method and not method.isalpha()):
             return Reason.BAD_REQUEST
         args = dash(_pick(fields, "args"))
         if args and "?" not in target:

@@ -2,19 +2,20 @@
 
 ``ingest_lines`` takes text lines, so every line is decoded into a Python string, joined
 and encoded again before the block path splits it. For a file the block path can read the
-bytes as they are (``columnar.feed_binary``): cut at the last newline of each read,
-invalid UTF-8 replaced per block exactly as the text path does. Formats the block path
-does not read go through the per-line path via a text wrapper, so every format works.
+bytes as they are (``columnar.feed_binary``): cut at the last newline of each read, a line
+that is not UTF-8 counted ``bad_encoding`` as the text path counts it. Formats the block path
+does not read go through the per-line path via ``linereader.bounded_lines`` (lines in bounded
+memory), so every format works. With ``fmt="auto"`` the format is sniffed from the first lines
+and followed line by line if it changes.
 """
 
 from __future__ import annotations
 
-import io
-import itertools
 from collections.abc import Iterable
 from typing import BinaryIO
 
-from collectors.weblog.formats import parser_for, sniff
+from collectors.weblog.formats import SNIFF_LINES, AutoParser, sniff
+from collectors.weblog.linereader import bounded_lines
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import COLUMNAR_FORMATS, IngestStats, WeblogPipeline, finish
 from store.base import TimeSeriesStore
@@ -34,6 +35,17 @@ class _Prefixed:
         return self._f.read(size)
 
 
+def read_head(f: BinaryIO, lines: int = SNIFF_LINES) -> bytes:
+    """The first ``lines`` lines of ``f`` (each read at most 64 KiB at a time), to sniff the format from."""
+    head = b""
+    for _ in range(lines):
+        line = f.readline(1 << 16)
+        if not line:
+            break
+        head += line
+    return head
+
+
 def ingest_stream(f: BinaryIO, store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
                   salt: bytes | None = None, state=None, progress: bool = False,  # noqa: ANN001
                   options: WeblogOptions | None = None) -> IngestStats:
@@ -42,12 +54,11 @@ def ingest_stream(f: BinaryIO, store: TimeSeriesStore, *, site: str, source: str
     name = fmt.strip().lower()
     head = b""
     if name == "auto":
-        head = f.readline()
-        first = head.decode("utf-8", "replace")
-        name = sniff([first]) if first.strip() else "combined"
+        head = read_head(f)
+        name = sniff(head.decode("utf-8", "replace").splitlines()) or "combined"
+        pipe._parser = AutoParser(name)  # follows the file if it changes format part-way
     if name not in COLUMNAR_FORMATS:
-        rest = io.TextIOWrapper(f, encoding="utf-8", errors="replace", newline="\n")
-        lines: Iterable[str] = itertools.chain([head.decode("utf-8", "replace")] if head else [], rest)
+        lines: Iterable[str] = bounded_lines(f, head)
         if progress:
             from collectors.weblog.progress import with_progress
 
@@ -56,8 +67,6 @@ def ingest_stream(f: BinaryIO, store: TimeSeriesStore, *, site: str, source: str
         return finish(pipe)
     from collectors.weblog.columnar import feed_binary
 
-    if pipe._parser is None:
-        pipe._parser = parser_for(name)
     if progress:
         from collectors.weblog.progress import block_progress
 

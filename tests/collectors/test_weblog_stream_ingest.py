@@ -28,7 +28,7 @@ def _raw(seed: int) -> bytes:
 
 def _compare(data: bytes, fmt: str, block_bytes: int | None = None) -> None:
     a, b = EmbeddedStore(":memory:"), EmbeddedStore(":memory:")
-    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="replace", newline="\n")
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape", newline="\n")
     sa = ingest_lines(text, a, site="shop", source="t", salt=SALT, fmt=fmt, options=OPTS)
     if block_bytes is not None:
         import collectors.weblog.columnar as columnar
@@ -46,6 +46,7 @@ def _compare(data: bytes, fmt: str, block_bytes: int | None = None) -> None:
     assert (sa.lines, sa.parsed, sa.late, sa.malformed, sa.samples) == (sb.lines, sb.parsed, sb.late, sb.malformed,
                                                                        sb.samples)
     assert sa.parsed > 1000 and sa.malformed
+    assert sa.malformed.get("bad_encoding") == data.count(b"/st\xffatic/")  # each invalid line counted, not mended
 
 
 @pytest.mark.parametrize("fmt", ["combined", "auto"])
