@@ -39,3 +39,13 @@ def days_of_lines(days: int, copies_per_day: int = 6, minute_step: int = 7) -> l
         day = [shifted(line, d * 86_400 + k * minute_step * 60) for k in range(copies_per_day) for line in base]
         out.append(sorted(day, key=line_time))
     return out
+
+
+def real_lines_at(n: int, start: int, first: int = 0, per_second: int = 10) -> list[str]:
+    """``n`` sample lines (cycling, from the ``first``-th on), re-dated ``per_second`` a second from ``start``."""
+    base = real_lines()
+    out = []
+    for i in range(first, first + n):
+        line = base[i % len(base)]
+        out.append(shifted(line, start + i // per_second - line_time(line)))
+    return out
