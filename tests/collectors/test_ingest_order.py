@@ -16,7 +16,6 @@ import pytest
 
 from collectors.weblog.backfill import IngestRequest, ingest_file
 from store.base import TimeSeriesStore
-from store.embedded import EmbeddedStore
 from store.parts import merge_parts
 from store.sketch import estimate_b64
 from store.state import StateDB
@@ -27,17 +26,9 @@ MEASUREMENTS = ("http", "visitors", "networks", "ingest")
 JUNK = ["this is not a log line\n", '1.2.3.4 - - [17/May/2015:10:05:00 +0000] "GET / HTTP/1.1" 2x0 5 "-" "x"\n']
 
 
-@pytest.fixture(params=["embedded", pytest.param("influxdb", marks=pytest.mark.service)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TimeSeriesStore]:
-    if request.param == "embedded":
-        s: TimeSeriesStore = EmbeddedStore(tmp_path / "ts.db")
-    else:
-        from store.influxdb import InfluxStore
-
-        s = InfluxStore(request.getfixturevalue("influxd_service").url, request.getfixturevalue("influx_database"),
-                        retries=2)
-    yield s
-    s.close()
+@pytest.fixture
+def store(any_store: TimeSeriesStore) -> TimeSeriesStore:
+    return any_store
 
 
 @pytest.fixture

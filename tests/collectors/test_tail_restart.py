@@ -13,7 +13,6 @@ import gzip
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,24 +20,15 @@ import pytest
 from collectors.accesslog import AccessLogSettings, AccessLogTail
 from collectors.weblog.backfill import IngestRequest, ingest_file
 from store.base import TimeSeriesStore
-from store.embedded import EmbeddedStore
 from store.state import StateDB
 from tests.collectors.realsample import real_lines_at
 
 SALT = b"r" * 32
 
 
-@pytest.fixture(params=["embedded", pytest.param("influxdb", marks=pytest.mark.service)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TimeSeriesStore]:
-    if request.param == "embedded":
-        s: TimeSeriesStore = EmbeddedStore(tmp_path / "ts.db")
-    else:
-        from store.influxdb import InfluxStore
-
-        s = InfluxStore(request.getfixturevalue("influxd_service").url, request.getfixturevalue("influx_database"),
-                        retries=2)
-    yield s
-    s.close()
+@pytest.fixture
+def store(any_store: TimeSeriesStore) -> TimeSeriesStore:
+    return any_store
 
 
 @pytest.fixture
