@@ -26,7 +26,7 @@ from collectors.weblog.follow import FollowedFile
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.source import WeblogSource
 from store.base import StoreError, TimeSeriesStore
-from store.files import TAIL, FileRegistry
+from store.files import INGEST, TAIL, FileRegistry
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +51,16 @@ class AccessLogTail(WeblogSource):
     def __init__(self, settings: AccessLogSettings, *, store: TimeSeriesStore, state, site: str = "default",
                  salt: bytes | None = None) -> None:  # noqa: ANN001
         super().__init__(settings, store=store, state=state, site=site, fmt=settings.format, salt=salt)
-        self.files = {str(p): FollowedFile(Path(p), max_bytes=settings.max_read_bytes,
-                                           from_end=settings.start_at_end) for p in settings.files}
         self._registry = FileRegistry(state) if state is not None else None
+        self.files = {str(p): FollowedFile(Path(p), max_bytes=settings.max_read_bytes, from_end=settings.start_at_end,
+                                           stored=self._ingested) for p in settings.files}
         self._restore()
+
+    def _ingested(self, key: str) -> int:
+        """Bytes of a content ``ingest`` stored (the tail starts new content after them)."""
+        if self._registry is None:
+            return 0
+        return max((r.bytes for r in self._registry.get(key) if r.reader == INGEST), default=0)
 
     def _restore(self) -> None:
         data = self.state.get_checkpoint(self.key) if self.state is not None else None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -57,8 +58,10 @@ def split_lines(data: bytes) -> list[str]:
 
 
 class FollowedFile:
-    def __init__(self, path: Path, *, max_bytes: int = 8 << 20, from_end: bool = False) -> None:
+    def __init__(self, path: Path, *, max_bytes: int = 8 << 20, from_end: bool = False,
+                 stored: Callable[[str], int] | None = None) -> None:
         self.path = Path(path)
+        self.stored = stored  # bytes of a content (by ContentId.key) already stored by ``ingest``
         self.max_bytes = max_bytes
         self.fd: int | None = None
         self.pos = Position()
@@ -117,7 +120,7 @@ class FollowedFile:
         same = (known.matches(head) if known is not None
                 else (fst.st_dev, fst.st_ino) == (self.pos.dev, self.pos.ino) and self.pos.ino != 0)
         if not same or fst.st_size < self.pos.offset:
-            offset = fst.st_size if self.from_end else 0
+            offset = fst.st_size if self.from_end else self._ingested(fd, cid)
             self.pos = Position(fst.st_dev, fst.st_ino, offset=offset)
             self._lines_in_content = 0
         self.pos.dev, self.pos.ino = fst.st_dev, fst.st_ino
@@ -125,6 +128,15 @@ class FollowedFile:
         self.from_end = False
         self.problem = None
         return True
+
+    def _ingested(self, fd: int, cid: ContentId | None) -> int:
+        """Where to start new content: after what ``ingest`` already stored of it (at a line's end), else 0."""
+        done = self.stored(cid.key) if self.stored is not None and cid is not None else 0
+        if done and os.pread(fd, 1, done - 1) == b"\n":
+            log.info("accesslog: the first %d bytes of %s were stored by ingest; reading on from there", done,
+                     self.path)
+            return done
+        return 0
 
     def _learn(self, cid: ContentId | None) -> None:
         """Take the content identity as it grows (a file shorter than IDENTITY_BYTES has a shorter one)."""

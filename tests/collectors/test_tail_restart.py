@@ -180,3 +180,22 @@ def test_ingest_of_a_rotated_gzipped_copy_of_tailed_content_is_a_no_op(tmp_path:
     assert ingest_file(rotated, store, state, req).stats.parsed == 400
     state.close()
     assert _requests(store) == 800
+
+
+def test_the_tail_reads_on_after_what_ingest_stored_of_its_file(tmp_path: Path, store: TimeSeriesStore,
+                                                                 state_path: Path) -> None:
+    log = tmp_path / "access.log"
+    w = Writer(log)
+    w.write(300)
+    state = StateDB(state_path)
+    assert ingest_file(log, store, state, IngestRequest(site="shop", source="web", salt=SALT)).stats.parsed == 300
+    state.close()
+    w.write(200)                                   # the server goes on; the tail starts on the same file
+    state = StateDB(state_path)
+    tail = _tail(log, store, state)
+    assert tail.poll() == 200
+    w.write(100)
+    assert tail.poll() == 100
+    tail.flush()
+    state.close()
+    assert _requests(store) == w.written == 600
