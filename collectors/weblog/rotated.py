@@ -110,6 +110,13 @@ class Rotated:
 
     def position_state(self) -> dict:
         """The checkpoint while this piece is being read (as ``follow.Position.state``)."""
+        try:
+            if self.content is None:  # not opened yet: its identity all the same, so a restart finds it
+                self.content = file_id(self.path)
+            if self._stat is None:
+                self._stat = self.path.stat()
+        except (OSError, EOFError):
+            pass
         st, c = self._stat, self.content
         return {"dev": st.st_dev if st else 0, "ino": st.st_ino if st else 0, "digest": c.digest if c else "",
                 "length": c.length if c else 0, "header": c.header if c else 0, "offset": self.offset}

@@ -199,3 +199,22 @@ def test_the_tail_reads_on_after_what_ingest_stored_of_its_file(tmp_path: Path, 
     tail.flush()
     state.close()
     assert _requests(store) == w.written == 600
+
+
+def test_a_crash_while_catching_up_rotated_pieces_neither_loses_nor_double_counts(
+        tmp_path: Path, store: TimeSeriesStore, state_path: Path) -> None:
+    log = tmp_path / "access.log"
+    w = Writer(log)
+    _run(log, store, state_path, w, 200)
+    w.write(300)
+    log.rename(tmp_path / "access.log.2")
+    w.write(300)
+    log.rename(tmp_path / "access.log.1")
+    w.write(100)
+    state = StateDB(state_path)
+    tail = _tail(log, store, state, max_read_bytes=4096)
+    for _ in range(30):                            # .2 read, .1 begun, then the process dies
+        tail.poll()
+    assert [p.path.name for p in tail.files[str(log)].backlog] == ["access.log.1"]
+    state.close()
+    _restart(log, store, state_path, w)
