@@ -49,6 +49,14 @@ class Writer:
         self.written += n
 
 
+def _gzip(src: Path, dst: Path, *, remove: bool = True) -> None:
+    """``gzip``: ``src`` compressed into ``dst``, then removed (as logrotate's ``compress`` does)."""
+    with src.open("rb") as f, gzip.open(dst, "wb") as out:
+        shutil.copyfileobj(f, out)
+    if remove:
+        src.unlink()
+
+
 def _tail(log: Path, store: TimeSeriesStore, state: StateDB, **kw: object) -> AccessLogTail:
     settings = AccessLogSettings(files=[log], format="combined", source="web", **kw)
     return AccessLogTail(settings, store=store, state=state, site="shop", salt=SALT)
@@ -97,11 +105,8 @@ def test_rename_and_gzip_while_stopped_is_caught_up(tmp_path: Path, store: TimeS
     w = Writer(log)
     _run(log, store, state_path, w, 500)
     w.write(500)
-    rotated = tmp_path / "access.log.1"
-    log.rename(rotated)
-    with rotated.open("rb") as src, gzip.open(tmp_path / "access.log.1.gz", "wb") as dst:
-        shutil.copyfileobj(src, dst)
-    rotated.unlink()
+    log.rename(tmp_path / "access.log.1")
+    _gzip(tmp_path / "access.log.1", tmp_path / "access.log.1.gz")
     w.write(300)
     _restart(log, store, state_path, w)
 
@@ -125,10 +130,8 @@ def test_several_rotations_while_stopped_are_all_caught_up(tmp_path: Path, store
     w.write(200)
     log.rename(tmp_path / "access.log.1")          # first rotation
     w.write(400)
-    one, two = tmp_path / "access.log.1", tmp_path / "access.log.2.gz"
-    with one.open("rb") as src, gzip.open(two, "wb") as dst:  # second rotation: .1 -> .2.gz, log -> .1
-        shutil.copyfileobj(src, dst)
-    one.unlink()
+    one = tmp_path / "access.log.1"
+    _gzip(one, tmp_path / "access.log.2.gz")       # second rotation: .1 -> .2.gz, log -> .1
     log.rename(one)
     w.write(250)
     _restart(log, store, state_path, w)
@@ -166,8 +169,7 @@ def test_ingest_of_a_rotated_gzipped_copy_of_tailed_content_is_a_no_op(tmp_path:
     w = Writer(log)
     _run(log, store, state_path, w, 400)
     rotated = tmp_path / "access.log.1.gz"
-    with log.open("rb") as src, gzip.open(rotated, "wb") as dst:
-        shutil.copyfileobj(src, dst)
+    _gzip(log, rotated, remove=False)
     state = StateDB(state_path)
     req = IngestRequest(site="shop", source="web", salt=SALT)
     out = ingest_file(rotated, store, state, req)
