@@ -60,7 +60,8 @@ def ingest(
     fmt: str = typer.Option("auto", "--format", help="auto (detected from the first lines), a format name from "
                             "README (combined, iis, caddy, alb, ...) or an nginx log_format."),
     site: str | None = typer.Option(None, "--site", help="Site tag (default: the configured site)."),
-    source: str | None = typer.Option(None, "--source", help="Source tag (default: file:<name> per file)."),
+    source: str | None = typer.Option(None, "--source",
+                                      help="Source tag (default: file:<name>, rotation suffix such as .2.gz dropped)."),
     force: bool = typer.Option(False, "--force", help="Ingest files that were ingested before."),
     store_path: Path | None = typer.Option(None, "--store-path", help="Embedded store file to use."),
     state_path: Path | None = typer.Option(None, "--state-path", help="State DB (default: the configured one)."),

@@ -1,7 +1,8 @@
 """The time-series store interface every backend implements.
 
 A point is one whole 10-second bucket of one series (measurement + tags), written by
-one owner (the ``source`` tag names the collector instance). Writing the same point
+one owner (the ``source`` tag names the collector instance, ``part`` the file or stream
+within it, see ``store.parts``). Writing the same point
 again overwrites it, so replays after a crash or a store outage never double-count.
 """
 
@@ -106,6 +107,9 @@ class TimeSeriesStore(Protocol):
 
     def delete_before(self, measurement: str, before: datetime | int) -> None:
         """Drop points older than ``before`` (retention)."""
+
+    def delete_series(self, measurement: str, where: TagFilter) -> None:
+        """Drop every point, at any time, of the series whose tags match ``where`` (e.g. one ``part``)."""
 
     def close(self) -> None: ...
 

@@ -279,6 +279,15 @@ class EmbeddedStore:
             if self._table_columns(measurement):
                 self._db.execute(f"DELETE FROM {_table(measurement)} WHERE time < ?", (to_epoch(before),))
 
+    def delete_series(self, measurement: str, where: TagFilter) -> None:
+        if not where:
+            raise ValueError("delete_series needs a tag filter; use delete_before to drop by time")
+        with self._lock:
+            if not self._table_columns(measurement):
+                return
+            ids = [(sid,) for sid in self._selected_series(measurement, where)]
+            self._db.executemany(f"DELETE FROM {_table(measurement)} WHERE series_id = ?", ids)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

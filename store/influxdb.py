@@ -286,6 +286,11 @@ class InfluxStore:
     def delete_before(self, measurement: str, before: datetime | int) -> None:
         self._select(influxql.delete_before(measurement, to_epoch(before)), method="POST")
 
+    def delete_series(self, measurement: str, where: TagFilter) -> None:
+        if not where:
+            raise ValueError("delete_series needs a tag filter; use delete_before to drop by time")
+        self._select(influxql.delete_series(measurement, where), method="POST")
+
     def close(self) -> None:
         self._client.close()
         if self._spool is not None:

@@ -91,5 +91,11 @@ def delete_before(measurement: str, before: int) -> str:
     return f"DELETE FROM {ident(measurement)} WHERE time < {int(before)}s"
 
 
+def delete_series(measurement: str, where: TagFilter) -> str:
+    """Every point of the series matching ``where`` (tag equality only), at any time."""
+    clause = where_clause(0, None, where).replace(" WHERE time >= 0s AND ", " WHERE ", 1)
+    return f"DELETE FROM {ident(measurement)}{clause}"
+
+
 def create_database(database: str) -> str:
     return f"CREATE DATABASE {ident(database)}"

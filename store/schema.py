@@ -2,7 +2,9 @@
 
 This is the contract between collectors (who write) and alerts, capacity and pages
 (who read). Every measurement carries the tags ``site`` and ``source`` (the collector
-instance that owns the point). Every point covers one 10-second bucket.
+instance that owns the point); the access-log measurements also carry ``part`` (the file
+or stream of that source that wrote it, see ``store.parts``). Every point covers one
+10-second bucket.
 
 Field kinds decide how rollups (1 min, 1 h) and multi-bucket queries combine values:
 ``counter`` sums, ``gauge`` averages (and ``max`` keeps the peak), ``sketch`` is a
@@ -58,20 +60,21 @@ NONE = "none"    # tag value when a dimension is absent (no utm_campaign, unknow
 OTHER = "other"  # tag value rare values fold into (bounded cardinality)
 
 _common = ("site", "source")
+_parted = _common + ("part",)  # access-log measurements: one part per file or stream (see store.parts)
 
 MEASUREMENTS: dict[str, Measurement] = {
     m.name: m
     for m in (
         Measurement(
             "http",
-            _common + ("country", "client", "actor", "referrer", "path_group", "status", "method", "utm_campaign"),
+            _parted + ("country", "client", "actor", "referrer", "path_group", "status", "method", "utm_campaign"),
             {"requests": Kind.COUNTER, "bytes": Kind.COUNTER},
             "Requests from access logs, broken down by the dimensions alerts and pages slice by.",
             summaries={"by_actor": ("site", "actor")},
         ),
         Measurement(
             "visitors",
-            _common + ("actor",),
+            _parted + ("actor",),
             {
                 "requests": Kind.COUNTER,
                 "clients": Kind.COUNTER,        # distinct clients in the bucket
@@ -91,7 +94,7 @@ MEASUREMENTS: dict[str, Measurement] = {
         ),
         Measurement(
             "networks",
-            _common + ("prefix", "asn"),
+            _parted + ("prefix", "asn"),
             {"requests": Kind.COUNTER, "login_posts": Kind.COUNTER, "auth_failures": Kind.COUNTER,
              "automated": Kind.COUNTER},
             "Top client networks (masked /24 or /48 prefixes, ASN) per bucket, kept only for incidents.",
@@ -99,7 +102,7 @@ MEASUREMENTS: dict[str, Measurement] = {
         ),
         Measurement(
             "ingest",
-            _common + ("reason",),
+            _parted + ("reason",),
             {"lines": Kind.COUNTER},
             "Lines read by a collector: reason parsed, late, or why a line was malformed.",
         ),

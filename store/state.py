@@ -2,8 +2,9 @@
 
 Campaigns, incidents and their history, acknowledgements and silences, what each
 notification channel was last told of each incident and ahead of each campaign, collector
-checkpoints, ingested-file fingerprints, the daily visitor salts (deleted after 48 h so
-visitors cannot be linked across days), users and roles, and the audit log.
+checkpoints, the contents of log files already read (``store.files``), the daily visitor
+salts (deleted after 48 h so visitors cannot be linked across days), users and roles, and
+the audit log.
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE collector_status (
         name TEXT PRIMARY KEY, kind TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL);
+    """,
+    # What each file held (store.files): content already stored is not ingested twice.
+    """
+    CREATE TABLE file_contents (
+        digest TEXT NOT NULL, reader TEXT NOT NULL, path TEXT NOT NULL, bytes INTEGER NOT NULL,
+        lines INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (digest, reader));
     """,
 )
 
@@ -166,21 +173,6 @@ class StateDB:
 
     def salt_days(self) -> list[str]:
         return [r[0] for r in self._all("SELECT day FROM salts ORDER BY day")]
-
-    # -- ingested files ---------------------------------------------------------------------
-    def file_ingested(self, fingerprint: str) -> dict | None:
-        rows = self._all("SELECT path, lines, at FROM ingested_files WHERE fingerprint = ?", (fingerprint,))
-        if not rows:
-            return None
-        path, lines, at = rows[0]
-        return {"path": path, "lines": lines, "at": datetime.fromtimestamp(at, UTC).isoformat()}
-
-    def mark_file_ingested(self, fingerprint: str, path: str, lines: int) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO ingested_files(fingerprint, path, lines, at) VALUES (?, ?, ?, ?)",
-                (fingerprint, path, lines, _now()),
-            )
 
     # -- campaigns --------------------------------------------------------------------------
     def upsert_campaign(self, campaign: Campaign, *, user: str = "system") -> None:

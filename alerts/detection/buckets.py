@@ -15,7 +15,7 @@ import pandas as pd
 from store.base import BUCKET_SECONDS, TimeSeriesStore, bucket_start
 from store.schema import MEASUREMENTS
 
-DIMENSIONS = tuple(t for t in MEASUREMENTS["http"].tags if t not in ("site", "source"))
+DIMENSIONS = tuple(t for t in MEASUREMENTS["http"].tags if t not in ("site", "source", "part"))
 VISITOR_COUNTERS = ("requests", "clients", "pages", "assets", "login_posts", "auth_failures",
                     "conversions", "datacenter")
 VISITOR_GAUGES = ("rpc_p50", "rpc_p90")

@@ -50,11 +50,11 @@ class Bucket:
         self.ingest[reason] = self.ingest.get(reason, 0) + n
 
     def points(self, site: str, source: str, top_networks: int, top_automated: int = 0, *,
-               networks: bool = True) -> list[Point]:
-        """The bucket's points as it stands; adds the networks it selects to ``written``."""
+               networks: bool = True, part: str = "") -> list[Point]:
+        """The bucket's points as it stands, tagged ``part`` when given; grows ``written`` by the networks chosen."""
         t = self.start
-        base = {"site": site, "source": source}
-        out = [Point("http", _http_tags(site, source, key), {"requests": v[0], "bytes": v[1]}, t)
+        base = {"site": site, "source": source, "part": part} if part else {"site": site, "source": source}
+        out = [Point("http", _http_tags(site, source, part, key), {"requests": v[0], "bytes": v[1]}, t)
                for key, v in self.http.items()]
         for actor, v in self.vis.items():
             counts = sorted(self.clients.get(actor, {}).values())
@@ -117,9 +117,10 @@ class Bucket:
 
 
 @lru_cache(maxsize=65_536)
-def _http_tags(site: str, source: str, key: tuple) -> Mapping[str, str]:
+def _http_tags(site: str, source: str, part: str, key: tuple) -> Mapping[str, str]:
     """The tag set of an ``http`` key, built once and shared by its points of every bucket (read-only)."""
-    return MappingProxyType({"site": site, "source": source, **dict(zip(HTTP_TAGS, key, strict=True))})
+    base = {"site": site, "source": source, "part": part} if part else {"site": site, "source": source}
+    return MappingProxyType({**base, **dict(zip(HTTP_TAGS, key, strict=True))})
 
 
 def _by_requests(kv: tuple[tuple[str, str], list[int]]) -> tuple:

@@ -1,31 +1,44 @@
 """``cli.py ingest``: backfill access-log files (plain, .gz, or a CloudFront log directory) into the store.
 
-Same pipeline and aggregates as the live tail. A file already ingested (same content
-fingerprint, site and source) is skipped unless ``--force``. A binary file or one in no known
+Same pipeline and aggregates as the live tail, with no lateness window: each file's lines
+are put in time order first (``collectors.weblog.ordering``), so a shuffled, newest-first
+or multi-day file stores exactly what its sorted lines store. Each file writes its own
+part of the buckets it covers (``part`` tag ``file:<identity>``, see ``store.parts``), so
+files sharing a source add up, and ingesting a file again replaces its part.
+
+A file is known by its content (``collectors.weblog.identity``): a renamed, rotated or
+gzipped copy of content already stored, by ``ingest`` or by the live tail, is skipped
+unless ``--force``; a file that grew since it was ingested is ingested again (its part
+replaced). The default source is ``file:<name>`` without a rotation suffix, so
+``access.log.2.gz`` and ``access.log`` are one source. A binary file or one in no known
 format is refused before anything is stored; a ``.gz`` damaged part-way has the lines before
-the damage stored and is recorded as partial. Prints a summary; exit 0 when every input was
-read, 1 when an input could not be read (or only in part), 2 for bad options.
+the damage stored and is recorded as partial (an intact copy later replaces its part).
+Prints a summary; exit 0 when every input was read, 1 when an input could not be read (or
+only in part), 2 for bad options.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
+import io
+import struct
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from collectors.weblog.formats import parser_for, sniff, unknown_format_message, wrong_format_message
+from collectors.weblog.identity import GZIP_MAGIC, ContentId, default_source, file_id, open_decompressed
 from collectors.weblog.linereader import GuardedStream, binary_problem
 from collectors.weblog.options import WeblogOptions
+from collectors.weblog.ordering import NotOrderable
 from collectors.weblog.pipeline import IngestStats
 from collectors.weblog.record import LogRecord
 from collectors.weblog.stream_ingest import ingest_stream, read_head
-from store.base import StoreError
+from store.base import TimeSeriesStore
+from store.files import INGEST, TAIL, FileRegistry
+from store.state import StateDB
 
-_FP_BYTES = 1 << 20
+PARTED = ("http", "visitors", "networks", "ingest")
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -39,32 +52,71 @@ def expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-def fingerprint(path: Path, site: str, source: str) -> str:
-    """Content identity: size, first and last MiB, site and source."""
-    size = path.stat().st_size
-    h = hashlib.sha256(f"{size}\0{site}\0{source}\0".encode())
+@dataclass
+class IngestRequest:
+    """What ``ingest`` was asked to do, the same for every file."""
+
+    site: str
+    fmt: str = "auto"
+    source: str | None = None
+    force: bool = False
+    progress: bool = False
+    options: WeblogOptions = field(default_factory=WeblogOptions)
+    salt: bytes | None = None
+
+
+@dataclass
+class FileOutcome:
+    path: Path
+    source: str
+    stats: IngestStats | None = None  # None: skipped
+    skipped: str = ""                 # why it was skipped (already stored)
+    damage: Exception | None = None   # read only up to this damage (a truncated .gz): stored, recorded as partial
+
+
+class _Counted(io.RawIOBase):
+    """Counts the (decompressed) bytes read through it."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f, self.count = f, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # noqa: ANN001 - a writable buffer
+        n = self._f.readinto(b)  # type: ignore[attr-defined]
+        self.count += n or 0
+        return n or 0
+
+
+def content_size(path: Path) -> int:
+    """Bytes of a file's content: its size, or for gzip the size its trailer gives (mod 4 GiB)."""
     with path.open("rb") as f:
-        h.update(f.read(_FP_BYTES))
-        if size > _FP_BYTES:
-            f.seek(max(_FP_BYTES, size - _FP_BYTES))
-            h.update(f.read(_FP_BYTES))
-    return h.hexdigest()
+        if f.read(2) != GZIP_MAGIC:
+            return path.stat().st_size
+        f.seek(-4, io.SEEK_END)
+        return struct.unpack("<I", f.read(4))[0]
 
 
-@contextmanager
-def open_bytes(path: Path) -> Iterator[BinaryIO]:
-    """A plain or gzip file as a binary stream (decoded later, a block at a time)."""
-    with path.open("rb") as raw:
-        magic = raw.read(2)
-    opener = gzip.open if magic == b"\x1f\x8b" else open
-    with opener(path, "rb") as f:  # type: ignore[operator]
-        yield f
+def _already_stored(registry: FileRegistry, cid: ContentId, path: Path) -> tuple[str, bool]:
+    """(why ``path`` need not be read, whether an earlier ingest of it is to be replaced)."""
+    known = {r.reader: r for r in registry.get(cid.key)}
+    tail = known.get(TAIL)
+    if tail is not None:
+        return (f"already stored by the live tail (read from {tail.path}, {tail.bytes} bytes, at {tail.at})",
+                INGEST in known)
+    done = known.get(INGEST)
+    if done is None:
+        return "", False
+    if content_size(path) > done.bytes:
+        return "", True  # grown since: read again, its part replaced
+    return f"already ingested ({done.lines} lines from {done.path} at {done.at})", True
 
 
 def unreadable(path: Path, fmt: str) -> str | None:
     """Why ``path`` cannot be ingested before anything is stored (binary, unknown format); None if it can."""
     try:
-        with open_bytes(path) as f:
+        with open_decompressed(path) as f:
             head = read_head(GuardedStream(f))
     except OSError as exc:
         return f"cannot read {path}: {exc}; check the path"
@@ -82,15 +134,42 @@ def unreadable(path: Path, fmt: str) -> str | None:
     return None
 
 
-def _partial(state, fp: str, path: Path, st: IngestStats, error: Exception) -> None:  # noqa: ANN001
-    """Record a file read up to damage as partial, and say so."""
-    state.mark_file_ingested(fp, f"{path} (partial: damaged after {st.lines} lines)", st.lines)
-    print(_summary(str(path), st), file=sys.stderr)
-    print(f"surgewatch ingest: {path} is damaged after {st.lines} lines ({error}); those lines are stored and the "
-          "file is recorded as partial; ingest an intact copy with --force", file=sys.stderr)
+def ingest_file(path: Path, store: TimeSeriesStore, state: StateDB, req: IngestRequest) -> FileOutcome:
+    """Ingest one file as its own part (OSError/EOFError: unreadable, StoreError: store down)."""
+    src = req.source or default_source(path)
+    cid = file_id(path)
+    if cid is None:
+        return FileOutcome(path, src, skipped="no log lines in it")
+    registry = FileRegistry(state)
+    why, replace = _already_stored(registry, cid, path)
+    if why and not req.force:
+        return FileOutcome(path, src, skipped=why)
+    if replace:  # what this content wrote before goes, so the new part is the only one
+        for m in PARTED:
+            store.delete_series(m, {"site": req.site, "source": src, "part": cid.part})
+    stats, nbytes, damage = _read(path, store, state, req, src, cid, ordered=True)
+    where = str(path) if damage is None else f"{path} (partial: damaged after {stats.lines} lines)"
+    registry.record(cid.key, INGEST, where, nbytes, stats.lines)
+    return FileOutcome(path, src, stats, damage=damage)
 
 
-def _summary(label: str, st: IngestStats) -> str:
+def _read(path: Path, store: TimeSeriesStore, state: StateDB, req: IngestRequest, src: str, cid: ContentId,
+          *, ordered: bool) -> tuple[IngestStats, int, Exception | None]:
+    with open_decompressed(path) as raw:
+        guarded = GuardedStream(raw)
+        counted = _Counted(guarded)
+        try:
+            stats = ingest_stream(io.BufferedReader(counted, 1 << 20), store, site=req.site, source=src,
+                                  fmt=req.fmt, state=state, progress=req.progress, options=req.options,
+                                  salt=req.salt, part=cid.part, ordered=ordered)
+        except NotOrderable as exc:
+            print(f"{path}: {exc}; read in file order (lines out of order by more than the open window "
+                  "are counted late)", file=sys.stderr)
+            return _read(path, store, state, req, src, cid, ordered=False)
+    return stats, counted.count, guarded.error
+
+
+def summary(label: str, st: IngestStats) -> str:
     mal = ", ".join(f"{r}={n}" for r, n in sorted(st.malformed.items())) or "none"
     text = (f"{label}: {st.lines} lines read, {st.parsed} parsed, malformed: {mal}, late {st.late}, "
             f"{st.seconds:.2f} s, {st.lines_per_second:,.0f} lines/s")
@@ -99,88 +178,80 @@ def _summary(label: str, st: IngestStats) -> str:
     return text
 
 
+def _open(store_path: Path | None, state_path: Path | None,
+          site: str | None) -> tuple[TimeSeriesStore, StateDB, str, WeblogOptions] | str:
+    """The store, state DB, site and accesslog options to ingest with; an error message instead on bad settings."""
+    if store_path is not None:
+        from store.embedded import EmbeddedStore
+
+        return (EmbeddedStore(store_path), StateDB(state_path or store_path.with_name("state.db")),
+                site or "default", WeblogOptions())
+    from config import ConfigError, load_settings
+    from store.settings import open_store
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return str(exc)
+    section = (settings.collectors or {}).get("accesslog")
+    if isinstance(section, list):
+        section = section[0] if section else None
+    options = WeblogOptions()
+    if isinstance(section, dict):
+        known = set(WeblogOptions.model_fields)
+        options = WeblogOptions.model_validate({k: v for k, v in section.items() if k in known})
+    return open_store(settings.store), StateDB(state_path or settings.state.path), site or settings.site, options
+
+
 def run(files: list[Path], *, fmt: str = "auto", site: str | None = None, source: str | None = None,
         force: bool = False, store_path: Path | None = None, state_path: Path | None = None,
         progress: bool = True) -> int:
-    options = WeblogOptions()
-    if store_path is not None:
-        from store.embedded import EmbeddedStore
-        from store.state import StateDB
+    from store.base import StoreError
 
-        store = EmbeddedStore(store_path)
-        state = StateDB(state_path or store_path.with_name("state.db"))
-        site = site or "default"
-    else:
-        from config import ConfigError, load_settings
-        from store.settings import open_store
-        from store.state import StateDB
-
-        try:
-            settings = load_settings()
-        except ConfigError as exc:
-            print(f"surgewatch ingest: {exc}", file=sys.stderr)
-            return 2
-        section = (settings.collectors or {}).get("accesslog")
-        if isinstance(section, list):
-            section = section[0] if section else None
-        if isinstance(section, dict):
-            known = set(WeblogOptions.model_fields)
-            options = WeblogOptions.model_validate({k: v for k, v in section.items() if k in known})
-        store = open_store(settings.store)
-        state = StateDB(state_path or settings.state.path)
-        site = site or settings.site
     if fmt != "auto":
         try:
             parser_for(fmt)
         except ValueError as exc:
             print(f"surgewatch ingest: --format: {exc}", file=sys.stderr)
             return 2
-    total = IngestStats()
-    failed = 0
+    opened = _open(store_path, state_path, site)
+    if isinstance(opened, str):
+        print(f"surgewatch ingest: {opened}", file=sys.stderr)
+        return 2
+    store, state, site, options = opened
+    req = IngestRequest(site=site, fmt=fmt, source=source, force=force, progress=progress, options=options)
+    total, failed = IngestStats(), 0
     try:
         for path in expand(files):
-            src = source or f"file:{path.name}"
-            try:
-                fp = fingerprint(path, site, src)
-            except OSError as exc:
-                print(f"surgewatch ingest: cannot read {path}: {exc.strerror or exc}; check the path", file=sys.stderr)
-                failed += 1
-                continue
-            before = state.file_ingested(fp)
-            if before and not force:
-                partial = " (partial: it was damaged)" if "(partial" in before["path"] else ""
-                print(f"{path}: already ingested{partial} ({before['lines']} lines at {before['at']}); "
-                      "use --force to ingest it again", file=sys.stderr)
-                continue
             problem = unreadable(path, fmt)
             if problem:
                 print(f"surgewatch ingest: {problem}", file=sys.stderr)
                 failed += 1
                 continue
             try:
-                with open_bytes(path) as raw:
-                    f = GuardedStream(raw)
-                    st = ingest_stream(f, store, site=site, source=src, fmt=fmt, state=state, progress=progress,
-                                       options=options)
+                out = ingest_file(path, store, state, req)
             except (OSError, EOFError) as exc:
-                print(f"surgewatch ingest: cannot read {path}: {exc}; the file may be truncated or not gzip",
-                      file=sys.stderr)
+                why = getattr(exc, "strerror", None) or exc
+                print(f"surgewatch ingest: cannot read {path}: {why}; check the path, the file may be truncated "
+                      "or not gzip", file=sys.stderr)
                 failed += 1
                 continue
             except StoreError as exc:
                 print(f"surgewatch ingest: {exc}", file=sys.stderr)
                 return 1
-            if f.error is not None:  # damaged part-way: what came before is stored, the file is marked partial
-                _partial(state, fp, path, st, f.error)
-                total.add(st)
-                failed += 1
+            if out.stats is None:
+                print(f"{path}: {out.skipped}; use --force to ingest it again", file=sys.stderr)
                 continue
-            state.mark_file_ingested(fp, str(path), st.lines)
-            print(_summary(str(path), st), file=sys.stderr)
-            total.add(st)
+            print(summary(f"{path} (source {out.source})", out.stats), file=sys.stderr)
+            total.add(out.stats)
+            if out.damage is not None:
+                print(f"surgewatch ingest: {path} is damaged after {out.stats.lines} lines ({out.damage}); those "
+                      "lines are stored and the file is recorded as partial; ingest an intact copy to complete it",
+                      file=sys.stderr)
+                failed += 1
     finally:
         store.close()
         state.close()
     if total.lines:
-        print(_summary("total", total), file=sys.stderr)
+        print(summary("total", total), file=sys.stderr)
     return 1 if failed else 0

@@ -43,6 +43,14 @@ class GuardedStream:
         self.bytes_read += len(data)
         return data
 
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - a writable buffer
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
     def readline(self, size: int = -1) -> bytes:
         if self.error is not None:
             return b""

@@ -30,6 +30,7 @@ from collectors.weblog.reasons import Reason
 from collectors.weblog.record import LogRecord
 from collectors.weblog.referrer import EMAIL_MEDIUMS, referrer_class
 from collectors.weblog.useragent import classify, verify
+from collectors.weblog.writes import BucketWrites, _Sent
 from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore
 from store.schema import NONE
 
@@ -40,7 +41,6 @@ METHOD_CLASS = {"GET": "GET", "POST": "POST", "HEAD": "HEAD"}
 SAMPLES_PER_REASON = 3
 COLUMNAR_FORMATS = ("combined", "common", "vhost_combined", "varnishncsa", "combined_request_time",
                     "traefik_clf", "ingress_nginx", "clf", "ncsa")
-_NO_END = 1 << 62  # later than any bucket start
 CAMPAIGNS_REREAD = 300.0  # seconds: the calendar is read again at least this often, changed or not
 
 
@@ -70,14 +70,20 @@ class IngestStats:
             self.malformed[r] = self.malformed.get(r, 0) + n
 
 
-class WeblogPipeline:
-    """Stateful aggregation of one source's lines (one or many files, live or backfill)."""
+class WeblogPipeline(BucketWrites):
+    """Stateful aggregation of one source's lines (one or many files, live or backfill).
+
+    ``part`` names the file or stream whose part of each bucket this pipeline writes (the
+    ``part`` tag, see ``store.parts``); the live tail writes the source's own part ("").
+    """
 
     def __init__(self, store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
-                 options: WeblogOptions | None = None, salt: bytes | None = None, state=None) -> None:  # noqa: ANN001
+                 options: WeblogOptions | None = None, salt: bytes | None = None, state=None,  # noqa: ANN001
+                 part: str = "") -> None:
         self.store = store
         self.site = site
         self.source = source
+        self.part = part
         self.options = opts = options or WeblogOptions()
         self.fmt = fmt
         self._parser: Parser = parser_for(fmt)  # "auto": sniffed from the lines, followed line by line
@@ -106,6 +112,7 @@ class WeblogPipeline:
         self._dirty: set[int] = set()       # open buckets changed since the last write_open
         self._filling: set[int] = set()     # written by write_open without networks: their 10 s were not over
         self._warned_format = False
+        self._sent = _Sent()                # fields last written per bucket and series (unchanged: not resent)
 
     # -- campaigns -----------------------------------------------------------------------------
     def refresh_campaigns(self) -> None:
@@ -310,62 +317,6 @@ class WeblogPipeline:
             if len(self.pending) >= 30:  # backfill: write as we go, memory stays bounded
                 self.write_closed()
 
-    def write_closed(self) -> int:
-        """Write closed buckets; on a store error keep them for the next call (nothing lost)."""
-        if not self.pending:
-            return 0
-        points = self._points(self.pending)
-        try:
-            n = self.store.write(points)
-        except StoreError as exc:
-            log.error("accesslog %s: store write failed, %d bucket(s) kept for retry: %s",
-                      self.source, len(self.pending), exc)
-            return 0
-        self.pending = []
-        self.stats.points_written += n
-        return n
-
-    def close_until(self, limit: int) -> None:
-        """Close buckets starting before ``limit`` (live: wall clock minus the open window)."""
-        limit -= limit % BUCKET_SECONDS
-        if limit > self.closed_before:
-            self.closed_before = limit
-            for s in sorted(k for k in self.buckets if k < limit):
-                self.pending.append(self.buckets.pop(s))
-            self._tracker.prune(limit)
-
-    def _points(self, buckets: list[Bucket], networks_before: int | None = None) -> list:
-        """Points of ``buckets``; networks only of those starting before ``networks_before`` (all if None)."""
-        opts = self.options
-        return [p for b in buckets for p in b.points(
-            self.site, self.source, opts.top_networks, opts.top_automated_networks,
-            networks=networks_before is None or b.start < networks_before)]
-
-    def write_open(self, now: float | None = None) -> int:
-        """Write the open buckets that changed, as they stand (each later write replaces them).
-
-        Their networks too, once the bucket's 10 seconds are over (a later line, or ``now``,
-        is past them), so a block suggestion has them within seconds. While a bucket still
-        fills, its top networks change with nearly every line; waiting for its end keeps the
-        networks written close to the final ones. A network written once is written at every
-        later write of its bucket (``Bucket.network_rows``), so none is left stale. Without
-        ``now`` (shutdown) every bucket's networks are written as they stand.
-        """
-        over = _NO_END if now is None else max(self.newest, int(now) - BUCKET_SECONDS + 1)
-        starts = self._dirty | {s for s in self._filling if s < over}
-        self._filling = {s for s in self._dirty | self._filling if s >= over and s in self.buckets}
-        self._dirty = set()
-        dirty = [self.buckets[s] for s in sorted(starts) if s in self.buckets]
-        if not dirty:
-            return 0
-        points = self._points(dirty, networks_before=over)
-        try:
-            return self.store.write(points)
-        except StoreError as exc:
-            log.warning("accesslog %s: live update not written (%s); retried with the next lines", self.source, exc)
-            self._dirty.update(b.start for b in dirty)
-            return 0
-
     def flush(self) -> int:
         """Close and write every open bucket (end of a backfill, shutdown)."""
         if self._orphans:  # only malformed lines, never a parsed one: count them at "now"
@@ -404,28 +355,6 @@ class WeblogPipeline:
         self._recall_written()
         self._dirty = set(self.buckets)  # written again (networks too) at the next write_open
 
-    def _recall_written(self) -> None:
-        """Networks the store holds for the restored buckets join their written sets.
-
-        A crash between a write and its checkpoint leaves points the checkpoint does not
-        list; reading them back means the next write replaces them instead of leaving them
-        stale (their requests would be counted twice, once there and once in ``other``).
-        """
-        restored = {b.start: b for b in [*self.buckets.values(), *self.pending]}
-        if not restored:
-            return
-        try:
-            stored = self.store.points("networks", min(restored), max(restored) + BUCKET_SECONDS,
-                                       where={"site": self.site, "source": self.source})
-        except StoreError as exc:
-            log.warning("accesslog %s: could not read back the networks of the restored buckets (%s); "
-                        "a crash just before the restart may leave a network counted twice until they close",
-                        self.source, exc)
-            return
-        for p in stored:
-            b = restored.get(p.time)
-            if b is not None:
-                b.written.add((p.tags["prefix"], p.tags["asn"]))
 
 
 def _utf8(line: str) -> bool:
@@ -440,14 +369,15 @@ def _utf8(line: str) -> bool:
 def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
                  salt: bytes | None = None, state=None, progress: bool = False,  # noqa: ANN001
                  options: WeblogOptions | None = None, columnar: bool = True,
-                 campaigns: tuple[list[str], list[str]] | None = None) -> IngestStats:
+                 campaigns: tuple[list[str], list[str]] | None = None, part: str = "") -> IngestStats:
     """Aggregate ``lines`` into 10 s buckets, write them to ``store``, flush every bucket at the end.
 
     Combined logs go through the block-at-a-time path (``columnar``), which writes the same
     buckets as the per-line path (``columnar=False``) several times faster. ``campaigns``
     gives utm_campaign tags and landing prefixes known in advance when there is no state DB.
     """
-    pipe = WeblogPipeline(store, site=site, source=source, fmt=fmt, options=options, salt=salt, state=state)
+    pipe = WeblogPipeline(store, site=site, source=source, fmt=fmt, options=options, salt=salt, state=state,
+                          part=part)
     if campaigns:  # (utm_campaign tags, landing prefixes) known in advance, without a state DB
         pipe.set_campaigns(*campaigns)
     if progress:

@@ -32,13 +32,18 @@ class WeblogSource:
                                        options=settings, salt=salt, state=state)
         self._campaigns_read = time.time()
 
-    def _ingest(self, lines: list[str], now: float) -> int:
-        """Feed lines, close buckets past the open window, write them (and the open ones), checkpoint."""
+    def _ingest(self, lines: list[str], now: float, *, caught_up: bool = True) -> int:
+        """Feed lines, close buckets past the open window, write them (and the open ones), checkpoint.
+
+        By the wall clock only once the source is ``caught_up`` (read to the end): lines
+        still waiting (a backlog after a restart) are older than ``now`` and must not be late.
+        """
         if now - self._campaigns_read >= CAMPAIGNS_EVERY:  # campaigns announced since start count at once
             self.pipeline.refresh_campaigns()
             self._campaigns_read = now
         n = self.pipeline.feed(lines)
-        self.pipeline.close_until(int(now) - self.settings.open_window_seconds)
+        if caught_up:
+            self.pipeline.close_until(int(now) - self.settings.open_window_seconds)
         self.pipeline.write_closed()
         if self.settings.live_updates:
             self.pipeline.write_open(now)

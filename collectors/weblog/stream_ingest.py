@@ -27,6 +27,11 @@ class _Prefixed:
     def __init__(self, head: bytes, f: BinaryIO) -> None:
         self._head, self._f = head, f
 
+    def readline(self, size: int = -1) -> bytes:
+        if self._head:
+            return self.read(size)  # the head is one whole line
+        return self._f.readline(size)
+
     def read(self, size: int = -1) -> bytes:
         if self._head:
             out = self._head if size < 0 or size >= len(self._head) else self._head[:size]
@@ -48,15 +53,28 @@ def read_head(f: BinaryIO, lines: int = SNIFF_LINES) -> bytes:
 
 def ingest_stream(f: BinaryIO, store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
                   salt: bytes | None = None, state=None, progress: bool = False,  # noqa: ANN001
-                  options: WeblogOptions | None = None) -> IngestStats:
-    """Aggregate the lines of a binary stream into 10 s buckets and write them, as ``ingest_lines`` does."""
-    pipe = WeblogPipeline(store, site=site, source=source, fmt=fmt, options=options, salt=salt, state=state)
+                  options: WeblogOptions | None = None, part: str = "", ordered: bool = False) -> IngestStats:
+    """Aggregate the lines of a binary stream into 10 s buckets and write them, as ``ingest_lines`` does.
+
+    ``ordered``: read the whole stream first and hand its lines on in time order
+    (``collectors.weblog.ordering``), so none is late whatever the order in the file;
+    raises ``NotOrderable`` (before writing anything) for a file that cannot be sorted.
+    ``part`` tags what this stream writes (one part per file, see ``store.parts``).
+    """
+    pipe = WeblogPipeline(store, site=site, source=source, fmt=fmt, options=options, salt=salt, state=state,
+                          part=part)
     name = fmt.strip().lower()
     head = b""
     if name == "auto":
         head = read_head(f)
         name = sniff(head.decode("utf-8", "replace").splitlines()) or "combined"
         pipe._parser = AutoParser(name)  # follows the file if it changes format part-way
+    if ordered:
+        from collectors.weblog.ordering import ordered_stream
+
+        f, _ = ordered_stream(_Prefixed(head, f), name)  # type: ignore[arg-type]
+        head = b""
+        f.peek(1)  # sorts now: a NotOrderable file is known before any line is aggregated
     if name not in COLUMNAR_FORMATS:
         lines: Iterable[str] = bounded_lines(f, head)
         if progress:

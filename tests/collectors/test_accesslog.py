@@ -162,6 +162,10 @@ def test_tails_a_real_nginx_access_log_through_log_reopen(stores: tuple[Embedded
     svc = nginx(d, {"index.html": "<h1>shop</h1>"})  # its ready check is one request, counted in base
     try:
         url = svc.url
+        deadline = time.time() + 10
+        while not (d / "access.log").stat().st_size:  # nginx logs the ready check just after answering it
+            assert time.time() < deadline, "nginx did not log its ready check"
+            time.sleep(0.05)
         tail = _tail(d / "access.log", store, state)
         tail.poll()
         base = tail.stats.parsed

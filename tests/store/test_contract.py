@@ -226,6 +226,18 @@ def test_delete_before_drops_only_older_points(store):
     assert got["requests"].iloc[0] == sum(p.fields["requests"] for p in pts if p.time >= cut)
 
 
+def test_delete_series_drops_every_point_of_the_matching_series_only(store):
+    parts = [Point("http", {"site": "a", "source": "t", "part": part, "country": c}, {"requests": n}, T0 + 10 * k)
+             for k in range(3) for part, n in (("file:1", 5), ("file:2", 7), ("it's", 11)) for c in ("GB", "DE")]
+    store.write(parts)
+    store.delete_series("http", {"site": "a", "part": "file:2"})
+    store.delete_series("http", {"part": "no such part"})
+    got = store.query("http", T0, T0 + 60, fields=["requests"], group_by=["part"])
+    assert dict(zip(got["part"], got["requests"], strict=True)) == {"file:1": 30.0, "it's": 66.0}
+    store.delete_series("http", {"part": "it's"})
+    assert store.query("http", T0, T0 + 60, fields=["requests"])["requests"].tolist() == [30.0]
+
+
 def test_hostile_tag_values_round_trip_and_filter_exactly(store):
     pts = [Point("http", {"site": v, "source": "t"}, {"requests": i + 1}, T0) for i, v in enumerate(HOSTILE)]
     assert store.write(pts) == len(pts)
