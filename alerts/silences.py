@@ -12,6 +12,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
+from auth.roles import Identity, Permission, require
 from store.state import StateDB
 
 LABELS = ("site", "verdict", "severity", "incident", "alertname", "campaign")
@@ -50,16 +51,18 @@ def parse_duration(text: str) -> timedelta:
     return span
 
 
-def add(state: StateDB, matchers: list[str], duration: str, *, user: str, comment: str = "",
+def add(state: StateDB, matchers: list[str], duration: str, *, user: Identity, comment: str = "",
         now: datetime | None = None) -> tuple[int, dict[str, str], datetime]:
-    """Store a silence from now for ``duration``; returns its id, matchers and end."""
+    """Store a silence from now for ``duration`` (oncall or admin role; audited as ``user``); returns its id,
+    matchers and end. Raises ``auth.roles.Forbidden`` for another role."""
+    require(user, Permission.SILENCES)
     labels = parse_matchers(matchers)
     starts = now or datetime.now(UTC)
     ends = starts + parse_duration(duration)
-    return state.add_silence(labels, starts, ends, user=user, comment=comment), labels, ends
+    return state.add_silence(labels, starts, ends, user=user.audit_name, comment=comment), labels, ends
 
 
-def run_add(state: StateDB, matchers: list[str], duration: str, *, user: str, comment: str) -> int:
+def run_add(state: StateDB, matchers: list[str], duration: str, *, user: Identity, comment: str) -> int:
     import typer
 
     try:
@@ -68,7 +71,7 @@ def run_add(state: StateDB, matchers: list[str], duration: str, *, user: str, co
         typer.echo(f"error: {exc}", err=True)
         return 2
     said = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
-    typer.echo(f"silence {sid}: {said} until {ends:%Y-%m-%d %H:%M} UTC (by {user})")
+    typer.echo(f"silence {sid}: {said} until {ends:%Y-%m-%d %H:%M} UTC (by {user.audit_name})")
     return 0
 
 

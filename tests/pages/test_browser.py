@@ -42,18 +42,23 @@ def dashboard(tmp_path: Path) -> Service:
     svc.stop()
 
 
-def serve_dashboard(tmp_path: Path, settings: str = "") -> Service:
-    """`cli.py dashboard` on a free port, reading ts.db and state.db in ``tmp_path`` (site "shop") and ``settings``."""
-    port = free_port()
+def serve_dashboard(tmp_path: Path, settings: str = "", env: dict[str, str] | None = None,
+                    port: int | None = None) -> Service:
+    """`cli.py dashboard` on a free port, reading ts.db and state.db in ``tmp_path`` (site "shop") and ``settings``
+    (and only those ``SURGEWATCH_*`` variables given in ``env``)."""
+    port = port or free_port()
     (tmp_path / "surgewatch.toml").write_text(f'site = "shop"\n[store]\npath = "{tmp_path / "ts.db"}"\n'
                                               f'[state]\npath = "{tmp_path / "state.db"}"\n{settings}')
     svc = Service("dashboard", [sys.executable, str(ROOT / "cli.py"), "dashboard", "--port", str(port)], port,
                   f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/_stcore/health", tmp_path,
                   tmp_path / "dashboard.log")
     old = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SURGEWATCH_")}
+    os.environ.update(env or {})
     try:
         svc.start(timeout=60)
     finally:
+        for key in env or {}:
+            os.environ.pop(key, None)
         os.environ.update(old)
     return svc
 
