@@ -14,6 +14,7 @@ COPY store/ store/
 COPY collectors/ collectors/
 COPY alerts/ alerts/
 COPY capacity/ capacity/
+COPY auth/ auth/
 COPY pages/ pages/
 COPY simulate/ simulate/
 
