@@ -229,7 +229,9 @@ def test_proxy_headers_sign_in_only_from_the_trusted_proxy_and_an_admin_may_do_e
     svc = serve_dashboard(tmp_path, settings)
     headers = {"X-Forwarded-User": "carol", "X-Forwarded-Groups": "staff, surge-admins"}
     trusted = nginx_auth_proxy(tmp_path / "proxy", svc.port, headers, source="127.0.0.2")
-    forged = nginx_auth_proxy(tmp_path / "forged", svc.port, {**headers, "X-Forwarded-User": "mallory"},
+    # The same headers from an address not trusted, claiming to forward for the trusted one: still refused.
+    forged = nginx_auth_proxy(tmp_path / "forged", svc.port, {**headers, "X-Forwarded-User": "mallory",
+                                                              "X-Forwarded-For": "127.0.0.2"},
                               source="127.0.0.1")
     driver = chromium()
     try:
