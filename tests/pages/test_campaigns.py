@@ -393,7 +393,8 @@ def test_an_uploaded_csv_shows_its_bad_row_in_chromium_and_imports_the_good_one(
         text = _page_text_with(driver, "Not imported")
         assert "Not imported: autumn.csv, row 3: regions: 'BRITAIN' is not an ISO 3166-1 alpha-2 country code" in text
         assert "1 campaign(s) to import, 1 row(s) with a problem" in text
-        next(b for b in driver.find_elements(By.TAG_NAME, "button") if b.text.startswith("Import 1")).click()
+        _wait(driver, lambda: [b for b in driver.find_elements(By.TAG_NAME, "button") if b.text.startswith("Import 1")],
+              "the import button")[0].click()
         assert "1 imported, 0 updated, 0 unchanged; 1 bad row(s) skipped" in _page_text_with(driver, "1 imported")
         driver.save_screenshot(str(tmp_path / "imported.png"))
     finally:
