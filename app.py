@@ -22,6 +22,8 @@ PAGES = {
 }
 
 who = signin.gate()  # the sign-in, and nothing else, until the visitor is signed in
+if signin.manages_users(who):
+    PAGES["Admin"] = [st.Page("pages/users.py", title="Users", icon="👥")]
 navigation = st.navigation(PAGES)
 sidebar()
 signin.sidebar(who)

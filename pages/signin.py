@@ -134,6 +134,11 @@ def sidebar(who: Identity) -> None:
         st.rerun()
 
 
+def manages_users(who: Identity) -> bool:
+    """Whether the Users page is for them: an admin, when people sign in as local users."""
+    return _resources()[0].dashboard.sign_in == "local" and who.can(Permission.USERS)
+
+
 def who() -> Identity:
     """The identity ``app.py`` admitted (pages pass it to every write)."""
     found = identity()

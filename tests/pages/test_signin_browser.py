@@ -128,6 +128,7 @@ def test_a_local_marketer_signs_in_announces_is_refused_a_silence_stays_signed_i
     state = seed(tmp_path)
     add_user(state, "mia", "marketing", PASSWORD, by=os_identity())
     add_user(state, "vic", "viewer", PASSWORD, by=os_identity())
+    add_user(state, "ada", "admin", PASSWORD, by=os_identity())
     svc = serve_dashboard(tmp_path, '[dashboard]\nsign_in = "local"\nlock_after = 3\n')
     driver = chromium()
     try:
@@ -146,6 +147,7 @@ def test_a_local_marketer_signs_in_announces_is_refused_a_silence_stays_signed_i
         assert "Announced Launch Day" in said, said
         said = refused_on_incident(driver, svc.url, "silencing notifications")  # refused: silences are on-call's
         assert "Signed in as mia" in said and "Record correction" not in said
+        assert "Users" not in said  # nor may a marketer manage users
         driver.refresh()  # a reload keeps the sign-in (the session cookie)
         wait(driver, lambda t: "Signed in as mia · role marketing" in t, "the sign-in after a reload")
         click(driver, "Sign out")
@@ -164,12 +166,25 @@ def test_a_local_marketer_signs_in_announces_is_refused_a_silence_stays_signed_i
         click(driver, "Sign in")
         assert "vic is locked until" in wait(driver, lambda t: "locked until" in t, "the lock")
         driver.save_screenshot(str(tmp_path / "locked.png"))
+        type_into(driver, "User name", "ada")  # an admin manages users
+        type_into(driver, "Password", PASSWORD)
+        click(driver, "Sign in")
+        wait(driver, lambda t: "Signed in as ada · role admin" in t and "Users" in t, "the admin's Users page link")
+        driver.get(f"{svc.url}/users")
+        wait(driver, lambda t: "Add a user" in t and "Remove user" in t, "the Users page")
+        type_into(driver, "New user's name", "newbie")
+        type_into(driver, "Password (at least 10 characters)", PASSWORD)
+        type_into(driver, "Password again", PASSWORD)
+        click(driver, "Add user")
+        wait(driver, lambda t: "Added newbie (viewer)." in t, "the added user")
     finally:
         driver.quit()
         svc.stop()
     audit = StateDB(tmp_path / "state.db").audit(limit=50)
     assert any(a["user"] == "local:mia" and a["action"] == "campaign.upsert" for a in audit)
     assert not StateDB(tmp_path / "state.db").active_silences()
+    assert StateDB(tmp_path / "state.db").user_role("newbie") == "viewer"
+    assert any(a["user"] == "local:ada" and a["action"] == "user.set" for a in audit)
 
 
 # -- OpenID Connect -------------------------------------------------------------------------
