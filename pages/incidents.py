@@ -172,7 +172,7 @@ def silence_form(v: View, inc: pd.Series, who: Identity) -> None:
               "verdict": f"every {inc['verdict']} incident of {inc['site']}"}
     st.markdown("**Silence notifications**")
     if allowed(who, Permission.SILENCES):
-        _silence_form(v, inc, scopes)
+        _silence_form(v, inc, scopes, who)
     found = queries.silences_for(v.state, queries.incident_labels(inc))
     if found.empty:
         st.caption("No silence in force for this incident.")
@@ -181,7 +181,7 @@ def silence_form(v: View, inc: pd.Series, who: Identity) -> None:
                      width="stretch", column_config={"until": st.column_config.DatetimeColumn(format="HH:mm")})
 
 
-def _silence_form(v: View, inc: pd.Series, scopes: dict[str, str]) -> None:
+def _silence_form(v: View, inc: pd.Series, scopes: dict[str, str], who: Identity) -> None:
     with st.form("incident_silence"):
         scope = st.radio("Of", list(scopes), format_func=scopes.get, key="si_scope", horizontal=True)
         span = st.radio("For", list(SILENCE_SPANS), format_func=SILENCE_SPANS.get, key="si_span", horizontal=True)
@@ -192,7 +192,7 @@ def _silence_form(v: View, inc: pd.Series, scopes: dict[str, str]) -> None:
     matchers = ([f"incident={inc['id']}"] if scope == "incident"
                 else [f"site={inc['site']}", f"verdict={inc['verdict']}"])
     try:
-        sid, _, ends = add(v.state, matchers, span, user=signed_in(), comment=note)
+        sid, _, ends = add(v.state, matchers, span, user=who, comment=note)
     except (SilenceError, Forbidden) as exc:
         st.error(plain(str(exc)))
         return

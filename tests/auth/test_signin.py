@@ -177,3 +177,22 @@ def test_a_network_address_without_sign_in_is_refused_unless_allowed(host, setti
     assert (why is not None) == refused
     if why:
         assert host in why and "dashboard.allow_anonymous = true" in why and "dashboard.sign_in" in why
+
+
+def test_an_older_state_db_keeps_its_users_and_renames_the_marketer_role(tmp_path) -> None:
+    import sqlite3
+
+    from store.state import MIGRATIONS
+
+    path = tmp_path / "v3.db"
+    db = sqlite3.connect(path)
+    for step in MIGRATIONS[:3]:
+        db.executescript(step)
+    db.execute("INSERT INTO users(name, role, password_hash, created_at) VALUES ('mia', 'marketer', '', 0)")
+    db.execute("PRAGMA user_version = 3")
+    db.commit()
+    db.close()
+    state = StateDB(path)
+    assert state.version == len(MIGRATIONS)
+    assert state.get_user("mia") | {"created_at": 0} == {"name": "mia", "role": "marketing", "password_hash": "",
+                                                         "failures": 0, "locked_until": 0, "created_at": 0}
