@@ -17,6 +17,7 @@ COPY store/ store/
 COPY collectors/ collectors/
 COPY alerts/ alerts/
 COPY capacity/ capacity/
+COPY auth/ auth/
 COPY pages/ pages/
 COPY commands/ commands/
 COPY simulate/ simulate/

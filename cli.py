@@ -116,17 +116,16 @@ def dashboard(
     host: str | None = typer.Option(None, help="Address to listen on (default: dashboard.host)."),
     port: int | None = typer.Option(None, help="Port (default: dashboard.port)."),
 ) -> None:
-    """Serve the Streamlit dashboard."""
-    import os
-    import sys
+    """Serve the Streamlit dashboard (refused on a non-loopback address without sign-in; README, Security)."""
+    from auth.launch import LaunchError, run
 
     settings = _settings()
-    here = Path(__file__).resolve().parent
-    args = [sys.executable, "-m", "streamlit", "run", str(here / "app.py"),
-            "--server.address", host or settings.dashboard.host, "--server.port", str(port or settings.dashboard.port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none"]  # errors: messages, never tracebacks
-    os.execv(sys.executable, args)
+    try:
+        code = run(settings.dashboard, host or settings.dashboard.host, port or settings.dashboard.port)
+    except LaunchError as exc:
+        typer.echo(f"surgewatch dashboard: {exc}", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -294,6 +293,13 @@ def _state():  # noqa: ANN202
     return StateDB(_settings().state.path)
 
 
+def _cli_user():  # noqa: ANN202
+    """Who the command line acts as in the audit log: the operating-system user."""
+    from auth.roles import os_identity
+
+    return os_identity()
+
+
 @alerts_app.command("list")
 def alerts_list(
     status: str | None = typer.Option(None, help="open or closed (default: all)."),
@@ -317,26 +323,25 @@ def alerts_show(incident: str = typer.Argument(..., help="Incident id (see `aler
 def alerts_verdict(
     incident: str = typer.Argument(..., help="Incident id."),
     verdict: str = typer.Argument(..., help="campaign, organic, bot or mixed."),
-    by: str = typer.Option("oncall", help="Who says so (kept in the audit log)."),
     comment: str = typer.Option("", help="Why."),
 ) -> None:
     """Mark the detector's verdict wrong: record the right one."""
     from commands.alerts import run_correct
 
-    raise typer.Exit(run_correct(_state(), incident, user=by, verdict=verdict, campaign=None, comment=comment))
+    raise typer.Exit(run_correct(_state(), incident, user=_cli_user(), verdict=verdict, campaign=None, comment=comment))
 
 
 @alerts_app.command("link")
 def alerts_link(
     incident: str = typer.Argument(..., help="Incident id."),
     campaign: str = typer.Argument(..., help="Campaign id or name (see `campaigns list`)."),
-    by: str = typer.Option("oncall", help="Who says so (kept in the audit log)."),
     comment: str = typer.Option("", help="Why."),
 ) -> None:
     """Link a surge to the campaign behind it, after the fact."""
     from commands.alerts import run_correct
 
-    raise typer.Exit(run_correct(_state(), incident, user=by, verdict=None, campaign=campaign, comment=comment))
+    raise typer.Exit(run_correct(_state(), incident, user=_cli_user(), verdict=None, campaign=campaign,
+                                 comment=comment))
 
 
 @alerts_app.command("review")
@@ -355,13 +360,12 @@ def alerts_silence(
     match: list[str] = typer.Option(..., "--match", help="label=value (site, verdict, severity, incident, alertname,"
                                     " campaign); repeat for several."),
     duration: str = typer.Option("2h", "--for", help="How long: 30m, 2h, 1d (at most 30d)."),
-    by: str = typer.Option("oncall", help="Who silences (kept in the audit log)."),
     comment: str = typer.Option("", help="Why."),
 ) -> None:
     """Hold back notifications of matching incidents for a while (e.g. a known launch)."""
     from commands.alerts import run_add
 
-    raise typer.Exit(run_add(_state(), match, duration, user=by, comment=comment))
+    raise typer.Exit(run_add(_state(), match, duration, user=_cli_user(), comment=comment))
 
 
 @alerts_app.command("silences")
@@ -370,6 +374,52 @@ def alerts_silences(fmt: str = typer.Option("table", "--format", help="table or 
     from commands.alerts import run_silences
 
     raise typer.Exit(run_silences(_state(), fmt=fmt))
+
+
+users_app = typer.Typer(help="Local dashboard users (dashboard.sign_in = local): add, list, remove, passwd.",
+                        no_args_is_help=True)
+app.add_typer(users_app, name="users")
+ROLE_HELP = "viewer (reads), marketing (campaigns), oncall (verdicts, links, silences) or admin (all, users)."
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(..., help="User name (letters, digits, . _ @ + -)."),
+    role: str = typer.Option(..., "--role", help=ROLE_HELP),
+    stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+) -> None:
+    """Add a user; the password is asked for (twice) or read from standard input, never from the command line."""
+    from commands.users import run_add
+
+    raise typer.Exit(run_add(_state(), name, role, stdin=stdin, by=_cli_user()))
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: str = typer.Argument(..., help="User name."),
+    role: str | None = typer.Option(None, "--role", help="Also change the role: " + ROLE_HELP),
+    stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+) -> None:
+    """Set a user's password (and role); their sessions end and a lock is lifted."""
+    from commands.users import run_passwd
+
+    raise typer.Exit(run_passwd(_state(), name, role, stdin=stdin, by=_cli_user()))
+
+
+@users_app.command("remove")
+def users_remove(name: str = typer.Argument(..., help="User name.")) -> None:
+    """Remove a user; their sessions end at once."""
+    from commands.users import run_remove
+
+    raise typer.Exit(run_remove(_state(), name, by=_cli_user()))
+
+
+@users_app.command("list")
+def users_list(fmt: str = typer.Option("table", "--format", help="table or json")) -> None:
+    """The users, their roles and whether they are locked."""
+    from commands.users import run_list
+
+    raise typer.Exit(run_list(_state(), fmt=fmt, by=_cli_user()))
 
 
 if __name__ == "__main__":

@@ -54,6 +54,10 @@ def demo_env(data: Path, metrics_port: int) -> dict[str, str]:
         "SURGEWATCH_STATE__PATH": str(data / "state.db"),
         "SURGEWATCH_WORKER__METRICS_PORT": str(metrics_port),
         "SURGEWATCH_DASHBOARD__REFRESH_SECONDS": "5",
+        # On loopback only, with no sign-in: whoever tries the demo may do everything (README, Security).
+        "SURGEWATCH_DASHBOARD__HOST": "127.0.0.1",
+        "SURGEWATCH_DASHBOARD__SIGN_IN": "none",
+        "SURGEWATCH_DASHBOARD__ANONYMOUS_ROLE": "admin",
         # The shop's fleet, for the Capacity page: what one instance serves, how many run, what one costs.
         "SURGEWATCH_CAPACITY__RPS_PER_INSTANCE": "6",
         "SURGEWATCH_CAPACITY__INSTANCES": "3",

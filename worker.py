@@ -138,7 +138,7 @@ class Worker:
         a = self.settings.alerts
         detector = total_config(a.sensitivity, a.min_rps)
         incidents = run_detection(self.store, self.state, self.clock(), detector=detector)
-        from alerts.stale import check_stale
+        from alerts.incidents.stale import check_stale
 
         incidents += check_stale(self.state, self.clock())  # collectors silent for longer than usual
         counts: dict[str, int] = {}

@@ -11,6 +11,7 @@ from typing import Any
 from alerts.feedback.oncall import FeedbackError, _incident, correct, rows
 from alerts.feedback.review import VERDICTS, Review, review
 from alerts.feedback.silences import SilenceError, add
+from auth.roles import Identity
 from store.state import StateDB
 
 
@@ -48,7 +49,7 @@ def run_show(state: StateDB, incident_id: str) -> int:
     return 0
 
 
-def run_correct(state: StateDB, incident_id: str, *, user: str, verdict: str | None, campaign: str | None,
+def run_correct(state: StateDB, incident_id: str, *, user: Identity, verdict: str | None, campaign: str | None,
                 comment: str) -> int:
     import typer
 
@@ -59,7 +60,7 @@ def run_correct(state: StateDB, incident_id: str, *, user: str, verdict: str | N
         return 2
     typer.echo(f"{inc.id}: detector said {inc.verdict}; on-call says {inc.final_verdict}"
                + (f", campaign {inc.final_campaign}" if inc.final_campaign else "")
-               + f" (recorded {datetime.now(UTC):%H:%M:%S} UTC by {user})")
+               + f" (recorded {datetime.now(UTC):%H:%M:%S} UTC by {user.audit_name})")
     return 0
 
 
@@ -107,7 +108,7 @@ def _print_table(found: Review, days: float) -> None:
                   + (f" ({', '.join(found.attacks_called_people[:5])})" if found.attacks_called_people else ""))
 
 
-def run_add(state: StateDB, matchers: list[str], duration: str, *, user: str, comment: str) -> int:
+def run_add(state: StateDB, matchers: list[str], duration: str, *, user: Identity, comment: str) -> int:
     import typer
 
     try:
@@ -116,7 +117,7 @@ def run_add(state: StateDB, matchers: list[str], duration: str, *, user: str, co
         typer.echo(f"error: {exc}", err=True)
         return 2
     said = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
-    typer.echo(f"silence {sid}: {said} until {ends:%Y-%m-%d %H:%M} UTC (by {user})")
+    typer.echo(f"silence {sid}: {said} until {ends:%Y-%m-%d %H:%M} UTC (by {user.audit_name})")
     return 0
 
 

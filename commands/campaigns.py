@@ -56,11 +56,13 @@ def run_import(files: list[Path], state_path: Path, site: str | None = None) -> 
     """``campaigns import``: 0 when every row was imported, 1 when rows were rejected, 2 when a file was unreadable."""
     import typer
 
+    from auth.roles import os_identity
+
     state = StateDB(state_path)
     code = 0
     for path in files:
         try:
-            result = import_file(state, path, site=site, user="cli")
+            result = import_file(state, path, site=site, user=os_identity().audit_name)
         except CampaignError as exc:
             typer.echo(f"error: {exc}", err=True)
             code = 2

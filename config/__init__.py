@@ -23,11 +23,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from auth.settings import SignInSettings
 from capacity.settings import CapacitySettings
 from store.settings import StoreSettings, UnknownKey, http_url, unknown_keys
 
 SECRET_KEYS = {("store", "influx_password"), ("store", "influx_token"), ("notify", "urls"),
-               ("collectors", "cloudflare", "api_token"), ("collectors", "mailchimp", "api_key")}
+               ("collectors", "cloudflare", "api_token"), ("collectors", "mailchimp", "api_key"),
+               ("dashboard", "oidc", "client_secret"), ("dashboard", "oidc", "cookie_secret")}
 SECRET_NAMES = {path[-1] for path in SECRET_KEYS} | {"password", "token", "api_key", "api_token", "secret",
                                                     "client_secret", "cookie_secret"}
 URL_KEYS = ("influx_url", "alertmanager_url", "dashboard_url", "url", "server")
@@ -49,7 +51,9 @@ class WorkerSettings(BaseModel):
     rollup_every: int = Field(60, ge=10, le=3600, description="Seconds between rollup and retention runs.")
 
 
-class DashboardSettings(BaseModel):
+class DashboardSettings(SignInSettings):
+    """Where the dashboard listens and how it shows things; sign-in settings come from ``SignInSettings``."""
+
     host: str = Field("127.0.0.1", description="Address the Streamlit dashboard listens on.")
     port: int = Field(8501, ge=1, le=65535, description="Port of the dashboard.")
     timezone: str = Field("UTC", description="Time zone the pages show times in (IANA name, e.g. Europe/Paris).")

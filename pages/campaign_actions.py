@@ -1,7 +1,8 @@
 """What the Campaigns page changes: announce or edit a campaign, cancel one, import an uploaded file.
 
-Every change goes through the one campaign schema (``campaigns.model``) and the state DB, which
-audits it with the person's name; the worker reads the calendar at each detection run, so IT sees
+Every change first checks the signed-in identity's role (``auth.roles``: marketing or admin), then
+goes through the one campaign schema (``campaigns.model``) and the state DB, which audits it with
+that identity (never a typed name); the worker reads the calendar at each detection run, so IT sees
 a change at its next run. Bad input comes back as messages naming the field (or the file's row),
 never as an exception from deep inside.
 """
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from auth.roles import Identity, Permission, require
 from campaigns.files import ROW_READERS
 from campaigns.model import Campaign, CampaignError, Row, field_problems
 from store.state import StateDB
@@ -66,7 +68,7 @@ def to_campaign(form: CampaignForm, tz: str) -> Campaign:
     if not form.name.strip():
         problems.append("Name: give the campaign a name, e.g. Spring Sale APAC.")
     if not form.owner.strip():
-        problems.append("Owner: your name is required; changes to the calendar are recorded with who made them.")
+        problems.append("Owner: the campaign needs an owner.")
     if form.start_date is None or form.start_time is None:
         problems.append("Start: choose the date and the time the campaign goes out.")
     if (form.end_date is None) != (form.end_time is None):
@@ -85,12 +87,13 @@ def to_campaign(form: CampaignForm, tz: str) -> Campaign:
                          for where, msg in field_problems(exc)]) from None
 
 
-def save(state: StateDB, form: CampaignForm, tz: str) -> tuple[Campaign, bool]:
-    """Store the announced or edited campaign (audited by its owner); returns it and whether it is new.
+def save(state: StateDB, form: CampaignForm, tz: str, *, user: Identity) -> tuple[Campaign, bool]:
+    """Store the announced or edited campaign (audited as ``user``); returns it and whether it is new.
 
     A new campaign whose name another one already has gets the start's date and time in its id,
     so announcing this week's "Newsletter" never overwrites last week's.
     """
+    require(user, Permission.CAMPAIGNS)
     campaign = to_campaign(form, tz)
     created = not form.id
     if created and state.get_campaign(campaign.id) is not None:
@@ -101,15 +104,14 @@ def save(state: StateDB, form: CampaignForm, tz: str) -> tuple[Campaign, bool]:
         campaign = campaign.model_copy(update={"id": unique})
     if not created and state.get_campaign(form.id) is None:
         raise FormError([f"Campaign: {form.id!r} is no longer in the calendar; announce it as a new campaign."])
-    state.upsert_campaign(campaign, user=form.owner.strip())
+    state.upsert_campaign(campaign, user=user.audit_name)
     return campaign, created
 
 
-def cancel(state: StateDB, campaign_id: str, *, user: str) -> Campaign:
-    """Mark a campaign cancelled, audited with who did it; detection stops expecting its surge."""
-    if not user.strip():
-        raise FormError(["Owner: your name is required to cancel a campaign."])
-    found = state.cancel_campaign(campaign_id, user=user.strip())
+def cancel(state: StateDB, campaign_id: str, *, user: Identity) -> Campaign:
+    """Mark a campaign cancelled, audited as ``user``; detection stops expecting its surge."""
+    require(user, Permission.CAMPAIGNS)
+    found = state.cancel_campaign(campaign_id, user=user.audit_name)
     if found is None:
         raise FormError([f"Campaign: {campaign_id!r} is no longer in the calendar."])
     return found
@@ -142,22 +144,21 @@ class Imported:
         return f"{len(self.created)} imported, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
 
 
-def import_rows(state: StateDB, rows: list[Row], *, user: str) -> Imported:
-    """Store the good rows (audited by ``user``, who becomes the owner of rows naming none); bad rows are skipped.
+def import_rows(state: StateDB, rows: list[Row], *, user: Identity) -> Imported:
+    """Store the good rows (audited as ``user``, who becomes the owner of rows naming none); bad rows are skipped.
 
     Importing the same file twice changes nothing: identical campaigns are left alone.
     """
-    if not user.strip():
-        raise FormError(["Owner: your name is required; imported campaigns are recorded with who imported them."])
+    require(user, Permission.CAMPAIGNS)
     done = Imported()
     for row in rows:
         if isinstance(row, CampaignError):
             continue
-        campaign = row if row.owner else row.model_copy(update={"owner": user.strip()})
+        campaign = row if row.owner else row.model_copy(update={"owner": user.name})
         old = state.get_campaign(campaign.id)
         if old == campaign:
             done.unchanged.append(campaign.id)
             continue
-        state.upsert_campaign(campaign, user=user.strip())
+        state.upsert_campaign(campaign, user=user.audit_name)
         (done.created if old is None else done.updated).append(campaign.id)
     return done

@@ -16,13 +16,15 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from auth.roles import Forbidden, Identity, Permission
 from campaigns.model import Campaign, CampaignError, Channel, Status
 from pages import campaign_actions as actions
 from pages import campaign_queries as cq
 from pages import charts, queries
 from pages.context import View, inside_app_frame, view
+from pages.signin import allowed, plain
+from pages.signin import who as signed_in
 
-NAME_KEY = "oncall_name"  # the person's name, remembered for the session (the Incidents page's key: one person)
 FLASH = "campaign_flash"
 NEW = ""  # the campaign picker's "announce a new one"
 SHORT_NOTICE = timedelta(hours=3)
@@ -37,12 +39,6 @@ def _flash() -> None:
         st.success(said["done"])
         for warning in said.get("warnings", []):
             st.warning(warning)
-
-
-def _name_field(key: str, label: str = "Owner: your name (required)") -> str:
-    if not st.session_state.get(key) and st.session_state.get(NAME_KEY):
-        st.session_state[key] = st.session_state[NAME_KEY]
-    return st.text_input(label, key=key).strip()
 
 
 def _fill(c: Campaign | None, tz: str) -> None:
@@ -86,7 +82,7 @@ def pick(v: View, now: datetime) -> Campaign | None:
     return found.get(st.session_state["cp_pick"])
 
 
-def announce_form(v: View, editing: Campaign | None, now: datetime) -> None:
+def announce_form(v: View, editing: Campaign | None, now: datetime, who: Identity) -> None:
     """Announce (or edit) a campaign; problems are listed under the form, each naming its field."""
     regions = list(dict.fromkeys([*cq.REGION_NAMES, *st.session_state.get("cp_regions", [])]))
     with st.form("campaign_announce"):
@@ -113,7 +109,8 @@ def announce_form(v: View, editing: Campaign | None, now: datetime) -> None:
         spend = c1.number_input("Spend", key="cp_spend", min_value=0.0, step=100.0)
         currency = c2.selectbox("Currency", cq.CURRENCIES, key="cp_currency", index=None, placeholder="choose")
         status = c3.selectbox("Status", [s.value for s in Status], key="cp_status")
-        owner = _name_field("cp_owner")
+        owner = editing.owner if editing and editing.owner else who.name
+        st.caption(f"Owner: {plain(owner)} · recorded as {plain(who.audit_name)}")
         submitted = st.form_submit_button("Save campaign" if editing else "Announce campaign", type="primary")
     if not submitted:
         return
@@ -123,11 +120,13 @@ def announce_form(v: View, editing: Campaign | None, now: datetime) -> None:
         utm_campaign=utm, spend=spend, currency=currency, status=status,
         site=editing.site if editing else v.settings.site, id=editing.id if editing else "")
     try:
-        campaign, created = actions.save(v.state, form, v.tz)
+        campaign, created = actions.save(v.state, form, v.tz, user=who)
     except actions.FormError as exc:
         st.error("The campaign was not saved:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
         return
-    st.session_state[NAME_KEY] = owner
+    except Forbidden as exc:
+        st.error(f"The campaign was not saved: {plain(str(exc))}.")
+        return
     warnings = _overlap_warnings(v, campaign)
     if campaign.status == Status.PLANNED and campaign.start - now < SHORT_NOTICE:
         when = "already started" if campaign.start <= now else f"starts in {_ago(campaign.start - now)}"
@@ -155,33 +154,34 @@ def _ago(span: timedelta) -> str:
     return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
 
 
-def cancel_form(v: View, editing: Campaign) -> None:
+def cancel_form(v: View, editing: Campaign, who: Identity) -> None:
     if editing.status == Status.CANCELLED:
         st.caption(f"{editing.name} is cancelled; set its status back to planned above to announce it again.")
         return
     with st.form("campaign_cancel"):
         st.markdown(f"**Cancel {editing.name}**: detection stops expecting its surge.")
-        owner = _name_field("cp_cancel_name", "Your name (required)")
         submitted = st.form_submit_button("Cancel this campaign")
     if not submitted:
         return
     try:
-        actions.cancel(v.state, editing.id, user=owner)
-    except actions.FormError as exc:
-        st.error(" ".join(exc.problems))
+        actions.cancel(v.state, editing.id, user=who)
+    except (actions.FormError, Forbidden) as exc:
+        st.error(plain(str(exc)))
         return
-    st.session_state[NAME_KEY] = owner
-    st.session_state[FLASH] = {"done": f"Cancelled **{editing.name}** (by {owner}). IT no longer expects its surge."}
+    st.session_state[FLASH] = {"done": f"Cancelled **{editing.name}** (by {plain(who.audit_name)}). "
+                                       "IT no longer expects its surge."}
     _show_next(editing.id)
     st.rerun()
 
 
-def import_section(v: View) -> None:
+def import_section(v: View, who: Identity) -> None:
     """Upload a JSON, CSV or ICS file: preview its rows, the bad ones with their message, import the good ones."""
     st.download_button("Download the CSV template", cq.template_csv(), file_name="campaigns-template.csv",
                        mime="text/csv", help="Every column of the schema and one example row; lists separated by ;")
     st.caption("Times in files are ISO 8601 with a time zone (e.g. 2026-03-01T09:00:00Z or +09:00); lists "
                "(regions, landing) separated by `;`; ICS events carry X-SURGEWATCH-<FIELD> properties.")
+    if not allowed(who, Permission.CAMPAIGNS):
+        return
     n = st.session_state.setdefault("cp_upload_n", 0)
     upload = st.file_uploader("Campaign file", type=["json", "csv", "ics"], key=f"cp_upload_{n}")
     if upload is None:
@@ -200,16 +200,14 @@ def import_section(v: View) -> None:
         return
     _calendar_table(cq.calendar_table(good, v.tz), v.tz, key="cp_preview")
     with st.form("campaign_import"):
-        owner = _name_field("cp_import_name", "Your name (required)")
         submitted = st.form_submit_button(f"Import {len(good)} campaign(s)", type="primary")
     if not submitted:
         return
     try:
-        done = actions.import_rows(v.state, rows, user=owner)
-    except actions.FormError as exc:
-        st.error(" ".join(exc.problems))
+        done = actions.import_rows(v.state, rows, user=who)
+    except (actions.FormError, Forbidden) as exc:
+        st.error(plain(str(exc)))
         return
-    st.session_state[NAME_KEY] = owner
     st.session_state["cp_upload_n"] = n + 1  # a fresh uploader: the file is done
     skipped = f"; {len(bad)} bad row(s) skipped" if bad else ""
     warnings = [w for cid in done.created for w in _overlap_warnings(v, v.state.get_campaign(cid))]
@@ -290,6 +288,7 @@ def review_section(v: View, now: datetime) -> None:
 
 inside_app_frame()
 v = view()
+who = signed_in()
 now = datetime.now(UTC)
 st.title("Campaigns")
 st.caption("Announce your campaigns so IT on-call can tell your surge from an attack: its start, channel, "
@@ -297,13 +296,14 @@ st.caption("Announce your campaigns so IT on-call can tell your surge from an at
 _flash()
 announce, upload, calendar, review = st.tabs(["Announce", "Import a file", "Calendar", "How did it go"])
 with announce:
-    st.info(HEADS_UP, icon="⏰")
-    editing = pick(v, now)
-    announce_form(v, editing, now)
-    if editing:
-        cancel_form(v, editing)
+    if allowed(who, Permission.CAMPAIGNS):
+        st.info(HEADS_UP, icon="⏰")
+        editing = pick(v, now)
+        announce_form(v, editing, now, who)
+        if editing:
+            cancel_form(v, editing, who)
 with upload:
-    import_section(v)
+    import_section(v, who)
 with calendar:
     calendar_section(v, now)
 with review:

@@ -14,13 +14,15 @@ import streamlit as st
 from alerts.feedback.oncall import FeedbackError, correct
 from alerts.feedback.silences import SilenceError, add
 from alerts.incidents.model import VERDICTS
+from auth.roles import Forbidden, Identity, Permission
 from pages import charts, queries
 from pages.context import View, inside_app_frame, view
 from pages.incident_card import block_suggestion, evidence, oncall_says, verdict_badge
+from pages.signin import allowed, plain
+from pages.signin import who as signed_in
 
 DOTS = {"campaign": "🟢", "organic": "🔵", "bot": "🔴", "mixed": "🟠", "errors": "🔴", "drop": "🟣"}
 SILENCE_SPANS = {"30m": "30 min", "1h": "1 h", "4h": "4 h", "24h": "24 h"}
-NAME_KEY = "oncall_name"  # the person's name, remembered for the session
 
 
 def _flash() -> None:
@@ -28,12 +30,6 @@ def _flash() -> None:
     said = st.session_state.pop("incident_flash", None)
     if said:
         st.success(said)
-
-
-def _name_field(key: str) -> str:
-    if not st.session_state.get(key) and st.session_state.get(NAME_KEY):
-        st.session_state[key] = st.session_state[NAME_KEY]
-    return st.text_input("Your name (required)", key=key).strip()
 
 
 def _pick(table: pd.DataFrame, linked: str | None) -> str | None:
@@ -140,65 +136,43 @@ def history(v: View, inc: pd.Series) -> None:
                                                                                          format="HH:mm:ss")})
 
 
-def feedback_form(v: View, inc: pd.Series) -> None:
-    """Correct the verdict and/or link a campaign, through ``alerts.oncall.correct`` (stored and audited)."""
+def feedback_form(v: View, inc: pd.Series, who: Identity) -> None:
+    """Correct the verdict and/or link a campaign, through ``alerts.feedback.oncall.correct`` (stored and audited)."""
+    st.markdown("**The verdict is wrong / link a campaign**")
+    if not allowed(who, Permission.INCIDENTS):
+        return
     with st.form("incident_feedback"):
-        st.markdown("**The verdict is wrong / link a campaign**")
         verdict = st.selectbox("Verdict is wrong → it is", VERDICTS, index=None, key="fb_verdict",
                                placeholder="keep the detector's verdict")
         campaign = st.selectbox("Link to campaign", queries.campaign_names(v.state, inc["start"].to_pydatetime()),
                                 index=None, key="fb_campaign", accept_new_options=True,
                                 placeholder="announced campaigns (or type an id)")
         note = st.text_input("Note", key="fb_note", placeholder="why, for the next person")
-        name = _name_field("fb_name")
         if not st.form_submit_button("Record correction", type="primary"):
             return
-    if not name:
-        st.error("Your name is required: corrections are recorded with who made them.")
-        return
     if verdict is None and not campaign:
         st.warning("Choose the right verdict, a campaign to link, or both.")
         return
-    st.session_state[NAME_KEY] = name
     try:
-        done = correct(v.state, inc["id"], user=name, verdict=verdict, campaign=campaign or None, comment=note)
-    except FeedbackError as exc:
-        st.error(str(exc))
+        done = correct(v.state, inc["id"], user=who, verdict=verdict, campaign=campaign or None, comment=note)
+    except (FeedbackError, Forbidden) as exc:
+        st.error(plain(str(exc)))
         return
     said = " · ".join(x for x in (verdict, campaign and done.final_campaign) if x)
-    st.session_state["incident_flash"] = f"Recorded: on-call says {said} (by {name})."
+    st.session_state["incident_flash"] = f"Recorded: on-call says {plain(said)} (by {plain(who.audit_name)})."
     for key in ("fb_verdict", "fb_campaign", "fb_note"):
         del st.session_state[key]
     st.rerun()
 
 
-def silence_form(v: View, inc: pd.Series) -> None:
+def silence_form(v: View, inc: pd.Series, who: Identity) -> None:
     """Hold back notifications of this incident, or of this site and verdict, for a while."""
     since = f"{inc['start'].tz_convert(v.tz):%d %b %H:%M}"
     scopes = {"incident": f"this incident only ({inc['verdict']} since {since})",
               "verdict": f"every {inc['verdict']} incident of {inc['site']}"}
-    with st.form("incident_silence"):
-        st.markdown("**Silence notifications**")
-        scope = st.radio("Of", list(scopes), format_func=scopes.get, key="si_scope", horizontal=True)
-        span = st.radio("For", list(SILENCE_SPANS), format_func=SILENCE_SPANS.get, key="si_span", horizontal=True)
-        note = st.text_input("Note", key="si_note", placeholder="why")
-        name = _name_field("si_name")
-        submitted = st.form_submit_button("Silence")
-    if submitted:
-        if not name:
-            st.error("Your name is required: silences are recorded with who added them.")
-        else:
-            st.session_state[NAME_KEY] = name
-            matchers = ([f"incident={inc['id']}"] if scope == "incident"
-                        else [f"site={inc['site']}", f"verdict={inc['verdict']}"])
-            try:
-                sid, _, ends = add(v.state, matchers, span, user=name, comment=note)
-            except SilenceError as exc:
-                st.error(str(exc))
-            else:
-                st.session_state["incident_flash"] = (f"Silence {sid}: {scopes[scope]} until "
-                                                      f"{pd.Timestamp(ends).tz_convert(v.tz):%H:%M} ({v.tz}).")
-                st.rerun()
+    st.markdown("**Silence notifications**")
+    if allowed(who, Permission.SILENCES):
+        _silence_form(v, inc, scopes, who)
     found = queries.silences_for(v.state, queries.incident_labels(inc))
     if found.empty:
         st.caption("No silence in force for this incident.")
@@ -207,7 +181,27 @@ def silence_form(v: View, inc: pd.Series) -> None:
                      width="stretch", column_config={"until": st.column_config.DatetimeColumn(format="HH:mm")})
 
 
-def detail(v: View, inc: pd.Series) -> None:
+def _silence_form(v: View, inc: pd.Series, scopes: dict[str, str], who: Identity) -> None:
+    with st.form("incident_silence"):
+        scope = st.radio("Of", list(scopes), format_func=scopes.get, key="si_scope", horizontal=True)
+        span = st.radio("For", list(SILENCE_SPANS), format_func=SILENCE_SPANS.get, key="si_span", horizontal=True)
+        note = st.text_input("Note", key="si_note", placeholder="why")
+        submitted = st.form_submit_button("Silence")
+    if not submitted:
+        return
+    matchers = ([f"incident={inc['id']}"] if scope == "incident"
+                else [f"site={inc['site']}", f"verdict={inc['verdict']}"])
+    try:
+        sid, _, ends = add(v.state, matchers, span, user=who, comment=note)
+    except (SilenceError, Forbidden) as exc:
+        st.error(plain(str(exc)))
+        return
+    st.session_state["incident_flash"] = (f"Silence {sid}: {scopes[scope]} until "
+                                          f"{pd.Timestamp(ends).tz_convert(v.tz):%H:%M} ({v.tz}).")
+    st.rerun()
+
+
+def detail(v: View, inc: pd.Series, who: Identity) -> None:
     with st.container(border=True):
         header(inc, v.tz)
         oncall_says(inc)
@@ -221,13 +215,14 @@ def detail(v: View, inc: pd.Series) -> None:
             history(v, inc)
     left, right = st.columns(2, gap="large")
     with left:
-        feedback_form(v, inc)
+        feedback_form(v, inc, who)
     with right:
-        silence_form(v, inc)
+        silence_form(v, inc, who)
 
 
 inside_app_frame()
 v = view()
+who = signed_in()
 st.title("Incidents")
 _flash()
 linked = st.query_params.get("incident")
@@ -239,4 +234,4 @@ chosen = _pick(table, linked)
 if chosen:
     found = queries.incident_frame(v.state, chosen)
     if not found.empty:
-        detail(v, found.iloc[0])
+        detail(v, found.iloc[0], who)

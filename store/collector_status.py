@@ -2,7 +2,7 @@
 
 The worker writes one row per collector (``collectors.status``) and one for the store
 (``name = "store"``: backend, reachability, spool backlog). The Sources page, the
-``sources`` command and the ``stale`` incidents (``alerts.stale``) read them here; none of
+``sources`` command and the ``stale`` incidents (``alerts.incidents.stale``) read them here; none of
 them parses a log or calls a collector.
 
 Whether a silence is unusual is learned per collector from the gaps between the polls

@@ -21,6 +21,7 @@ from typing import Any
 
 from campaigns.model import Campaign, Status
 from store.base import StoreError
+from store.users import ROLES, UsersMixin  # noqa: F401  (ROLES: where it was)
 
 SALT_MAX_AGE = timedelta(hours=48)
 
@@ -77,16 +78,22 @@ MIGRATIONS: tuple[str, ...] = (
         digest TEXT NOT NULL, reader TEXT NOT NULL, path TEXT NOT NULL, bytes INTEGER NOT NULL,
         lines INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (digest, reader));
     """,
+    # Sign-in: the role names of the dashboard, lockout after failures, sessions that survive a reload.
+    """
+    UPDATE users SET role = 'marketing' WHERE role = 'marketer';
+    ALTER TABLE users ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, created_at INTEGER NOT NULL, expires INTEGER NOT NULL);
+    CREATE INDEX sessions_user ON sessions(user);
+    """,
 )
-
-ROLES = ("viewer", "marketer", "oncall", "admin")
-
 
 def _now() -> int:
     return int(datetime.now(UTC).timestamp())
 
 
-class StateDB:
+class StateDB(UsersMixin):
     """Access to the state DB; safe to share between the worker's threads."""
 
     def __init__(self, path: str | Path = "data/state.db") -> None:
@@ -368,22 +375,7 @@ class StateDB:
         return [(i, c) for i, c in self._all("SELECT incident_id, channel FROM notifications WHERE status != 'closed'"
                                              " ORDER BY incident_id, channel")]
 
-    # -- users and audit --------------------------------------------------------------------
-    def set_user(self, name: str, role: str, password_hash: str = "") -> None:
-        if role not in ROLES:
-            raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO users(name, role, password_hash, created_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash",
-                (name, role, password_hash, _now()),
-            )
-            self._audit(db, "system", "user.set", {"name": name, "role": role})
-
-    def user_role(self, name: str) -> str | None:
-        rows = self._all("SELECT role FROM users WHERE name = ?", (name,))
-        return rows[0][0] if rows else None
-
+    # -- audit ----------------------------------------------------------------------------
     def _audit(self, db: sqlite3.Connection, user: str, action: str, detail: dict) -> None:
         db.execute("INSERT INTO audit(at, user, action, detail) VALUES (?, ?, ?, ?)",
                    (_now(), user, action, json.dumps(detail, default=str)))

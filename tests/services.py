@@ -216,3 +216,66 @@ def alertmanager(tmpdir: str | Path) -> Service:
     cmd = [binary, f"--config.file={conf}", f"--storage.path={d / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
            "--cluster.listen-address=", "--log.level=warn"]
     return Service("alertmanager", cmd, port, url, f"{url}/-/ready", d, d / "alertmanager.log").start()
+
+
+NGINX_AUTH_PROXY_CONF = """\
+user root;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/tmp_body; proxy_temp_path {d}/tmp_proxy; fastcgi_temp_path {d}/tmp_fcgi;
+  uwsgi_temp_path {d}/tmp_uwsgi; scgi_temp_path {d}/tmp_scgi;
+  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://127.0.0.1:{backend_port};
+      proxy_bind {source};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_read_timeout 86400;
+{headers}
+    }}
+  }}
+}}
+"""
+
+
+def nginx_auth_proxy(tmpdir: str | Path, backend_port: int, headers: dict[str, str], source: str = "127.0.0.1"
+                     ) -> Service:
+    """A started nginx in front of 127.0.0.1:``backend_port`` (websockets included) that sets ``headers`` on every
+    request, as an authenticating proxy does once it has signed the person in; it connects from ``source``."""
+    binary = require_binary("nginx")
+    d = Path(tmpdir)
+    d.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    lines = "\n".join(f'      proxy_set_header {k} "{v}";' for k, v in headers.items())
+    conf = d / "nginx.conf"
+    conf.write_text(NGINX_AUTH_PROXY_CONF.format(d=d, port=port, backend_port=backend_port, source=source,
+                                                 headers=lines))
+    url = f"http://127.0.0.1:{port}"
+    svc = Service("nginx", [binary, "-c", str(conf), "-p", f"{d}/", "-e", str(d / "error.log"), "-g", "daemon off;"],
+                  port, url, f"{url}/_stcore/health", d, d / "nginx.log")
+    return svc.start()
+
+
+def oidc_provider(tmpdir: str | Path, users: list[dict]) -> Service:
+    """A started OpenID Connect provider (the ``oidc-provider-mock`` package: a real Authlib authorization server)
+    on loopback; ``users`` are its predefined users' claims (each with a ``sub``), one button each on its form."""
+    import json
+    import sys
+
+    d = Path(tmpdir)
+    d.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    cmd = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)]
+    for claims in users:
+        cmd += ["--user-claims", json.dumps(claims)]
+    url = f"http://127.0.0.1:{port}"
+    return Service("oidc-provider-mock", cmd, port, url, f"{url}/.well-known/openid-configuration", d,
+                   d / "oidc.log").start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -60,3 +61,35 @@ def test_compose_maps_the_v1_database_to_the_bucket() -> None:
 def test_health_fails_clearly_when_nothing_answers() -> None:
     result = CliRunner().invoke(cli.app, ["health", "--url", "http://127.0.0.1:9/metrics"])
     assert result.exit_code == 1
+
+
+def _compose_value(text: str) -> str:
+    """A compose value with its ``${VAR:-default}`` references replaced by their defaults (nothing set)."""
+    return re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(text))
+
+
+def test_compose_dashboard_signs_people_in_so_it_starts_on_its_container_address(monkeypatch) -> None:
+    from auth.exposure import refusal
+    from config import load_settings
+
+    dashboard = yaml.safe_load((ROOT / "deploy/docker-compose.yml").read_text())["services"]["dashboard"]
+    command = dashboard["command"]
+    host = command[command.index("--host") + 1]
+    for key in [k for k in os.environ if k.startswith("SURGEWATCH_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("SURGEWATCH_CONFIG", str(ROOT / "surgewatch.example.toml"))
+    for key, value in dashboard["environment"].items():
+        if key.startswith("SURGEWATCH_DASHBOARD__"):
+            monkeypatch.setenv(key, _compose_value(value))
+    settings = load_settings().dashboard
+    assert settings.sign_in == "local"
+    assert refusal(settings, host) is None, "the compose dashboard would be refused at start-up"
+    monkeypatch.setenv("SURGEWATCH_DASHBOARD__SIGN_IN", "none")  # without its sign-in, it would be refused
+    assert refusal(load_settings().dashboard, host) is not None
+
+
+def test_the_image_holds_every_package_the_commands_import() -> None:
+    copied = {line.split()[1].rstrip("/") for line in (ROOT / "Dockerfile").read_text().splitlines()
+              if line.startswith("COPY ")}
+    for package in ("auth", "store", "collectors", "alerts", "capacity", "pages", "simulate"):
+        assert package in copied, f"the Dockerfile does not copy {package}/"

@@ -13,6 +13,7 @@ from typing import Any
 
 from alerts.incidents.model import VERDICTS, Incident, feedback_from_rows, iso
 from alerts.judgement.people_networks import HUMAN_VERDICTS, NETWORKS
+from auth.roles import Identity, Permission, require
 from store.state import StateDB
 
 
@@ -27,9 +28,12 @@ def _incident(state: StateDB, incident_id: str) -> dict[str, Any]:
     return found
 
 
-def correct(state: StateDB, incident_id: str, *, user: str, verdict: str | None = None,
+def correct(state: StateDB, incident_id: str, *, user: Identity, verdict: str | None = None,
             campaign: str | None = None, comment: str = "") -> Incident:
-    """Record on-call's verdict and/or campaign for an incident; returns the incident as now stored."""
+    """Record on-call's verdict and/or campaign for an incident (oncall or admin role; audited as ``user``);
+    returns the incident as now stored. Raises ``auth.roles.Forbidden`` for another role."""
+    require(user, Permission.INCIDENTS)
+    who = user.audit_name
     data = _incident(state, incident_id)
     if verdict is not None and verdict not in VERDICTS:
         raise FeedbackError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
@@ -41,14 +45,14 @@ def correct(state: StateDB, incident_id: str, *, user: str, verdict: str | None 
             raise FeedbackError(f"no campaign {campaign!r} (recent ids: {known}); announce it first")
         campaign = found.name  # incidents name their campaign, as `analyze` does
     if verdict is not None:
-        state.add_feedback(incident_id, user=user, kind="verdict", value=verdict, comment=comment)
+        state.add_feedback(incident_id, user=who, kind="verdict", value=verdict, comment=comment)
         cidrs = (data.get("block") or {}).get("cidrs") or []
         if verdict in HUMAN_VERDICTS and data.get("verdict") in ("bot", "mixed") and cidrs:
             # The networks its block suggestion named carry people: never suggested again.
-            state.add_feedback(incident_id, user=user, kind=NETWORKS, value=" ".join(cidrs),
+            state.add_feedback(incident_id, user=who, kind=NETWORKS, value=" ".join(cidrs),
                                comment="on-call said this surge was people's")
     if campaign is not None:
-        state.add_feedback(incident_id, user=user, kind="campaign", value=campaign, comment=comment)
+        state.add_feedback(incident_id, user=who, kind="campaign", value=campaign, comment=comment)
     inc = Incident.from_dict(data)
     inc.feedback = feedback_from_rows(state.feedback(incident_id))
     state.upsert_incident(inc.to_dict())

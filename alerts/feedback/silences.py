@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from auth.roles import Identity, Permission, require
 from store.state import StateDB
 
 LABELS = ("site", "verdict", "severity", "incident", "alertname", "campaign")
@@ -49,10 +50,12 @@ def parse_duration(text: str) -> timedelta:
     return span
 
 
-def add(state: StateDB, matchers: list[str], duration: str, *, user: str, comment: str = "",
+def add(state: StateDB, matchers: list[str], duration: str, *, user: Identity, comment: str = "",
         now: datetime | None = None) -> tuple[int, dict[str, str], datetime]:
-    """Store a silence from now for ``duration``; returns its id, matchers and end."""
+    """Store a silence from now for ``duration`` (oncall or admin role; audited as ``user``); returns its id,
+    matchers and end. Raises ``auth.roles.Forbidden`` for another role."""
+    require(user, Permission.SILENCES)
     labels = parse_matchers(matchers)
     starts = now or datetime.now(UTC)
     ends = starts + parse_duration(duration)
-    return state.add_silence(labels, starts, ends, user=user, comment=comment), labels, ends
+    return state.add_silence(labels, starts, ends, user=user.audit_name, comment=comment), labels, ends

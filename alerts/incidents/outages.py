@@ -15,7 +15,7 @@ from alerts.detection.slices import ATTACK_ERRORS, Outage
 from alerts.incidents.model import Incident
 from store.base import BUCKET_SECONDS
 
-OUTAGE_VERDICTS = ("drop", "errors", "stale")  # stale: a silent collector (alerts.stale)
+OUTAGE_VERDICTS = ("drop", "errors", "stale")  # stale: a silent collector (alerts.incidents.stale)
 
 
 def _evidence(o: Outage) -> list[str]:

@@ -57,7 +57,7 @@ class CampaignInfo:
 
     @classmethod
     def of(cls, c: Any) -> CampaignInfo:
-        """From a ``store.campaigns.Campaign`` or a plain dict in the same schema."""
+        """From a ``campaigns.model.Campaign`` or a plain dict in the same schema."""
         get = c.get if isinstance(c, dict) else lambda k, d=None: getattr(c, k, d)
 
         def epoch(v: Any) -> int | None:

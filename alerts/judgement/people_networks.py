@@ -2,7 +2,7 @@
 
 When on-call marks a ``bot`` or ``mixed`` verdict wrong (the surge was a campaign's or
 organic), the networks its block suggestion named are people's: the correction stores them
-(``alerts.oncall.correct``). Later block suggestions, on every site, leave them out and say
+(``alerts.feedback.oncall.correct``). Later block suggestions, on every site, leave them out and say
 so, so a labelled mistake protects the same customers the next time. Marking the verdict
 ``bot`` again takes them back.
 """

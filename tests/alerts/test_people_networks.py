@@ -10,11 +10,14 @@ import pytest
 from alerts.feedback.oncall import correct
 from alerts.judgement.people_networks import PeopleNetworks
 from alerts.live import run_detection
+from auth.roles import Identity
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
 from simulate.scenarios import build
 from store.embedded import EmbeddedStore
 from store.state import StateDB
+
+MIA = Identity("mia", "oncall", "local")
 
 
 def _row(incident: str, kind: str, value: str) -> dict:
@@ -57,7 +60,7 @@ def test_networks_on_call_said_are_people_are_never_suggested_again(attack_on_tw
     named = len(first["shop-b"]["block"]["cidrs"])
     assert named
 
-    correct(state, first["shop-a"]["id"], user="mia", verdict="organic", comment="our app's users behind a CGNAT")
+    correct(state, first["shop-a"]["id"], user=MIA, verdict="organic", comment="our app's users behind a CGNAT")
     run_detection(store, state, onset + 300, profiles=None)  # judged again
     after = _by_site(state)
     b = after["shop-b"]
@@ -67,6 +70,6 @@ def test_networks_on_call_said_are_people_are_never_suggested_again(attack_on_tw
     assert b["block"]["taught_by"] == [first["shop-a"]["id"]]
     assert any("left out of the block" in e and first["shop-a"]["id"] in e for e in b["evidence"])
 
-    correct(state, first["shop-a"]["id"], user="mia", verdict="bot", comment="no, it was the botnet")
+    correct(state, first["shop-a"]["id"], user=MIA, verdict="bot", comment="no, it was the botnet")
     run_detection(store, state, onset + 300, profiles=None)
     assert len(_by_site(state)["shop-b"]["block"]["cidrs"]) == named

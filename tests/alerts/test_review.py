@@ -15,7 +15,10 @@ import cli
 from alerts.feedback.oncall import correct
 from alerts.feedback.review import review
 from alerts.incidents.model import Incident
+from auth.roles import Identity
 from store.state import StateDB
+
+MIA = Identity("mia", "oncall", "local")
 
 
 def _incident(n: int, verdict: str, **kw) -> Incident:
@@ -31,9 +34,9 @@ def labelled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StateDB:
     for inc in (_incident(0, "bot", extra={"human_ratio": 1.4}), _incident(1, "organic"), _incident(2, "campaign"),
                 _incident(3, "bot"), _incident(4, "drop")):
         db.upsert_incident(inc.to_dict())
-    correct(db, "shop-0", user="mia", verdict="campaign")  # people called bot
-    correct(db, "shop-1", user="mia", verdict="mixed")     # an attack called people's
-    correct(db, "shop-3", user="mia", verdict="bot")       # confirmed: not a correction
+    correct(db, "shop-0", user=MIA, verdict="campaign")  # people called bot
+    correct(db, "shop-1", user=MIA, verdict="mixed")     # an attack called people's
+    correct(db, "shop-3", user=MIA, verdict="bot")       # confirmed: not a correction
     return db
 
 

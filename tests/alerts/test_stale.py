@@ -6,8 +6,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from alerts.incidents.stale import STALE, check_stale, stale_id
 from alerts.live import run_detection
-from alerts.stale import STALE, check_stale, stale_id
 from collectors.accesslog import AccessLogTail
 from collectors.status import StatusRecorder
 from config import Settings

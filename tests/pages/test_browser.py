@@ -42,18 +42,23 @@ def dashboard(tmp_path: Path) -> Service:
     svc.stop()
 
 
-def serve_dashboard(tmp_path: Path, settings: str = "") -> Service:
-    """`cli.py dashboard` on a free port, reading ts.db and state.db in ``tmp_path`` (site "shop") and ``settings``."""
-    port = free_port()
+def serve_dashboard(tmp_path: Path, settings: str = "", env: dict[str, str] | None = None,
+                    port: int | None = None) -> Service:
+    """`cli.py dashboard` on a free port, reading ts.db and state.db in ``tmp_path`` (site "shop") and ``settings``
+    (and only those ``SURGEWATCH_*`` variables given in ``env``)."""
+    port = port or free_port()
     (tmp_path / "surgewatch.toml").write_text(f'site = "shop"\n[store]\npath = "{tmp_path / "ts.db"}"\n'
                                               f'[state]\npath = "{tmp_path / "state.db"}"\n{settings}')
     svc = Service("dashboard", [sys.executable, str(ROOT / "cli.py"), "dashboard", "--port", str(port)], port,
                   f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/_stcore/health", tmp_path,
                   tmp_path / "dashboard.log")
     old = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SURGEWATCH_")}
+    os.environ.update(env or {})
     try:
         svc.start(timeout=60)
     finally:
+        for key in env or {}:
+            os.environ.pop(key, None)
         os.environ.update(old)
     return svc
 
@@ -113,11 +118,14 @@ def test_incidents_page_opens_a_linked_incident_in_chromium_with_evidence_and_ch
         # Waits for everything asserted below: a rerun redraws the page element by element.
         text, charts = rendered(driver, f"{dashboard.url}/incidents?incident=inc-1", lambda t, n: all(
             w in t for w in ("Incidents", "CAMPAIGN", "Time range", "utm_campaign=spring_212", "inc-1",
-                             "Record correction", "Silence notifications")) and n >= 1, tmp_path / "incidents.png")
+                             "needs the oncall or admin role", "Silence notifications")) and n >= 1,
+            tmp_path / "incidents.png")
         assert "Incidents" in text and "CAMPAIGN" in text, text[:2000]
         assert "Time range" in text, "a direct link to the page should open it inside the app (sidebar included)"
         assert "utm_campaign=spring_212" in text and "inc-1" in text
-        assert "Record correction" in text and "Silence notifications" in text
+        # No sign-in configured: the visitor is anonymous with the viewer role, who may not correct or silence.
+        assert "Not signed in: everyone is anonymous with the viewer role" in text
+        assert "Record correction" not in text and "silencing notifications needs the oncall or admin role" in text
         assert charts >= 1, "the traffic chart around the incident should be drawn"
         assert "Traceback" not in text and "Error" not in text
     finally:

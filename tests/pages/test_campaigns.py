@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from alerts.live import _campaigns as detection_campaigns
+from auth.roles import Forbidden, Identity
 from campaigns.files import campaigns_from_csv, campaigns_from_ics, campaigns_from_json
 from campaigns.model import Campaign, CampaignError
 from pages import campaign_actions as actions
@@ -28,6 +29,8 @@ from tests.services import Service
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = "Asia/Tokyo"
+MIA = Identity("mia", "marketing", "local")
+NOOR = Identity("noor", "admin", "local")
 BAD_CSV = ("name,channel,start,regions,landing\n"
            "Autumn push,push,2027-09-01T08:00:00Z,GB;IE,/autumn\n"
            "Broken row,email,2027-09-02T08:00:00Z,Britain,/x\n")
@@ -50,30 +53,30 @@ def state(tmp_path: Path) -> StateDB:
 
 # -- announce, edit, cancel -------------------------------------------------------------------
 def test_the_form_start_in_the_dashboard_time_zone_is_stored_in_utc_and_audited_by_its_owner(state) -> None:
-    campaign, created = actions.save(state, _form(end_date=date(2027, 3, 16), end_time=clock(2, 0)), TZ)
+    campaign, created = actions.save(state, _form(end_date=date(2027, 3, 16), end_time=clock(2, 0)), TZ, user=MIA)
     assert created
     stored = state.get_campaign(campaign.id)
     assert stored.start == datetime(2027, 3, 15, 5, 30, tzinfo=UTC)  # 14:30 in Tokyo
     assert stored.end == datetime(2027, 3, 15, 17, 0, tzinfo=UTC)
     assert stored.landing == ["/launch", "/launch/jp"] and stored.utm_campaign == "launch_jp"
-    assert state.audit(limit=1)[0] | {"at": None} == {"at": None, "user": "mia", "action": "campaign.upsert",
+    assert state.audit(limit=1)[0] | {"at": None} == {"at": None, "user": "local:mia", "action": "campaign.upsert",
                                                       "detail": {"id": "launch-jp", "name": "Launch JP"}}
 
 
 def test_a_summer_time_zone_converts_with_its_offset_of_that_day(state) -> None:
-    winter, _ = actions.save(state, _form(name="Winter"), "Europe/Paris")
-    summer, _ = actions.save(state, _form(name="Summer", start_date=date(2027, 7, 15)), "Europe/Paris")
+    winter, _ = actions.save(state, _form(name="Winter"), "Europe/Paris", user=MIA)
+    summer, _ = actions.save(state, _form(name="Summer", start_date=date(2027, 7, 15)), "Europe/Paris", user=MIA)
     assert winter.start.hour == 13 and summer.start.hour == 12
 
 
 def test_form_problems_name_each_field_in_plain_words_and_store_nothing(state) -> None:
     with pytest.raises(actions.FormError) as missing:
-        actions.save(state, _form(name=" ", owner="", start_time=None, end_date=date(2027, 3, 16)), TZ)
+        actions.save(state, _form(name=" ", owner="", start_time=None, end_date=date(2027, 3, 16)), TZ, user=MIA)
     said = missing.value.problems
     assert [p.split(":")[0] for p in said] == ["Name", "Owner", "Start", "End"]
     with pytest.raises(actions.FormError) as bad:
         actions.save(state, _form(landing="launch", currency="EURO", end_date=date(2027, 3, 1),
-                                  end_time=clock(9, 0)), TZ)
+                                  end_time=clock(9, 0)), TZ, user=MIA)
     said = bad.value.problems
     assert any(p.startswith("Landing paths: landing path 'launch' must start with '/'") for p in said), said
     assert any(p.startswith("Currency: 'EURO' is not an ISO 4217 currency code") for p in said), said
@@ -82,33 +85,33 @@ def test_form_problems_name_each_field_in_plain_words_and_store_nothing(state) -
 
 
 def test_a_new_campaign_named_like_an_old_one_gets_its_own_id_and_the_old_one_stays(state) -> None:
-    first, _ = actions.save(state, _form(name="Newsletter"), TZ)
-    second, created = actions.save(state, _form(name="Newsletter", start_date=date(2027, 3, 22)), TZ)
+    first, _ = actions.save(state, _form(name="Newsletter"), TZ, user=MIA)
+    second, created = actions.save(state, _form(name="Newsletter", start_date=date(2027, 3, 22)), TZ, user=MIA)
     assert created and second.id == "newsletter-20270322-0530" and first.id == "newsletter"
     assert [c.start.day for c in state.list_campaigns()] == [15, 22]
     with pytest.raises(actions.FormError, match="already announced"):
-        actions.save(state, _form(name="Newsletter", start_date=date(2027, 3, 22)), TZ)
+        actions.save(state, _form(name="Newsletter", start_date=date(2027, 3, 22)), TZ, user=MIA)
 
 
 def test_editing_keeps_the_id_when_renamed_and_updates_the_stored_campaign(state) -> None:
-    first, _ = actions.save(state, _form(), TZ)
-    edited, created = actions.save(state, _form(id=first.id, name="Launch Japan", audience=50_000), TZ)
+    first, _ = actions.save(state, _form(), TZ, user=MIA)
+    edited, created = actions.save(state, _form(id=first.id, name="Launch Japan", audience=50_000), TZ, user=MIA)
     assert not created and edited.id == first.id
     assert [(c.id, c.name, c.audience) for c in state.list_campaigns()] == [("launch-jp", "Launch Japan", 50_000)]
 
 
 def test_a_cancelled_campaign_is_audited_and_detection_stops_expecting_it(state) -> None:
-    campaign, _ = actions.save(state, _form(start_date=date.today()), TZ)
+    campaign, _ = actions.save(state, _form(start_date=date.today()), TZ, user=MIA)
     start = int(campaign.start.timestamp())
     assert [c.name for c in detection_campaigns(state, "default", start)] == ["Launch JP"]
-    with pytest.raises(actions.FormError, match="your name is required"):
-        actions.cancel(state, campaign.id, user=" ")
-    actions.cancel(state, campaign.id, user="noor")
+    with pytest.raises(Forbidden, match="needs the marketing or admin role"):
+        actions.cancel(state, campaign.id, user=Identity("ola", "oncall", "oidc"))
+    actions.cancel(state, campaign.id, user=NOOR)
     assert state.get_campaign(campaign.id).status.value == "cancelled"
-    assert state.audit(limit=1)[0]["user"] == "noor" and state.audit(limit=1)[0]["action"] == "campaign.cancel"
+    assert state.audit(limit=1)[0]["user"] == "local:noor" and state.audit(limit=1)[0]["action"] == "campaign.cancel"
     assert detection_campaigns(state, "default", start) == []
     with pytest.raises(actions.FormError, match="no longer in the calendar"):
-        actions.cancel(state, "no-such", user="noor")
+        actions.cancel(state, "no-such", user=NOOR)
 
 
 def test_overlap_is_same_site_same_time_and_a_shared_region(state) -> None:
@@ -131,10 +134,10 @@ def test_an_upload_previews_each_bad_row_by_row_and_field_and_imports_only_the_g
     rows = actions.read_upload("autumn.csv", BAD_CSV.encode())
     assert isinstance(rows[0], Campaign) and isinstance(rows[1], CampaignError)
     assert str(rows[1]).startswith("autumn.csv, row 3: regions: 'BRITAIN' is not an ISO 3166-1 alpha-2")
-    done = actions.import_rows(state, rows, user="mia")
+    done = actions.import_rows(state, rows, user=MIA)
     assert done.created == ["autumn-push"] and state.get_campaign("autumn-push").owner == "mia"
     assert [c.name for c in state.list_campaigns()] == ["Autumn push"]
-    again = actions.import_rows(state, actions.read_upload("autumn.csv", BAD_CSV.encode()), user="mia")
+    again = actions.import_rows(state, actions.read_upload("autumn.csv", BAD_CSV.encode()), user=MIA)
     assert again.summary() == "0 imported, 0 updated, 1 unchanged"
 
 
@@ -145,8 +148,8 @@ def test_an_unreadable_upload_says_what_to_do(state) -> None:
         actions.read_upload("plan.csv", "name,start\nÉté,2027-01-01T00:00:00Z\n".encode("latin-1"))
     with pytest.raises(CampaignError, match="not valid JSON"):
         actions.read_upload("plan.json", b"[{")
-    with pytest.raises(actions.FormError, match="your name is required"):
-        actions.import_rows(state, [], user="")
+    with pytest.raises(Forbidden, match="viewer role"):
+        actions.import_rows(state, [], user=Identity("vic", "viewer", "proxy"))
 
 
 def test_the_template_csv_imports_as_one_valid_campaign() -> None:
@@ -254,6 +257,7 @@ def page_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StateDB:
     monkeypatch.setenv("SURGEWATCH_STORE__PATH", str(tmp_path / "ts.db"))
     monkeypatch.setenv("SURGEWATCH_STATE__PATH", str(tmp_path / "state.db"))
     monkeypatch.setenv("SURGEWATCH_DASHBOARD__TIMEZONE", TZ)
+    monkeypatch.setenv("SURGEWATCH_DASHBOARD__ANONYMOUS_ROLE", "marketing")  # no sign-in: visitors may announce
     monkeypatch.chdir(tmp_path)
     EmbeddedStore(tmp_path / "ts.db").close()
     return StateDB(tmp_path / "state.db")
@@ -279,10 +283,6 @@ def test_the_page_announces_then_edits_with_the_form_prefilled_and_warns_of_an_o
     at = campaigns_page()
     at.text_input(key="cp_name").input("Launch JP")
     at.multiselect(key="cp_regions").select("JP")
-    _click(at, "Announce campaign")
-    assert any("Your name is required" in e.value or "Owner:" in e.value for e in at.error)
-    assert len(state.list_campaigns()) == 1
-    at.text_input(key="cp_owner").input("mia")
     start = soon.astimezone(ZoneInfo(TZ))
     at.date_input(key="cp_start_date").set_value(start.date())
     at.time_input(key="cp_start_time").set_value(start.time().replace(second=0, microsecond=0))
@@ -293,7 +293,8 @@ def test_the_page_announces_then_edits_with_the_form_prefilled_and_warns_of_an_o
     assert at.text_input(key="cp_name").value == ""  # a blank form for the next one
     at.selectbox(key="cp_pick").select("launch-jp").run()
     assert at.text_input(key="cp_name").value == "Launch JP" and at.multiselect(key="cp_regions").value == ["JP"]
-    assert at.text_input(key="cp_owner").value == "mia"  # remembered for the session
+    assert state.get_campaign("launch-jp").owner == "anonymous"
+    assert state.audit(limit=1)[0]["user"] == "anonymous"  # who did it, never a typed name
     at.number_input(key="cp_audience").set_value(80_000)
     _click(at, "Save campaign")
     assert state.get_campaign("launch-jp").audience == 80_000
@@ -319,7 +320,7 @@ def served(tmp_path: Path) -> Service:
     """The dashboard served by `cli.py dashboard`, showing Tokyo time, on an empty calendar."""
     StateDB(tmp_path / "state.db").close()
     EmbeddedStore(tmp_path / "ts.db").close()
-    svc = serve_dashboard(tmp_path, f'[dashboard]\ntimezone = "{TZ}"\n')
+    svc = serve_dashboard(tmp_path, f'[dashboard]\ntimezone = "{TZ}"\nanonymous_role = "marketing"\n')
     yield svc
     svc.stop()
 
@@ -366,7 +367,6 @@ def test_a_marketer_announces_a_campaign_in_chromium_and_it_is_stored_in_utc(ser
         fill(f"minute, Start time ({TZ})", "30")
         fill("Regions", "Japan")
         driver.find_element(By.CSS_SELECTOR, '[aria-label="Regions"]').send_keys(Keys.ENTER)
-        fill("Owner: your name (required)", "mia")
         next(b for b in driver.find_elements(By.TAG_NAME, "button") if b.text == "Announce campaign").click()
         text = _page_text_with(driver, "Announced", "not saved")
         driver.save_screenshot(str(tmp_path / "announced.png"))
@@ -376,7 +376,7 @@ def test_a_marketer_announces_a_campaign_in_chromium_and_it_is_stored_in_utc(ser
         driver.quit()
     [stored] = StateDB(tmp_path / "state.db").list_campaigns()
     assert (stored.name, stored.start, stored.regions, stored.owner, stored.site) == (
-        "Launch JP", datetime(2027, 3, 15, 5, 30, tzinfo=UTC), ["JP"], "mia", "shop")
+        "Launch JP", datetime(2027, 3, 15, 5, 30, tzinfo=UTC), ["JP"], "anonymous", "shop")
 
 
 def test_an_uploaded_csv_shows_its_bad_row_in_chromium_and_imports_the_good_one(served: Service,
@@ -394,8 +394,8 @@ def test_an_uploaded_csv_shows_its_bad_row_in_chromium_and_imports_the_good_one(
         text = _page_text_with(driver, "Not imported")
         assert "Not imported: autumn.csv, row 3: regions: 'BRITAIN' is not an ISO 3166-1 alpha-2 country code" in text
         assert "1 campaign(s) to import, 1 row(s) with a problem" in text
-        driver.find_element(By.CSS_SELECTOR, '[aria-label="Your name (required)"]').send_keys("mia")
-        next(b for b in driver.find_elements(By.TAG_NAME, "button") if b.text.startswith("Import 1")).click()
+        _wait(driver, lambda: [b for b in driver.find_elements(By.TAG_NAME, "button") if b.text.startswith("Import 1")],
+              "the import button")[0].click()
         assert "1 imported, 0 updated, 0 unchanged; 1 bad row(s) skipped" in _page_text_with(driver, "1 imported")
         driver.save_screenshot(str(tmp_path / "imported.png"))
     finally:

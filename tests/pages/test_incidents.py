@@ -27,6 +27,7 @@ def filled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[EmbeddedSto
     st.cache_resource.clear()  # each test opens its own store and state DB
     monkeypatch.setenv("SURGEWATCH_STORE__PATH", str(tmp_path / "ts.db"))
     monkeypatch.setenv("SURGEWATCH_STATE__PATH", str(tmp_path / "state.db"))
+    monkeypatch.setenv("SURGEWATCH_DASHBOARD__ANONYMOUS_ROLE", "oncall")  # no sign-in: visitors are on-call
     monkeypatch.chdir(tmp_path)
     now = int(datetime.now(UTC).timestamp())
     now -= now % 10
@@ -118,16 +119,14 @@ def test_a_correction_is_stored_audited_and_shown(filled) -> None:
     at.selectbox(key="fb_verdict").select("bot")
     at.selectbox(key="fb_campaign").select("Spring Sale APAC")
     at.text_input(key="fb_note").input("logins only, from 4 networks")
-    at.text_input(key="fb_name").input("dana")
     next(b for b in at.button if b.label == "Record correction").click()
     at.run()
     assert not at.exception and not at.error
     stored = {(f["kind"], f["value"], f["user"]) for f in state.feedback("default-live")}
-    assert stored == {("verdict", "bot", "dana"), ("campaign", "Spring Sale APAC", "dana")}
+    assert stored == {("verdict", "bot", "anonymous"), ("campaign", "Spring Sale APAC", "anonymous")}
     actions = [a["action"] for a in state.audit(limit=5)]
     assert "incident.verdict" in actions and "incident.campaign" in actions
     assert any("On-call says **bot · Spring Sale APAC**" in i.value for i in at.info)
-    assert at.text_input(key="si_name").value == "dana"  # the name is remembered for the next form
 
 
 def test_an_unknown_campaign_shows_the_error_and_stores_nothing(filled) -> None:
@@ -135,7 +134,6 @@ def test_an_unknown_campaign_shows_the_error_and_stores_nothing(filled) -> None:
     at = incidents_page("default-live")
     at.selectbox(key="fb_campaign").select("Spring Sale APAC")
     assert state.delete_campaign("spring-apac", user="marketing")  # withdrawn while the form was open
-    at.text_input(key="fb_name").input("dana")
     next(b for b in at.button if b.label == "Record correction").click()
     at.run()
     assert any("no campaign 'Spring Sale APAC'" in e.value and "announce it first" in e.value for e in at.error)
@@ -143,21 +141,19 @@ def test_an_unknown_campaign_shows_the_error_and_stores_nothing(filled) -> None:
     assert not state.get_incident("default-live").get("feedback")
 
 
-def test_a_correction_without_a_name_is_refused(filled) -> None:
-    _, state = filled
+def test_a_viewer_gets_no_correction_or_silence_form_and_is_told_which_role_it_needs(filled, monkeypatch) -> None:
+    monkeypatch.setenv("SURGEWATCH_DASHBOARD__ANONYMOUS_ROLE", "viewer")
     at = incidents_page("default-live")
-    at.selectbox(key="fb_verdict").select("organic")
-    next(b for b in at.button if b.label == "Record correction").click()
-    at.run()
-    assert any("name is required" in e.value for e in at.error)
-    assert state.feedback("default-live") == []
+    assert not [b for b in at.button if b.label in ("Record correction", "Silence")]
+    said = " ".join(i.value for i in at.info)
+    assert "correcting a verdict or linking an incident to a campaign needs the oncall or admin role" in said
+    assert "silencing notifications needs the oncall or admin role" in said
 
 
 def test_the_silence_form_adds_a_silence_the_notifier_honours(filled) -> None:
     _, state = filled
     at = incidents_page("default-live")
     at.radio(key="si_span").set_value("1h")
-    at.text_input(key="si_name").input("dana")
     next(b for b in at.button if b.label == "Silence").click()
     at.run()
     assert not at.exception and not at.error
@@ -175,7 +171,6 @@ def test_the_site_and_verdict_silence_matches_every_incident_of_that_verdict(fil
     assert scope.options[1] == "every mixed incident of default"  # says what it silences, in words
     assert scope.options[0].startswith("this incident only (mixed since ") and "default-live" not in scope.options[0]
     scope.set_value("verdict")
-    at.text_input(key="si_name").input("dana")
     next(b for b in at.button if b.label == "Silence").click()
     at.run()
     assert state.is_silenced({"site": "default", "verdict": "mixed", "incident": "another"})

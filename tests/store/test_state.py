@@ -89,7 +89,7 @@ def test_silence_matches_labels_only_while_active() -> None:
 
 def test_users_have_known_roles() -> None:
     db = StateDB(":memory:")
-    db.set_user("mia", "marketer")
-    assert db.user_role("mia") == "marketer"
+    db.set_user("mia", "marketing")
+    assert db.user_role("mia") == "marketing"
     with pytest.raises(ValueError, match="role"):
         db.set_user("bob", "god")

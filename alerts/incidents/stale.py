@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts.incidents import Incident, IncidentSink, clock
+from alerts.incidents.model import Incident, IncidentSink, clock
 from store import collector_status as cs
 from store.state import StateDB
 
