@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from capacity import history  # noqa: E402
 from capacity.forecast import forecast  # noqa: E402
-from capacity.response import combine  # noqa: E402
+from capacity.learning import combine  # noqa: E402
 from collectors.weblog.pipeline import ingest_lines  # noqa: E402
 from simulate.campaign_history import campaign_days, injected, totals  # noqa: E402
 from store.campaigns import Channel, parse_campaign  # noqa: E402

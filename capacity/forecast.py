@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from capacity import baseline, history
-from capacity.response import Response, combine
+from capacity.bounds import AUDIENCE_WARN_FACTOR, BoundsError, check
+from capacity.learning import combine
+from capacity.response import Response
 from store.base import TimeSeriesStore, to_epoch
 from store.campaigns import Campaign
 from store.state import StateDB
@@ -45,6 +47,7 @@ class Forecast:
     baseline_source: str
     conversion: history.Conversion
     evidence: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def expected(self) -> np.ndarray:
@@ -98,10 +101,19 @@ class Forecast:
             "extra_leads": {"p10": round(leads[0], 1), "p50": round(leads[1], 1), "p90": round(leads[2], 1)},
             "learned_from": self.response.source,
             "learned_campaigns": [f.campaign_id for f in self.response.learned],
+            "past_campaigns": [_past(f, None) for f in self.response.learned]
+            + [_past(f, why) for f, why in self.response.left_out],
+            "warnings": self.warnings,
             "baseline_from": self.baseline_source,
             "conversions_from": self.conversion.source,
             "evidence": self.evidence,
         }
+
+
+def _past(f, why: str | None) -> dict:  # noqa: ANN001 - capacity.response.Fit
+    return {"id": f.campaign_id, "name": f.name, "audience": f.audience,
+            "requests_per_recipient": round(f.per_recipient, 4), "peak_excess_rps": round(f.peak_excess_rps, 3),
+            "learned": why is None, "reason": why or "learned from"}
 
 
 def iso_utc(t: datetime | pd.Timestamp) -> str:
@@ -117,6 +129,10 @@ def forecast(store: TimeSeriesStore, state: StateDB, campaign: Campaign, *, now:
         raise ForecastError(f"campaign {campaign.name!r} ({campaign.id}) has no audience: set its audience "
                             "(recipients, followers or readers) in the campaign file and import it again, or give "
                             "one for this plan (--audience N)")
+    try:
+        check("audience", size, label=f"campaign {campaign.name!r}: audience")
+    except BoundsError as exc:
+        raise ForecastError(str(exc)) from None
     start = to_epoch(campaign.start)
     asof = min(to_epoch(now or datetime.now(UTC)), start)
     fits = history.past_fits(store, state, campaign, asof)
@@ -140,6 +156,12 @@ def forecast(store: TimeSeriesStore, state: StateDB, campaign: Campaign, *, now:
     if audience is not None and audience != campaign.audience:
         evidence.insert(0, f"audience {size:,} as given for this plan (the campaign says "
                            f"{campaign.audience or 'nothing'})")
+    warnings = []
+    past = [c.audience for c in others if c.audience and c.channel == campaign.channel]
+    if past and size > AUDIENCE_WARN_FACTOR * max(past):
+        warnings.append(f"audience {size:,} is over {AUDIENCE_WARN_FACTOR}× the largest past {campaign.channel.value} "
+                        f"audience of {campaign.site} ({max(past):,}): check it (a typo, or a first send this big, "
+                        "whose answer the past does not tell)")
     return Forecast(campaign, int(size), datetime.fromtimestamp(asof, UTC), step, times, base.rps, *uplift,
-                    response, base.source, conv, evidence)
+                    response, base.source, conv, evidence, warnings)
 
