@@ -20,7 +20,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from capacity.bounds import PEAK_WARN_FACTOR, fleet_cap
+from capacity.bounds import PEAK_WARN_FACTOR, BoundsError, check, fleet_cap
 from capacity.floors import Schedule, changes, floors
 from capacity.forecast import Forecast, forecast, iso_utc
 from capacity.settings import CapacitySettings
@@ -203,6 +203,11 @@ def make_plan(forecast: Forecast, capacity: Capacity, settings: CapacitySettings
     if price is None:
         notes.append("no cost: set [capacity] instance_cost_per_hour for the cost and cost per lead")
     spend = forecast.campaign.spend
+    try:
+        check("spend", spend, label=f"campaign {forecast.campaign.name!r}: spend")
+    except BoundsError as exc:
+        warnings.append(f"{exc}; no spend per lead")
+        spend = None
     return Plan(forecast, capacity, settings, needed, schedule, current, peak, up, full, down, steps, hours, cost,
                 cost / leads if cost is not None and leads > 0 else None,
                 spend / leads if spend is not None and leads > 0 else None, capped, short, notes, warnings)
