@@ -61,7 +61,11 @@ def _remove_after(s: Schedule) -> str:
 def _header(s: Schedule, what: str) -> list[str]:
     return [f"Surgewatch capacity floors for {', '.join(s.campaigns)} (site {', '.join(s.sites)}): {what}.",
             f"Floors: {'; '.join(f'{iso_utc(t)} -> {n}' for t, n in s.steps) or 'none'} (base {s.base}).",
-            removal_note(s).capitalize() + "."]
+            _sentence(removal_note(s))]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
 
 
 def _windows(s: Schedule) -> list[tuple[pd.Timestamp, pd.Timestamp, int]]:
