@@ -16,7 +16,7 @@ import re
 import pandas as pd
 import yaml
 
-from capacity.floors import Schedule
+from capacity.floors import Schedule, combine
 from capacity.forecast import iso_utc
 from capacity.settings import CapacitySettings
 
@@ -191,3 +191,11 @@ def render(fmt: str, s: Schedule, settings: CapacitySettings, max_replicas: int)
 
 FILE_NAMES = {"keda": "scaledobject.yaml", "hpa": "hpa-floors.yaml", "aws-cli": "scheduled-actions.sh",
               "terraform": "autoscaling_schedule.tf", "json": "floors.json"}
+
+
+def schedule_for(plans: list) -> Schedule:  # list[capacity.plan.Plan]
+    """One plan's floors, or the combined floors of several (overlapping campaigns on one target)."""
+    if len(plans) == 1:
+        return plans[0].as_schedule()
+    return combine([(p.forecast.times, p.schedule, p.current, p.forecast.campaign.name, p.forecast.campaign.site)
+                    for p in plans], plans[0].forecast.step if plans else 60)
