@@ -11,12 +11,12 @@ campaign is forecast from what was known before it, never from its own traffic.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
-from capacity import baseline, history
+from capacity import baseline, history, timing
 from capacity.bounds import AUDIENCE_WARN_FACTOR, BoundsError, check
 from capacity.learning import combine
 from capacity.response import Response
@@ -48,6 +48,7 @@ class Forecast:
     conversion: history.Conversion
     evidence: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    totals: tuple[float, float, float] | None = None  # extra requests p10/p50/p90 (the band widened for timing is not)
 
     @property
     def expected(self) -> np.ndarray:
@@ -63,6 +64,8 @@ class Forecast:
 
     def extra_requests(self) -> tuple[float, float, float]:
         """Requests the campaign adds over the forecast window: p10, p50, p90."""
+        if self.totals is not None:
+            return self.totals
         return tuple(float(u.sum() * self.step) for u in (self.uplift_p10, self.uplift_p50, self.uplift_p90))
 
     def extra_visits(self) -> tuple[float, float, float]:
@@ -110,6 +113,26 @@ class Forecast:
         }
 
 
+def _uplift(response: Response, c: Campaign, plan_sends: list[tuple[float, float, str | None]], grid: np.ndarray,
+            step: int, size: int, per: float) -> np.ndarray:
+    """The campaign's requests/s on ``grid``: each send (zone, day) with its share of the audience."""
+    start = to_epoch(c.start)
+    out = np.zeros(len(grid))
+    for offset, share, zone in plan_sends:
+        minutes = (grid - start + step / 2) / 60 - offset
+        morning = timing.morning_after(c.start + timedelta(minutes=offset), zone) if response.morning_share else None
+        out += response.rps(minutes, size * share, per, morning)
+    return out
+
+
+def _rolling(x: np.ndarray, k: int, how) -> np.ndarray:  # noqa: ANN001 - np.min / np.max
+    """``how`` over a window of ``k`` steps either side of each point."""
+    if k <= 0:
+        return x
+    padded = np.pad(x, k, mode="edge")
+    return how(np.lib.stride_tricks.sliding_window_view(padded, 2 * k + 1), axis=1)
+
+
 def _past(f, why: str | None) -> dict:  # noqa: ANN001 - capacity.response.Fit
     return {"id": f.campaign_id, "name": f.name, "audience": f.audience,
             "requests_per_recipient": round(f.per_recipient, 4), "peak_excess_rps": round(f.peak_excess_rps, 3),
@@ -140,19 +163,27 @@ def forecast(store: TimeSeriesStore, state: StateDB, campaign: Campaign, *, now:
                                             if c.channel == campaign.channel and c.id != campaign.id
                                             and to_epoch(c.start) < asof]
     response = combine(campaign.channel, fits, history.click_rate(store, campaign.site, ids, asof))
-    horizon = int(min(MAX_AFTER, max(MIN_AFTER, (response.lag + response.rise + 5 * response.decay) * 60)))
-    first = start - start % step - BEFORE  # whole steps, so each point is one stored bucket
-    grid = np.arange(first, start + horizon, step)
+    plan_sends = timing.sends(campaign)
+    fade = max(response.lag + response.rise + 5 * response.decay, 3 * response.tail_decay) * 60
+    horizon = int(min(MAX_AFTER, max(MIN_AFTER, fade)))
+    first = start + int(min(m for m, _, _ in plan_sends) * 60)
+    first = first - first % step - BEFORE  # whole steps, so each point is one stored bucket
+    grid = np.arange(first, start + int(max(m for m, _, _ in plan_sends) * 60) + horizon, step)
     others = [c for c in history.site_campaigns(state, campaign.site) if c.id != campaign.id
               and to_epoch(c.start) < asof]
     base = baseline.expected(store, campaign.site, grid, asof, [history.window(c) for c in others])
-    minutes = (grid - start + step / 2) / 60
-    uplift = [response.rps(minutes, size, per) for per in
+    uplift = [_uplift(response, campaign, plan_sends, grid, step, size, per) for per in
               (response.per_recipient_p10, response.per_recipient_p50, response.per_recipient_p90)]
+    totals = tuple(float(u.sum() * step) for u in uplift)
+    k = max(0, round(timing.TIMING_MINUTES * 60 / step))  # a send a little earlier or later than planned
+    uplift[0] = _rolling(uplift[0], k, np.min)
+    uplift[2] = _rolling(uplift[2], k, np.max)
     conv = history.conversion(store, campaign.site, [history.window(c) for c in others
                                                      if c.id in {f.campaign_id for f in fits}], asof)
     times = pd.DatetimeIndex(pd.to_datetime(grid, unit="s", utc=True))
-    evidence = [f"baseline: {base.source}", *response.evidence, f"leads: {conv.source}"]
+    evidence = [f"baseline: {base.source}", *response.evidence, *timing.describe(campaign, plan_sends),
+                f"timing: the band covers a send up to {timing.TIMING_MINUTES} min earlier or later",
+                f"leads: {conv.source}"]
     if audience is not None and audience != campaign.audience:
         evidence.insert(0, f"audience {size:,} as given for this plan (the campaign says "
                            f"{campaign.audience or 'nothing'})")
@@ -163,5 +194,5 @@ def forecast(store: TimeSeriesStore, state: StateDB, campaign: Campaign, *, now:
                         f"audience of {campaign.site} ({max(past):,}): check it (a typo, or a first send this big, "
                         "whose answer the past does not tell)")
     return Forecast(campaign, int(size), datetime.fromtimestamp(asof, UTC), step, times, base.rps, *uplift,
-                    response, base.source, conv, evidence, warnings)
+                    response, base.source, conv, evidence, warnings, totals)
 

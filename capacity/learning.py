@@ -127,5 +127,10 @@ def prior_response(channel: Channel, click_rate: float | None = None) -> Respons
     if prior.burst:
         evidence.append(f"send burst: {prior.burst:g} requests per recipient in the first {BURST_MINUTES} min "
                         "(mail scanners, image proxies; channel default)")
+    if prior.tail_share or prior.morning_share:
+        evidence.append(f"long tail: {prior.tail_share:.0%} of the answer over a {prior.tail_decay / 60:.0f}-hour "
+                        f"decay" + (f", {prior.morning_share:.0%} the next morning at 09:00 local"
+                                    if prior.morning_share else "") + " (channel default)")
     return Response(channel, prior.lag, prior.rise, prior.decay, per / prior.spread, per, per * prior.spread, src,
-                    [], evidence, prior.burst * per / prior.per_recipient)
+                    [], evidence, prior.burst * per / prior.per_recipient, [], prior.tail_share, prior.tail_decay,
+                    prior.morning_share)

@@ -34,21 +34,27 @@ class ChannelPrior:
     requests_per_visit: float
     spread: float             # p90 / p50 of the size: how far a campaign may stray from the prior
     burst: float = 0.0        # requests per audience member in the send burst (mail scanners, image prefetch)
+    tail_share: float = 0.0   # share of the response in a slow tail (rise TAIL_RISE, decay tail_decay)
+    tail_decay: float = 0.0
+    morning_share: float = 0.0  # share coming back the next morning (email's late readers)
 
     @property
     def per_recipient(self) -> float:
         return self.response * self.requests_per_visit
 
 
+# Sources and how each was fitted: docs/capacity-channels.md.
 PRIORS: dict[Channel, ChannelPrior] = {
-    Channel.EMAIL: ChannelPrior(0, 20, 90, 0.04, 12, 3.0, 0.01),
-    Channel.SOCIAL: ChannelPrior(0, 8, 45, 0.01, 10, 3.0),
-    Channel.PRESS: ChannelPrior(0, 2, 30, 0.005, 8, 3.0),
-    Channel.PUSH: ChannelPrior(0, 3, 20, 0.05, 8, 3.0),
-    Channel.SMS: ChannelPrior(0, 5, 30, 0.06, 8, 3.0),
+    Channel.EMAIL: ChannelPrior(0, 30, 30, 0.03, 12, 3.0, 0.01, 0.48, 1200, 0.08),
+    Channel.SOCIAL: ChannelPrior(0, 8, 45, 0.01, 10, 3.0, 0.0, 0.3, 600),
+    Channel.PRESS: ChannelPrior(0, 2, 30, 0.005, 8, 3.0, 0.0, 0.3, 720),
+    Channel.PUSH: ChannelPrior(0, 2, 15, 0.05, 8, 3.0, 0.0, 0.2, 240),
+    Channel.SMS: ChannelPrior(0, 2, 8, 0.06, 8, 3.0),
     Channel.ADS: ChannelPrior(5, 30, 240, 0.01, 10, 3.0),
-    Channel.OTHER: ChannelPrior(0, 15, 90, 0.02, 10, 3.0),
+    Channel.OTHER: ChannelPrior(0, 15, 90, 0.02, 10, 3.0, 0.0, 0.3, 720),
 }
+TAIL_RISE = 60.0
+MORNING_SD = 90.0  # minutes: the next-morning bump's spread
 
 
 def shape(minutes: np.ndarray, lag: float, rise: float, decay: float) -> np.ndarray:
@@ -127,13 +133,26 @@ class Response:
     evidence: list[str] = field(default_factory=list)
     burst_per_recipient: float = 0.0  # requests per audience member in the first minutes, beyond the curve
     left_out: list[tuple[Fit, str]] = field(default_factory=list)  # past campaigns not learned from, and why
+    tail_share: float = 0.0
+    tail_decay: float = 0.0
+    morning_share: float = 0.0
 
-    def rps(self, minutes: np.ndarray, audience: float, per_recipient: float) -> np.ndarray:
+    def rps(self, minutes: np.ndarray, audience: float, per_recipient: float,
+            morning_at: float | None = None) -> np.ndarray:
         """Requests/s the campaign adds at ``minutes`` since its start for a size per audience member: the
-        curve, plus the send burst spread evenly over its first ``BURST_MINUTES`` (scaled alike)."""
+        curve (its main pulse, slow tail and, at ``morning_at`` minutes, the next-morning bump), plus the send
+        burst spread evenly over its first ``BURST_MINUTES`` (scaled alike)."""
         m = np.asarray(minutes, dtype=float)
         total = audience * per_recipient  # requests over the whole curve
-        out = total * shape(m, self.lag, self.rise, self.decay) / (area_minutes(self.rise, self.decay) * 60)
+        morning = self.morning_share if morning_at is not None else 0.0
+        main = 1.0 - self.tail_share - morning
+        out = total * main * shape(m, self.lag, self.rise, self.decay) / (area_minutes(self.rise, self.decay) * 60)
+        if self.tail_share:
+            out += total * self.tail_share * shape(m, self.lag, TAIL_RISE, self.tail_decay) / (
+                area_minutes(TAIL_RISE, self.tail_decay) * 60)
+        if morning:
+            bump = np.exp(-0.5 * ((m - morning_at) / MORNING_SD) ** 2) / (MORNING_SD * math.sqrt(2 * math.pi))
+            out += total * morning * bump / 60
         burst = audience * self.burst_per_recipient * per_recipient / max(self.per_recipient_p50, 1e-12)
         return out + np.where((m >= 0) & (m < BURST_MINUTES), burst / (BURST_MINUTES * 60), 0.0)
 
