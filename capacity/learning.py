@@ -71,8 +71,10 @@ def describe(f: Fit) -> str:
 def _spread_sd(logs: np.ndarray, prior_sd: float) -> float:
     """The log-size sd for a new campaign: robust sample sd shrunk toward the prior's, bounded."""
     n = len(logs)
-    sample = 1.4826 * float(np.median(np.abs(logs - np.median(logs)))) if n >= 3 else (
-        float(np.std(logs, ddof=1)) if n == 2 else prior_sd)
+    if n >= 5:  # robust to one odd campaign once there are enough; with fewer the MAD is too fragile
+        sample = 1.4826 * float(np.median(np.abs(logs - np.median(logs))))
+    else:
+        sample = float(np.std(logs, ddof=1)) if n >= 2 else prior_sd
     sd = math.sqrt(((n - 1) * sample**2 + prior_sd**2) / n) * math.sqrt(1 + 1 / n)
     return float(np.clip(sd, math.log(MIN_SPREAD) / Z90, math.log(MAX_SPREAD) / Z90))
 
