@@ -201,3 +201,16 @@ def test_every_export_is_offered_once_its_targets_are_named(tmp_path: Path) -> N
     assert set(ready) == {"keda", "hpa", "aws-cli", "terraform", "json"}
     assert all(isinstance(v, tuple) and v[1] for v in ready.values())
     assert ready["terraform"][0].endswith(".tf") and "aws_autoscaling_schedule" in ready["terraform"][1]
+
+
+def test_the_past_campaigns_table_shows_a_flop_left_out_with_its_reason(tmp_path: Path) -> None:
+    """A past email an hour and a half ago that brought nothing over the steady 20 req/s: shown, not used."""
+    store, state = _fill(tmp_path)
+    past = (datetime.now(UTC) - timedelta(minutes=100)).strftime("%Y-%m-%dT%H:%M:00Z")
+    state.upsert_campaign(parse_campaign({"id": "flop", "name": "Flop", "channel": "email", "start": past,
+                                          "audience": 150_000, "site": "shop"}))
+    f = forecast(store, state, state.get_campaign("summer-drop"))
+    table = capacity_queries.past_campaigns_table(f)
+    row = table.set_index("campaign").loc["Flop"]
+    assert row["used"] == "no" and "no measurable uplift" in row["why"]
+    assert "channel default" in f.response.source
