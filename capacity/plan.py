@@ -254,5 +254,7 @@ def advice(plan: Plan, tz: str = "UTC") -> str:
            f"{s.warmup_minutes:g} min)"
     steps = (f"to {added} {when}" if plan.full_at == plan.scale_up_at else
              f"{when}, reaching {added} at {local_time(plan.full_at, tz)}")
+    down = plan.scale_down_at
+    other_day = pd.Timestamp(down).tz_convert(tz).date() != pd.Timestamp(plan.scale_up_at).tz_convert(tz).date()
     return (f"{lead} Scale up from {plan.current} instance(s) {steps}; back to {plan.current} at "
-            f"{local_time(plan.scale_down_at, tz)} (cool-down {s.cooldown_minutes:g} min).")
+            f"{local_time(down, tz, DAY_CLOCK if other_day else '%H:%M')} (cool-down {s.cooldown_minutes:g} min).")

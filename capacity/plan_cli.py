@@ -162,6 +162,7 @@ def run(settings, campaign_ref: str | None, fmt: str, *, every: bool = False,  #
     if every and not plans:
         print("no planned campaign starts after now; `./surgewatch campaigns list` shows them all")
     for p, t, a in zip(plans, tracked, live, strict=True):
-        said = " ".join(x for x in (t.summary(p.forecast.campaign.name) if t else None, a.message if a else None) if x)
+        said = "\n".join(x for x in (t.summary(p.forecast.campaign.name) if t else None, a.message if a else None)
+                         if x)
         print_table(p, settings.dashboard.timezone, said or None)
     return 0
