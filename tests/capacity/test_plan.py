@@ -129,6 +129,8 @@ def test_capacity_per_instance_is_estimated_from_origin_metrics(tmp_path) -> Non
     ("CURRENCY", "EURO", "ISO 4217"),
     ("RPS_PER_INSTANCE", "0", "greater than 0"),
     ("WARMUP_MINUTES", "lots", "valid number"),
+    ("DEPLOYMENT", "Shop_Web", "not a Kubernetes name"),
+    ("NAMESPACE", "-prod", "not a Kubernetes name"),
 ])
 def test_bad_capacity_settings_name_the_key_and_what_is_allowed(monkeypatch, key: str, value: str,
                                                                  says: str) -> None:
