@@ -204,7 +204,7 @@ def simulate(
 @app.command()
 def plan(
     campaign: str | None = typer.Argument(None, help="Campaign id or name (see `campaigns list`)."),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: str = typer.Option("table", "--format", help="table, json, keda, hpa, aws-cli or terraform."),
     every: bool = typer.Option(False, "--all", help="Plan every upcoming planned campaign."),
     audience: int | None = typer.Option(None, "--audience", min=1, help="Audience to plan for (default: the "
                                         "campaign's)."),
@@ -238,7 +238,7 @@ def campaigns_import(
 @campaigns_app.command("list")
 def campaigns_list(
     site: str | None = typer.Option(None, "--site", help="Only this site."),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: str = typer.Option("table", "--format", help="table, json, keda, hpa, aws-cli or terraform."),
     state: Path | None = typer.Option(None, "--state", help="State DB (default: [state] path)."),
 ) -> None:
     """List the campaigns in the state DB."""
@@ -303,7 +303,7 @@ def _cli_user():  # noqa: ANN202
 @alerts_app.command("list")
 def alerts_list(
     status: str | None = typer.Option(None, help="open or closed (default: all)."),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: str = typer.Option("table", "--format", help="table, json, keda, hpa, aws-cli or terraform."),
 ) -> None:
     """Incidents, newest first, with the detector's verdict and on-call's correction."""
     from commands.alerts import run_list

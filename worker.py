@@ -158,10 +158,13 @@ class Worker:
             log.error("notifications skipped this run: %s", exc)
 
     def remind(self) -> None:
-        """Tell on-call of the campaigns about to go out, with their scaling plan (once per change)."""
+        """Tell on-call of the campaigns about to go out, with their scaling plan, and of those under way that
+        should scale down or beyond their plan (``capacity.live``); each once per change."""
         from urllib.parse import quote
 
         from alerts.notify.message import Note
+        from capacity.live import CAMPAIGN_LIVE
+        from capacity.live import due as live_due
         from capacity.reminders import CAMPAIGN_AHEAD, due
 
         notifier = self._notifier()
@@ -173,6 +176,11 @@ class Worker:
                        "severity": "info"}, int(r.campaign.start.timestamp()) + 7200,
                       f"capacity?campaign={quote(r.campaign.id, safe='')}", r.key)
                  for r in due(self.store, self.state, self.settings.capacity, now, self.settings.dashboard.timezone)]
+        notes += [Note(f"campaign-live:{a.key['campaign']}", f"[CAMPAIGN LIVE] {a.key['site']}: {a.message}",
+                       (a.message,), {"alertname": CAMPAIGN_LIVE, "site": a.key["site"], "campaign": a.key["campaign"],
+                                      "severity": "warning" if a.kind == "size_beyond" else "info"},
+                       int(now.timestamp()) + 3600, f"capacity?campaign={quote(a.key['campaign'], safe='')}", a.key)
+                  for a in live_due(self.store, self.state, self.settings.capacity, now)]
         notifier.process_notes(notes, now)
 
     def _notifier(self) -> Any:

@@ -133,12 +133,12 @@ class Campaign(BaseModel):
     @field_validator("audience", mode="after")
     @classmethod
     def _audience(cls, v: int | None) -> int | None:
-        return bounds.number("audience", v, bounds.AUDIENCE_MAX)
+        return bounds.check("audience", v)
 
     @field_validator("spend", mode="after")
     @classmethod
     def _spend(cls, v: float | None) -> float | None:
-        return bounds.number("spend", v, bounds.SPEND_MAX)
+        return bounds.check("spend", v)
 
     @field_validator("audience", "spend", mode="before")
     @classmethod

@@ -16,7 +16,7 @@ import pandas as pd
 
 from campaigns.model import Campaign, Status
 from capacity import baseline
-from capacity.response import BURST_MINUTES, Fit, area_minutes, fit, shape
+from capacity.response import BURST_MINUTES, Fit, area_minutes, fit, shape, signal_to_noise
 from store.base import TimeSeriesStore, to_epoch
 from store.state import StateDB
 
@@ -61,15 +61,16 @@ def measure(store: TimeSeriesStore, c: Campaign, others: list[Campaign]) -> Fit 
     per = amplitude * area_minutes(rise, decay) * 60 / audience if audience else 0.0
     curve = amplitude * shape((np.arange(skip) + 0.5) * STEP / 60, lag, rise, decay)
     burst = float(np.clip(excess[:skip] - curve, 0, None).sum() * STEP / audience) if audience else 0.0
+    snr = signal_to_noise(excess, STEP / 60, skip, lag, rise, decay, amplitude)
     return Fit(c.id, c.name, audience, lag, rise, decay, per, float(max(smooth[k], 0.0)),
-               float((base.rps[k] + max(smooth[k], 0.0)) / max(base.rps[k], 1e-9)), burst)
+               float((base.rps[k] + max(smooth[k], 0.0)) / max(base.rps[k], 1e-9)), burst, snr, base.level_rps)
 
 
 def past_fits(store: TimeSeriesStore, state: StateDB, c: Campaign, asof: int) -> list[Fit]:
     """Fits of the past campaigns of ``c``'s site and channel that started before ``asof``."""
     everyone = site_campaigns(state, c.site)
     past = [o for o in everyone if o.id != c.id and o.channel == c.channel and o.audience
-            and to_epoch(o.start) + MIN_MEASURED <= asof]
+            and to_epoch(o.start) + MIN_MEASURED <= asof]  # a planned one past its start may be a flop: judged later
     fits = []
     for o in past[-MAX_PAST:]:
         found = measure(store, o, everyone)

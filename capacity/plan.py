@@ -4,8 +4,11 @@ Sizing uses the forecast's upper band (p90) plus the headroom: instances needed 
 minute = ceil(p90 × (1 + headroom) / requests per instance), never below what runs today.
 Instances are asked for a warm-up ahead of the minute they are needed and kept a cool-down
 after the last minute they are, so the schedule at a minute is the most needed from one
-cool-down before it to one warm-up after it. Its instance-hours over today's count are the
-extra cost; divided by the forecast's extra leads (p50), the infrastructure cost per lead.
+cool-down before it to one warm-up after it; it is then raised to a few floors at least 15
+minutes long (``capacity.floors``), the minimums an autoscaler is given. The fleet is capped
+at ``capacity.max_instances``, or 20 × today's when unset, and the plan says when it is.
+Its instance-hours over today's count are the extra cost; divided by the forecast's extra leads
+(p50), the infrastructure cost per lead.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from campaigns.model import Campaign
+from capacity.bounds import PEAK_WARN_FACTOR, BoundsError, check, fleet_cap
+from capacity.floors import Schedule, changes, floors
 from capacity.forecast import Forecast, forecast, iso_utc
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore, to_epoch
@@ -101,6 +106,11 @@ class Plan:
     capped: bool
     short_already: bool
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_schedule(self) -> Schedule:
+        """The plan's floors, for the exports."""
+        return Schedule(list(self.steps), self.current, [self.forecast.campaign.name], [self.forecast.campaign.site])
 
     def frame(self) -> pd.DataFrame:
         """The forecast with the instance schedule and its capacity (requests/s) per step."""
@@ -121,6 +131,7 @@ class Plan:
             "warmup_minutes": self.settings.warmup_minutes, "cooldown_minutes": self.settings.cooldown_minutes,
             "scale_up_at": _iso(self.scale_up_at), "full_at": _iso(self.full_at),
             "scale_down_at": _iso(self.scale_down_at), "capped_at_max_instances": self.capped,
+            "max_instances": self.cap,
             "short_already": self.short_already,
             "steps": [{"at": _iso(t), "instances": n} for t, n in self.steps],
             "capacity_from": self.capacity.evidence,
@@ -134,7 +145,12 @@ class Plan:
             "spend_per_lead": _round(self.spend_per_lead, 4),
         }
         s["notes"] = self.notes
+        s["warnings"] = [*self.forecast.warnings, *self.warnings]
         return s
+
+    @property
+    def cap(self) -> int:
+        return fleet_cap(self.current, self.settings.max_instances)[0]
 
 
 def _iso(t: pd.Timestamp | None) -> str | None:
@@ -155,39 +171,46 @@ def make_plan(forecast: Forecast, capacity: Capacity, settings: CapacitySettings
     step = forecast.step
     current = max(capacity.instances, settings.min_instances)
     raw = np.ceil(forecast.high * (1 + settings.headroom) / per - 1e-9).astype(int)
-    top = settings.max_instances or 10**9
-    needed = np.clip(np.maximum(raw, current), settings.min_instances, max(top, settings.min_instances))
+    top, cap_from = fleet_cap(current, settings.max_instances)
+    top = max(top, settings.min_instances, current)
+    needed = np.clip(np.maximum(raw, current), settings.min_instances, top)
     capped = bool((raw > top).any())
     ahead, behind = math.ceil(settings.warmup_minutes * 60 / step), math.ceil(settings.cooldown_minutes * 60 / step)
     n = len(needed)
-    schedule = np.array([needed[max(0, i - behind): min(n, i + ahead + 1)].max() for i in range(n)], dtype=int)
-    schedule = np.maximum(schedule, current)
+    minute = np.array([needed[max(0, i - behind): min(n, i + ahead + 1)].max() for i in range(n)], dtype=int)
+    schedule = floors(np.maximum(minute, current), current, step)
     over = np.flatnonzero(schedule > current)
     times = forecast.times
     up = times[over[0]] if len(over) else None
     down = times[over[-1]] + pd.Timedelta(seconds=step) if len(over) else None
     peak = int(schedule.max())
     full = times[int(np.argmax(schedule >= peak))] if len(over) else None
-    change = np.flatnonzero(np.diff(schedule)) + 1
-    steps = [(times[i], int(schedule[i])) for i in change]
+    steps = changes(times, schedule)
     hours = float((schedule - current).sum() * step / 3600)
     price = settings.instance_cost_per_hour
     cost = hours * price if price is not None else None
     leads = forecast.extra_leads()[1]
-    notes = []
+    notes, warnings = [], []
     short = bool(raw[0] > current)
     if short:
         notes.append(f"today's {current} instance(s) are already short of the baseline's upper band with "
                      f"{settings.headroom:.0%} headroom: scale up now")
     if capped:
-        notes.append(f"the upper band needs {int(raw.max())} instances; the plan is capped at "
-                     f"capacity.max_instances = {top}")
+        warnings.append(f"the upper band needs {int(raw.max()):,} instances; the plan is capped at {cap_from}")
+    if int(raw.max()) > PEAK_WARN_FACTOR * current:
+        warnings.append(f"the peak needs {int(raw.max()):,} instances, over {PEAK_WARN_FACTOR}× today's {current}: "
+                        "check the audience and the capacity per instance before scaling this far")
     if price is None:
         notes.append("no cost: set [capacity] instance_cost_per_hour for the cost and cost per lead")
     spend = forecast.campaign.spend
+    try:
+        check("spend", spend, label=f"campaign {forecast.campaign.name!r}: spend")
+    except BoundsError as exc:
+        warnings.append(f"{exc}; no spend per lead")
+        spend = None
     return Plan(forecast, capacity, settings, needed, schedule, current, peak, up, full, down, steps, hours, cost,
                 cost / leads if cost is not None and leads > 0 else None,
-                spend / leads if spend is not None and leads > 0 else None, capped, short, notes)
+                spend / leads if spend is not None and leads > 0 else None, capped, short, notes, warnings)
 
 
 def build_plan(store: TimeSeriesStore, state: StateDB, campaign: Campaign, settings: CapacitySettings, *,
@@ -231,5 +254,7 @@ def advice(plan: Plan, tz: str = "UTC") -> str:
            f"{s.warmup_minutes:g} min)"
     steps = (f"to {added} {when}" if plan.full_at == plan.scale_up_at else
              f"{when}, reaching {added} at {local_time(plan.full_at, tz)}")
+    down = plan.scale_down_at
+    other_day = pd.Timestamp(down).tz_convert(tz).date() != pd.Timestamp(plan.scale_up_at).tz_convert(tz).date()
     return (f"{lead} Scale up from {plan.current} instance(s) {steps}; back to {plan.current} at "
-            f"{local_time(plan.scale_down_at, tz)} (cool-down {s.cooldown_minutes:g} min).")
+            f"{local_time(down, tz, DAY_CLOCK if other_day else '%H:%M')} (cool-down {s.cooldown_minutes:g} min).")

@@ -5,8 +5,8 @@ exponentially with time constant ``decay``: an email is opened over the first ha
 then read for hours, a social post is faster, a press article fastest. Its size is the
 requests the campaign brings per audience member (response × requests per visit). Both are
 fitted to past campaigns' measured excess traffic (``fit``) and combined across them
-(``combine``) into a median curve with a p10-p90 band on its size; without history the
-channel's documented prior is used (``PRIORS``). An email also has a send burst: mail link
+(``capacity.learning.combine``) into a median curve with a p10-p90 band on its size; without
+history the channel's documented prior is used (``PRIORS``). An email also has a send burst: mail link
 scanners and image proxies fetching at once in its first minutes, measured beyond the curve.
 """
 
@@ -34,21 +34,27 @@ class ChannelPrior:
     requests_per_visit: float
     spread: float             # p90 / p50 of the size: how far a campaign may stray from the prior
     burst: float = 0.0        # requests per audience member in the send burst (mail scanners, image prefetch)
+    tail_share: float = 0.0   # share of the response in a slow tail (rise TAIL_RISE, decay tail_decay)
+    tail_decay: float = 0.0
+    morning_share: float = 0.0  # share coming back the next morning (email's late readers)
 
     @property
     def per_recipient(self) -> float:
         return self.response * self.requests_per_visit
 
 
+# Sources and how each was fitted: docs/capacity-channels.md.
 PRIORS: dict[Channel, ChannelPrior] = {
-    Channel.EMAIL: ChannelPrior(0, 20, 90, 0.04, 12, 3.0, 0.01),
-    Channel.SOCIAL: ChannelPrior(0, 8, 45, 0.01, 10, 3.0),
-    Channel.PRESS: ChannelPrior(0, 2, 30, 0.005, 8, 3.0),
-    Channel.PUSH: ChannelPrior(0, 3, 20, 0.05, 8, 3.0),
-    Channel.SMS: ChannelPrior(0, 5, 30, 0.06, 8, 3.0),
+    Channel.EMAIL: ChannelPrior(0, 30, 30, 0.03, 12, 3.0, 0.01, 0.48, 1200, 0.08),
+    Channel.SOCIAL: ChannelPrior(0, 8, 45, 0.01, 10, 3.0, 0.0, 0.3, 600),
+    Channel.PRESS: ChannelPrior(0, 2, 30, 0.005, 8, 3.0, 0.0, 0.3, 720),
+    Channel.PUSH: ChannelPrior(0, 2, 15, 0.05, 8, 3.0, 0.0, 0.2, 240),
+    Channel.SMS: ChannelPrior(0, 2, 8, 0.06, 8, 3.0),
     Channel.ADS: ChannelPrior(5, 30, 240, 0.01, 10, 3.0),
-    Channel.OTHER: ChannelPrior(0, 15, 90, 0.02, 10, 3.0),
+    Channel.OTHER: ChannelPrior(0, 15, 90, 0.02, 10, 3.0, 0.0, 0.3, 720),
 }
+TAIL_RISE = 60.0
+MORNING_SD = 90.0  # minutes: the next-morning bump's spread
 
 
 def shape(minutes: np.ndarray, lag: float, rise: float, decay: float) -> np.ndarray:
@@ -81,6 +87,8 @@ class Fit:
     peak_excess_rps: float
     multiplier_peak: float  # peak traffic / baseline (what a naive forecast would reuse)
     burst_per_recipient: float = 0.0
+    signal_to_noise: float = math.inf  # fitted peak / its standard error from the residuals
+    baseline_rps: float = 0.0          # the baseline level at its start
 
 
 _LAGS = np.array([0.0, 2.0, 5.0, 10.0])
@@ -124,63 +132,49 @@ class Response:
     learned: list[Fit] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
     burst_per_recipient: float = 0.0  # requests per audience member in the first minutes, beyond the curve
+    left_out: list[tuple[Fit, str]] = field(default_factory=list)  # past campaigns not learned from, and why
+    tail_share: float = 0.0
+    tail_decay: float = 0.0
+    morning_share: float = 0.0
 
-    def rps(self, minutes: np.ndarray, audience: float, per_recipient: float) -> np.ndarray:
+    def rps(self, minutes: np.ndarray, audience: float, per_recipient: float,
+            morning_at: float | None = None) -> np.ndarray:
         """Requests/s the campaign adds at ``minutes`` since its start for a size per audience member: the
-        curve, plus the send burst spread evenly over its first ``BURST_MINUTES`` (scaled alike)."""
+        curve (its main pulse, slow tail and, at ``morning_at`` minutes, the next-morning bump), plus the send
+        burst spread evenly over its first ``BURST_MINUTES`` (scaled alike)."""
         m = np.asarray(minutes, dtype=float)
         total = audience * per_recipient  # requests over the whole curve
-        out = total * shape(m, self.lag, self.rise, self.decay) / (area_minutes(self.rise, self.decay) * 60)
+        morning = self.morning_share if morning_at is not None else 0.0
+        main = 1.0 - self.tail_share - morning
+        out = total * main * shape(m, self.lag, self.rise, self.decay) / (area_minutes(self.rise, self.decay) * 60)
+        if self.tail_share:
+            out += total * self.tail_share * shape(m, self.lag, TAIL_RISE, self.tail_decay) / (
+                area_minutes(TAIL_RISE, self.tail_decay) * 60)
+        if morning:
+            bump = np.exp(-0.5 * ((m - morning_at) / MORNING_SD) ** 2) / (MORNING_SD * math.sqrt(2 * math.pi))
+            out += total * morning * bump / 60
         burst = audience * self.burst_per_recipient * per_recipient / max(self.per_recipient_p50, 1e-12)
         return out + np.where((m >= 0) & (m < BURST_MINUTES), burst / (BURST_MINUTES * 60), 0.0)
 
 
-def combine(channel: Channel, fits: list[Fit], click_rate: float | None = None) -> Response:
-    """The median curve of past campaigns with a p10-p90 size band, or the channel's prior.
-
-    The band is log-normal: its spread is the past campaigns' own, pulled toward the prior's
-    spread when they are few, and widened for predicting a new campaign rather than the mean.
-    """
-    prior = PRIORS[channel]
-    prior_sd = math.log(prior.spread) / Z90
-    usable = [f for f in fits if f.audience > 0]
-    if not usable:
-        per = prior.per_recipient if click_rate is None else click_rate * prior.requests_per_visit
-        lo, hi = per / prior.spread, per * prior.spread
-        src = f"{channel.value} channel default (no past {channel.value} campaign with an audience in the store)"
-        evidence = [f"response curve: {channel.value} default, peak {prior.lag + prior.rise:.0f} min after the "
-                    f"start, decaying with a {prior.decay:.0f}-minute time constant"]
-        if click_rate is None:
-            evidence.append(f"size: {prior.response:.1%} of the audience visiting, {prior.requests_per_visit:.0f} "
-                            f"requests per visit (channel default), ×{prior.spread:.0f} either way")
-        else:
-            evidence.append(f"size: {click_rate:.2%} clicks per recipient in past sends × "
-                            f"{prior.requests_per_visit:.0f} requests per visit (channel default)")
-        if prior.burst:
-            evidence.append(f"send burst: {prior.burst:g} requests per recipient in the first {BURST_MINUTES} min "
-                            "(mail scanners, image proxies; channel default)")
-        return Response(channel, prior.lag, prior.rise, prior.decay, lo, per, hi, src, [], evidence,
-                        prior.burst * per / prior.per_recipient)
-    logs = np.log([max(f.per_recipient, 1e-6) for f in usable])
-    n = len(usable)
-    sample_sd = float(np.std(logs, ddof=1)) if n >= 2 else prior_sd
-    sd = math.sqrt(((n - 1) * sample_sd**2 + prior_sd**2) / n) * math.sqrt(1 + 1 / n)
-    mu = float(np.mean(logs))
-    lag = float(np.median([f.lag for f in usable]))
-    rise = float(np.exp(np.median(np.log([f.rise for f in usable]))))
-    decay = float(np.exp(np.median(np.log([f.decay for f in usable]))))
-    plural = "s" if n > 1 else ""
-    src = f"learned from {n} past {channel.value} campaign{plural}"
-    evidence = [f"{src}: " + "; ".join(f"{f.name} ({f.audience:,} recipients: {f.per_recipient:.3f} requests each, "
-                                       f"peak +{f.peak_excess_rps:.1f} req/s)" for f in usable[-5:]),
-                f"response curve: peak {lag + rise:.0f} min after the start, decaying with a {decay:.0f}-minute "
-                "time constant (median of the past campaigns' fitted curves)"]
-    if click_rate is not None:
-        evidence.append(f"past sends: {click_rate:.2%} clicks per recipient, so about "
-                        f"{math.exp(mu) / max(click_rate, 1e-9):.0f} requests per click")
-    burst = float(np.median([f.burst_per_recipient for f in usable]))
-    if burst > 0:
-        evidence.append(f"send burst: {burst:.4f} requests per recipient in the first {BURST_MINUTES} min "
-                        "(median of the past campaigns)")
-    return Response(channel, lag, rise, decay, math.exp(mu - Z90 * sd), math.exp(mu), math.exp(mu + Z90 * sd),
-                    src, usable, evidence, burst)
+def signal_to_noise(excess_rps: np.ndarray, step_minutes: float, skip: int, lag: float, rise: float, decay: float,
+                    amplitude: float, block_minutes: float = 10) -> float:
+    """The fitted peak over its standard error. Visits come in sessions, so the residuals are correlated from
+    one minute to the next: they are summed in blocks of ``block_minutes``, and the error is that of a least-
+    squares size under block noise of the blocks' spread. Below ~8 the uplift cannot be told from zero."""
+    e = np.asarray(excess_rps, dtype=float)[skip:]
+    minutes = (np.arange(len(e)) + skip + 0.5) * step_minutes
+    curve = shape(minutes, lag, rise, decay)
+    cc = float(curve @ curve)
+    if cc <= 0:
+        return 0.0
+    width = max(1, int(round(block_minutes / step_minutes)))
+    n = len(e) // width * width
+    if n < 2 * width:
+        return 0.0
+    resid = (e - amplitude * curve)[:n].reshape(-1, width).sum(axis=1)
+    weights = curve[:n].reshape(-1, width).mean(axis=1)
+    sigma = float(np.std(resid, ddof=1))
+    if sigma <= 0:
+        return math.inf if amplitude > 0 else 0.0
+    return amplitude * cc / (sigma * math.sqrt(float(weights @ weights)))

@@ -1,8 +1,9 @@
-"""``cli.py plan``: a campaign's forecast and scaling plan as a table or one JSON object.
+"""``cli.py plan``: a campaign's forecast and scaling plan as a table, one JSON object or an autoscaler export.
 
 Exit 0 with the plan; 1 for an unknown campaign (with the closest names); 2 when the plan
-cannot be made (no audience, no capacity per instance), with what to set, nothing on stdout.
-``--all`` plans every upcoming planned campaign, skipping (on stderr) those without an audience.
+cannot be made (no audience, no capacity per instance, no target name for an export), with what
+to set, nothing on stdout. ``--all`` plans every upcoming planned campaign, skipping (on stderr)
+those without an audience; its exports are one combined schedule (``capacity.export``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from datetime import UTC, datetime
 
 from campaigns.model import Campaign, Status
 from capacity.actuals import track
+from capacity.export import FORMATS, ExportError, render, schedule_for
 from capacity.forecast import ForecastError
+from capacity.live import advise
 from capacity.plan import Plan, PlanError, advice, build_plan, money
 from store.base import StoreError
 from store.state import StateDB
@@ -60,6 +63,8 @@ def print_table(plan: Plan, tz: str, progress: str | None = None) -> None:
     console.print(f"[bold]{escape(c.name)}[/bold] ({escape(c.id)}) · {c.channel.value} · {f.audience:,} recipients · "
                   f"starts {c.start.astimezone(UTC):%Y-%m-%d %H:%M} UTC · site {c.site}")
     console.print(advice(plan, tz), markup=False, highlight=False)
+    for line in s["warnings"]:
+        console.print(f"warning: {line}", markup=False, highlight=False, style="yellow")
     if progress:
         console.print(progress, markup=False, highlight=False)
     sched = Table(title=f"Schedule (times in {tz})")
@@ -88,6 +93,14 @@ def print_table(plan: Plan, tz: str, progress: str | None = None) -> None:
     cost.add_row("infrastructure cost per lead", money(plan.cost_per_lead, plan.settings.currency, digits=3))
     cost.add_row("campaign spend per lead", money(plan.spend_per_lead, c.currency))
     console.print(cost)
+    if s["past_campaigns"]:
+        past = Table(title="Past campaigns of the channel")
+        for col in ("campaign", "audience", "requests per recipient", "used"):
+            past.add_column(col)
+        for p in s["past_campaigns"]:
+            past.add_row(escape(p["name"]), f"{p['audience']:,}", f"{p['requests_per_recipient']:.3f}",
+                         escape(p["reason"]))
+        console.print(past)
     console.print("[bold]Where the numbers come from[/bold]")
     for line in [*f.evidence, *plan.capacity.evidence, *plan.notes]:
         console.print(f"  • {line}", markup=False, highlight=False)
@@ -95,8 +108,8 @@ def print_table(plan: Plan, tz: str, progress: str | None = None) -> None:
 
 def run(settings, campaign_ref: str | None, fmt: str, *, every: bool = False,  # noqa: ANN001 - config.Settings
         audience: int | None = None) -> int:
-    if fmt not in ("table", "json"):
-        print(f"surgewatch plan: --format {fmt!r}: use table or json", file=sys.stderr)
+    if fmt not in ("table", *FORMATS):
+        print(f"surgewatch plan: --format {fmt!r}: use table, {', '.join(FORMATS)}", file=sys.stderr)
         return 2
     if not every and not campaign_ref:
         print("surgewatch plan: name a campaign (id or name, see `campaigns list`) or use --all", file=sys.stderr)
@@ -130,12 +143,26 @@ def run(settings, campaign_ref: str | None, fmt: str, *, every: bool = False,  #
         state.close()
     # A campaign under way or over: how its measured traffic compares with the forecast so far.
     tracked = [track(store, p.forecast, now) if p.forecast.campaign.start <= now else None for p in plans]
+    live = [advise(p, t, now) if t else None for p, t in zip(plans, tracked, strict=True)]
+    if fmt not in ("table", "json"):
+        try:
+            print(render(fmt, schedule_for(plans), settings.capacity, max((p.cap for p in plans), default=1)), end="")
+        except ExportError as exc:
+            print(f"surgewatch plan: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if fmt == "json":
-        out = [p.summary() | ({"tracking": t.as_dict()} if t else {}) for p, t in zip(plans, tracked, strict=True)]
-        print(json.dumps({"plans": out} if every else out[0], indent=2))
+        out = [p.summary() | ({"tracking": t.as_dict() | ({"advice": a.message, "advice_kind": a.kind,
+                                                           "advice_instances": a.instances} if a else {})}
+                              if t else {}) for p, t, a in zip(plans, tracked, live, strict=True)]
+        doc = {"plans": out} | ({"combined_floors": json.loads(render("json", schedule_for(plans), settings.capacity,
+                                                                      1))} if len(plans) > 1 else {})
+        print(json.dumps(doc if every else out[0], indent=2))
         return 0
     if every and not plans:
         print("no planned campaign starts after now; `./surgewatch campaigns list` shows them all")
-    for p, t in zip(plans, tracked, strict=True):
-        print_table(p, settings.dashboard.timezone, t.summary(p.forecast.campaign.name) if t else None)
+    for p, t, a in zip(plans, tracked, live, strict=True):
+        said = "\n".join(x for x in (t.summary(p.forecast.campaign.name) if t else None, a.message if a else None)
+                         if x)
+        print_table(p, settings.dashboard.timezone, said or None)
     return 0

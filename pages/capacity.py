@@ -11,6 +11,7 @@ import streamlit as st
 
 from capacity.actuals import track
 from capacity.forecast import ForecastError
+from capacity.live import advise
 from capacity.plan import Capacity, advice
 from pages import capacity_charts, capacity_queries
 from pages.context import inside_app_frame, view
@@ -38,7 +39,7 @@ cfg = v.settings.capacity
 
 st.subheader("Assumptions")
 a1, a2, a3, a4, a5 = st.columns(5)
-audience = a1.number_input("Audience", min_value=1, step=1000,
+audience = a1.number_input("Audience", min_value=1, max_value=10_000_000_000, step=1000,
                            value=int(row["audience"]) if row["audience"] == row["audience"] and row["audience"]
                            else 10_000, key=f"audience_{chosen}",
                            help="Recipients, followers or readers the campaign reaches.")
@@ -66,6 +67,8 @@ capacity = Capacity(per or None, int(instances), evidence)
 plan = capacity_queries.campaign_plan(f, capacity, settings)
 
 peak_rps = float(f.expected[f.peak_index])
+for line in f.warnings + ([] if isinstance(plan, str) else plan.warnings):
+    st.warning(line)
 if isinstance(plan, str):
     st.warning(plan + " — or type the requests/s per instance above.")
     frame = f.frame()
@@ -85,6 +88,9 @@ said = tracking.summary(f.campaign.name) if tracking else None
 if tracking and said:
     frame["measured"] = tracking.rps
     (st.warning if tracking.above_p90 else st.info)(said)
+live = advise(plan, tracking, v.end) if tracking and not isinstance(plan, str) else None
+if live is not None:
+    (st.info if live.kind == "on_plan" else st.warning)(live.message)
 
 st.altair_chart(capacity_charts.forecast_chart(frame, start=f.campaign.start, peak_time=f.peak_time,
                                                peak_rps=peak_rps, tz=v.tz), width="stretch")
@@ -104,8 +110,20 @@ if not isinstance(plan, str):
     c2.dataframe(steps, hide_index=True, width="stretch", height=min(35 * (len(steps) + 1) + 3, 1200),
                  column_config={"from": st.column_config.TextColumn(f"from ({v.tz})")})
 
+    st.markdown("**Apply the plan** — floors under the autoscaler (times in UTC); each file says when to remove it")
+    ready = capacity_queries.exports(plan, settings)
+    cols = st.columns(len(ready))
+    for col, (fmt, got) in zip(cols, ready.items(), strict=True):
+        if isinstance(got, str):
+            col.caption(f"{fmt}: {got}")
+        else:
+            col.download_button(fmt, got[1], file_name=got[0], key=f"export_{fmt}", mime="text/plain")
+
 st.subheader("Where the numbers come from")
-st.markdown(f"**{f.response.source.capitalize()}.**")
+st.text(f"{f.response.source.capitalize()}.")
+past = capacity_queries.past_campaigns_table(f)
+if not past.empty:
+    st.dataframe(past, hide_index=True, width="stretch")
 notes = [] if isinstance(plan, str) else plan.notes
 for line in [*f.evidence, *capacity.evidence, *notes]:
-    st.markdown(f"- {line}")
+    st.text(f"• {line}")

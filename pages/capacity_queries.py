@@ -10,6 +10,7 @@ from datetime import datetime
 import pandas as pd
 
 from campaigns.model import Status
+from capacity.export import FILE_NAMES, FORMATS, ExportError, render
 from capacity.forecast import Forecast, forecast
 from capacity.plan import Capacity, Plan, PlanError, capacity_of, make_plan, money
 from capacity.settings import CapacitySettings
@@ -83,3 +84,23 @@ def steps_table(plan: Plan, tz: str) -> pd.DataFrame:
     """The schedule's changes: time (in ``tz``) and instances from then on."""
     rows = [{"from": t.tz_convert(tz).strftime("%a %d %b %H:%M"), "instances": n} for t, n in plan.steps]
     return pd.DataFrame(rows, columns=["from", "instances"])
+
+
+def past_campaigns_table(f: Forecast) -> pd.DataFrame:
+    """Each past campaign of the channel: its learned figure and whether it was learned from, and why not."""
+    rows = [{"campaign": p["name"], "audience": p["audience"], "requests per recipient": p["requests_per_recipient"],
+             "peak uplift (req/s)": p["peak_excess_rps"], "used": "yes" if p["learned"] else "no",
+             "why": p["reason"]} for p in f.summary()["past_campaigns"]]
+    return pd.DataFrame(rows, columns=["campaign", "audience", "requests per recipient", "peak uplift (req/s)",
+                                       "used", "why"])
+
+
+def exports(plan: Plan, settings: CapacitySettings) -> dict[str, tuple[str, str] | str]:
+    """Each export format: (file name, text) to download, or the message saying which setting it needs."""
+    out: dict[str, tuple[str, str] | str] = {}
+    for fmt in FORMATS:
+        try:
+            out[fmt] = (FILE_NAMES[fmt], render(fmt, plan.as_schedule(), settings, plan.cap))
+        except ExportError as exc:
+            out[fmt] = "needs " + str(exc).split(" needs ", 1)[-1]
+    return out

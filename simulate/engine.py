@@ -79,6 +79,20 @@ def surge_shape(t0: float, rise: float, decay: float) -> Rate:
     return shape
 
 
+def reader_shape(t0: float, rise: float, decay: float) -> Rate:
+    """An email's readers: 0 before t0, a smooth rise to 1 over ``rise`` seconds, then a power-law fall
+    (1 + s / decay)^-2 with the same area as an exponential of time constant ``decay``, but steeper at first
+    and with a long tail of late readers (heavy-tailed, as published send-time studies show)."""
+    def shape(t: float) -> float:
+        if t < t0:
+            return 0.0
+        x = (t - t0) / rise
+        if x < 1:
+            return x * x * (3 - 2 * x)
+        return (1 + (t - t0 - rise) / decay) ** -2
+    return shape
+
+
 def plateau_shape(t0: float, t1: float, ramp: float) -> Rate:
     """1 between t0 and t1 with linear ramps of ``ramp`` seconds at both ends, else 0."""
     def shape(t: float) -> float:

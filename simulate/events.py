@@ -20,7 +20,7 @@ from simulate.audiences import (
     social_audience,
 )
 from simulate.bots import CredentialStuffing, Flood, MailBurst, Scraper
-from simulate.engine import plateau_shape, surge_shape
+from simulate.engine import plateau_shape, reader_shape, surge_shape
 from simulate.humans import HumanTraffic, World, requests_per_session
 
 BOT_EVENTS = ("credential_stuffing", "l7_botnet", "scraper")
@@ -55,7 +55,7 @@ def email_campaign(world: World, p: dict, rng: random.Random, t0: float, base_rp
     peak = factor * base_rps / per_session
     nominal = _total_sessions((nominal_factor or factor) * base_rps / per_session, rise, decay) / time_scale
     humans = HumanTraffic(f"{p['utm_campaign']} visitors", "human", world, audience, peak,
-                          surge_shape(t0, rise, decay))
+                          reader_shape(t0, rise, decay))
     images = [f"/assets/email/{p['utm_campaign']}/hero.jpg", f"/assets/email/{p['utm_campaign']}/banner.png",
               f"/assets/email/open.gif?c={p['utm_campaign']}"]
     burst = MailBurst(f"{p['utm_campaign']} mail scanners", site, t0,

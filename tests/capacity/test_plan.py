@@ -99,7 +99,7 @@ def test_max_instances_caps_the_plan_and_says_so(fc: Forecast) -> None:
     capped = SETTINGS.model_copy(update={"max_instances": 4})
     plan = make_plan(fc, Capacity(25, 2, []), capped)
     assert plan.peak_instances == 4 and plan.capped
-    assert any("capped at capacity.max_instances = 4" in n for n in plan.notes)
+    assert any("capped at capacity.max_instances = 4" in n for n in plan.warnings)
 
 
 def test_unknown_capacity_per_instance_says_what_to_configure(fc: Forecast) -> None:
@@ -129,6 +129,8 @@ def test_capacity_per_instance_is_estimated_from_origin_metrics(tmp_path) -> Non
     ("CURRENCY", "EURO", "ISO 4217"),
     ("RPS_PER_INSTANCE", "0", "greater than 0"),
     ("WARMUP_MINUTES", "lots", "valid number"),
+    ("DEPLOYMENT", "Shop_Web", "not a Kubernetes name"),
+    ("NAMESPACE", "-prod", "not a Kubernetes name"),
 ])
 def test_bad_capacity_settings_name_the_key_and_what_is_allowed(monkeypatch, key: str, value: str,
                                                                  says: str) -> None:

@@ -84,3 +84,24 @@ def test_all_plans_only_upcoming_planned_campaigns(history: History) -> None:
     assert json.loads(out.stdout) == {"plans": []}  # the simulated campaigns were all sent, in 2025
     out = plan(history, "--all", rps_per_instance="2")
     assert out.returncode == 0 and "no planned campaign starts after now" in out.stdout
+
+
+def test_exports_print_the_floors_for_the_configured_targets(history: History) -> None:
+    import yaml
+
+    out = plan(history, history.target.id, "--format", "keda", rps_per_instance="2", instances="1",
+               deployment="shop-web", namespace="prod")
+    assert out.returncode == 0, out.stderr
+    doc = yaml.safe_load(out.stdout)
+    assert doc["kind"] == "ScaledObject" and doc["spec"]["scaleTargetRef"]["name"] == "shop-web"
+    assert doc["metadata"]["namespace"] == "prod" and "# Remove after " in out.stdout
+    out = plan(history, history.target.id, "--format", "aws-cli", rps_per_instance="2", instances="1",
+               autoscaling_group="shop-asg")
+    assert out.returncode == 0, out.stderr
+    assert "aws autoscaling put-scheduled-update-group-action --auto-scaling-group-name shop-asg" in out.stdout
+
+
+def test_an_export_without_its_target_exits_2_naming_the_setting(history: History) -> None:
+    out = plan(history, history.target.id, "--format", "terraform", rps_per_instance="2", instances="1")
+    assert out.returncode == 2 and out.stdout == "" and "[capacity] autoscaling_group" in out.stderr
+    assert "Traceback" not in out.stderr

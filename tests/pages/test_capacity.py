@@ -141,9 +141,12 @@ def test_capacity_page_shows_the_recommendation_cost_and_evidence(tmp_path: Path
     at.switch_page("pages/capacity.py").run()
     assert not at.exception
     assert "Scale up from 2 instance(s)" in at.success[0].value
-    text = " ".join(md.value for md in at.markdown)
+    text = " ".join([*(md.value for md in at.markdown), *(t.value for t in at.text)])
     assert "Email channel default" in text and "2 instance(s) today (capacity.instances)" in text
     assert len(at.get("vega_lite_chart")) == 1
+    assert len(at.get("download_button")) == 1  # json: the others need their target's name
+    captions = " ".join(c.value for c in at.caption)
+    assert "keda: needs the target's name: set [capacity] deployment" in captions
     at.number_input[1].set_value(1000.0).run()  # a much bigger instance: no scaling
     assert "No scaling needed" in at.success[0].value
     st.cache_resource.clear()
@@ -189,3 +192,25 @@ def test_the_cost_table_gives_the_cost_per_lead_as_precisely_as_the_metric(tmp_p
     rows = dict(capacity_queries.cost_table(plan).values)
     assert plan.cost_per_lead is not None and rows["infrastructure cost per lead"] == f"{plan.cost_per_lead:,.3f} EUR"
     assert capacity_queries.money(0.0474, "EUR", digits=3) == "0.047 EUR" and capacity_queries.money(None, "EUR") == "–"
+
+
+def test_every_export_is_offered_once_its_targets_are_named(tmp_path: Path) -> None:
+    plan = _plan(tmp_path)
+    named = CapacitySettings(rps_per_instance=20, instances=2, deployment="web", autoscaling_group="web-asg")
+    ready = capacity_queries.exports(plan, named)
+    assert set(ready) == {"keda", "hpa", "aws-cli", "terraform", "json"}
+    assert all(isinstance(v, tuple) and v[1] for v in ready.values())
+    assert ready["terraform"][0].endswith(".tf") and "aws_autoscaling_schedule" in ready["terraform"][1]
+
+
+def test_the_past_campaigns_table_shows_a_flop_left_out_with_its_reason(tmp_path: Path) -> None:
+    """A past email an hour and a half ago that brought nothing over the steady 20 req/s: shown, not used."""
+    store, state = _fill(tmp_path)
+    past = (datetime.now(UTC) - timedelta(minutes=100)).strftime("%Y-%m-%dT%H:%M:00Z")
+    state.upsert_campaign(parse_campaign({"id": "flop", "name": "Flop", "channel": "email", "start": past,
+                                          "audience": 150_000, "site": "shop"}))
+    f = forecast(store, state, state.get_campaign("summer-drop"))
+    table = capacity_queries.past_campaigns_table(f)
+    row = table.set_index("campaign").loc["Flop"]
+    assert row["used"] == "no" and "no measurable uplift" in row["why"]
+    assert "channel default" in f.response.source
