@@ -27,14 +27,14 @@ from alerts.detection.buckets import load_traffic, sites
 from alerts.detection.detect import DetectorConfig
 from alerts.detection.seasonal_history import ProfileCache
 from alerts.detection.slices import TOTAL, find_surges
-from alerts.live import BLIP_GRACE, RECENT_SECONDS, first_detection, run_detection
+from alerts.live import BLIP_GRACE, first_detection, run_detection
 from alerts.notify.dispatch import Notifier
 from alerts.notify.message import Note, NotifyEvent
 from store.base import TimeSeriesStore
 
 QUIET_STEP = 300   # seconds between runs outside the candidate windows
-LEAD = 300         # a window opens this long before its rise or drop starts
-AFTER = RECENT_SECONDS + BLIP_GRACE + 60  # and closes once the live job has let it go
+LEAD = 120         # a window opens this long before its rise or drop starts
+AFTER = BLIP_GRACE + 300  # and closes once the live job has seen it end (an open incident keeps the fine step)
 
 
 def iso_z(ts: float) -> str:
