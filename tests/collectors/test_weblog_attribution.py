@@ -1,0 +1,120 @@
+"""Attribution by visit on a log whose visits, conversions and campaign links are known line by line.
+
+Every expected number below is counted from the lines written here (each visitor's story is
+told beside its lines), never from the code under test. Both aggregation paths (per line and
+block at a time) must give the same exact counts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from campaigns.model import Campaign
+from collectors.weblog.pipeline import WeblogPipeline, ingest_lines
+from store.embedded import EmbeddedStore
+from tests.collectors.logsamples import T0, combined
+
+START = T0 + 600            # the campaign starts 10 minutes into the log and runs 3 hours
+END = START + 3 * 3600
+CURL = "curl/8.4.0"
+SPRING = Campaign(id="spring-sale", name="Spring sale", channel="email", start=datetime.fromtimestamp(START, UTC),
+                  end=datetime.fromtimestamp(END, UTC), utm_campaign="spring26", landing=["/spring-sale"])
+UTM = "/spring-sale?utm_source=newsletter&utm_medium=email&utm_campaign=spring26"
+
+
+def visit(ip: str, *steps: tuple[int, str], referer: str = "-", status: int = 200, ua: str | None = None) -> list[str]:
+    """A person's pages at (seconds from START, target), each followed by the stylesheet a browser loads."""
+    out = []
+    for dt, target in steps:
+        kw = {"ua": ua} if ua else {}
+        out.append(combined(START + dt, ip=ip, target=target, referer=referer, status=status, **kw))
+        out.append(combined(START + dt + 1, ip=ip, target="/static/app.css", referer=referer, **kw))
+    return out
+
+
+def story() -> list[str]:
+    lines = []
+    # A: the newsletter link, then the thank-you page twice (one conversion), back 50 min later from a bookmark
+    lines += visit("81.2.69.1", (60, UTM), (300, "/thank-you"), (320, "/thank-you"), (3300, "/"))
+    # B: the landing page without utm, from webmail (email referrer): the campaign's visit, no conversion
+    lines += visit("81.2.69.2", (90, "/spring-sale"), (150, "/spring-sale/shoes"),
+                   referer="https://mail.google.com/")
+    # C: the home page, direct, converts during the campaign: not attributed
+    lines += visit("81.2.69.3", (100, "/"), (200, "/thank-you"))
+    # D: the landing page from Facebook: not the e-mail channel's referrer, not attributed
+    lines += visit("81.2.69.4", (110, "/spring-sale"), referer="https://www.facebook.com/")
+    # E: the link clicked before the campaign starts, converts once it runs: not attributed
+    lines += visit("81.2.69.5", (-300, UTM), (30, "/thank-you"))
+    # G: a script following the link: not a person, never a visit
+    lines += [combined(START + 120, ip="81.2.69.7", target=UTM, ua=CURL)]
+    # H: the link after the campaign's end: no campaign's visit
+    lines += visit("81.2.69.8", (3 * 3600 + 60, UTM))
+    # I: the link a minute before the end, converts two minutes after it: the campaign's conversion
+    lines += visit("81.2.69.9", (3 * 3600 - 60, UTM), (3 * 3600 + 120, "/thank-you"))
+    # J: the link to a removed offer: the campaign's visit, a 404 on its landing pages
+    lines += visit("81.2.69.10", (400, "/spring-sale/old-offer?utm_campaign=SPRING26"), status=404)
+    return sorted(lines, key=_ts)
+
+
+def _ts(line: str) -> int:
+    return int(datetime.strptime(line.split("[", 1)[1].split("]", 1)[0], "%d/%b/%Y:%H:%M:%S %z").timestamp())
+
+
+# counted from the stories above
+EXPECTED = {
+    "spring-sale": {"visits": 4, "conversions": 2, "unattributed": 2, "landing_requests": 6, "landing_4xx": 1,
+                    "landing_5xx": 0},          # visits A B I J; conv. A I; unattributed C E; landing A B×2 D I J
+    "none": {"visits": 5, "conversions": 2},  # visits A's second, C, D, E, H; conversions C E
+}
+
+
+def totals(store: EmbeddedStore) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for p in store.points("campaign_visits", 0, 4_000_000_000):
+        row = out.setdefault(p.tags["campaign"], {})
+        for k, v in p.fields.items():
+            row[k] = row.get(k, 0) + int(v)
+    return out
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["block", "per-line"])
+def test_visits_and_conversions_are_attributed_exactly(columnar: bool) -> None:
+    store = EmbeddedStore(":memory:")
+    ingest_lines(story(), store, site="s", source="t", salt=b"a" * 32, columnar=columnar, announced=[SPRING])
+    got = totals(store)
+    assert {k: got["spring-sale"][k] for k in EXPECTED["spring-sale"]} == EXPECTED["spring-sale"]
+    assert got["none"]["visits"] == EXPECTED["none"]["visits"]
+    assert got["none"]["conversions"] == EXPECTED["none"]["conversions"]
+    assert got["none"]["unattributed"] == 0
+
+
+def test_counts_land_in_the_bucket_of_the_request() -> None:
+    store = EmbeddedStore(":memory:")
+    ingest_lines(story(), store, site="s", source="t", salt=b"a" * 32, announced=[SPRING])
+    conv = sorted(p.time - START for p in store.points("campaign_visits", 0, 4_000_000_000, where={
+        "campaign": "spring-sale"}) if p.fields["conversions"])
+    assert conv == [300, 3 * 3600 + 120]  # A's first thank-you, I's after the end
+
+
+def test_without_campaigns_every_visit_is_the_sites_own() -> None:
+    store = EmbeddedStore(":memory:")
+    ingest_lines(story(), store, site="s", source="t", salt=b"a" * 32)
+    got = totals(store)
+    assert set(got) == {"none"}
+    # every person's visit of the stories: A twice, B, C, D, E, H, I, J
+    assert got["none"]["visits"] == 9 and got["none"]["conversions"] == 4  # A C E I
+
+
+def test_a_restart_keeps_the_counts_of_open_buckets_and_stores_no_visitor() -> None:
+    store = EmbeddedStore(":memory:")
+    pipe = WeblogPipeline(store, site="s", source="t", salt=b"a" * 32)
+    pipe.attribution.set_campaigns([SPRING])
+    pipe.feed(visit("81.2.69.1", (60, UTM)))
+    saved = pipe.state()
+    assert saved["attribution"] == {str(START + 60): {"spring-sale": [1, 0, 0, 1, 0, 0]}}
+    again = WeblogPipeline(store, site="s", source="t", salt=b"a" * 32)
+    again.load(saved)
+    again.flush()
+    assert totals(store)["spring-sale"]["visits"] == 1
