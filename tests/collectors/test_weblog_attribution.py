@@ -8,6 +8,7 @@ block at a time) must give the same exact counts.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 
@@ -24,18 +25,27 @@ SPRING = Campaign(id="spring-sale", name="Spring sale", channel="email", start=d
 UTM = "/spring-sale?utm_source=newsletter&utm_medium=email&utm_campaign=spring26"
 
 
-def visit(ip: str, *steps: tuple[int, str], referer: str = "-", status: int = 200, ua: str | None = None) -> list[str]:
-    """A person's pages at (seconds from START, target), each followed by the stylesheet a browser loads."""
+def spring(start: int = START, **kw: object) -> Campaign:
+    """The campaign of the stories, starting at ``start`` (a bucket start) and running 3 hours."""
+    return SPRING.model_copy(update={"start": datetime.fromtimestamp(start, UTC),
+                                     "end": datetime.fromtimestamp(start + 3 * 3600, UTC), **kw})
+
+
+def _visit(ip: str, *steps: tuple[int, str], referer: str = "-", status: int = 200, ua: str | None = None,
+          start: int = START) -> list[str]:
+    """A person's pages at (seconds from ``start``, target), each followed by the stylesheet a browser loads."""
     out = []
     for dt, target in steps:
         kw = {"ua": ua} if ua else {}
-        out.append(combined(START + dt, ip=ip, target=target, referer=referer, status=status, **kw))
-        out.append(combined(START + dt + 1, ip=ip, target="/static/app.css", referer=referer, **kw))
+        out.append(combined(start + dt, ip=ip, target=target, referer=referer, status=status, **kw))
+        out.append(combined(start + dt + 1, ip=ip, target="/static/app.css", referer=referer, **kw))
     return out
 
 
-def story() -> list[str]:
+def story(start: int = START) -> list[str]:
+    """The visitors' stories around a campaign starting at ``start``."""
     lines = []
+    visit = partial(_visit, start=start)
     # A: the newsletter link, then the thank-you page twice (one conversion), back 50 min later from a bookmark
     lines += visit("81.2.69.1", (60, UTM), (300, "/thank-you"), (320, "/thank-you"), (3300, "/"))
     # B: the landing page without utm, from webmail (email referrer): the campaign's visit, no conversion
@@ -48,7 +58,7 @@ def story() -> list[str]:
     # E: the link clicked before the campaign starts, converts once it runs: not attributed
     lines += visit("81.2.69.5", (-300, UTM), (30, "/thank-you"))
     # G: a script following the link: not a person, never a visit
-    lines += [combined(START + 120, ip="81.2.69.7", target=UTM, ua=CURL)]
+    lines += [combined(start + 120, ip="81.2.69.7", target=UTM, ua=CURL)]
     # H: the link after the campaign's end: no campaign's visit
     lines += visit("81.2.69.8", (3 * 3600 + 60, UTM))
     # I: the link a minute before the end, converts two minutes after it: the campaign's conversion
@@ -111,7 +121,7 @@ def test_a_restart_keeps_the_counts_of_open_buckets_and_stores_no_visitor() -> N
     store = EmbeddedStore(":memory:")
     pipe = WeblogPipeline(store, site="s", source="t", salt=b"a" * 32)
     pipe.attribution.set_campaigns([SPRING])
-    pipe.feed(visit("81.2.69.1", (60, UTM)))
+    pipe.feed(_visit("81.2.69.1", (60, UTM)))
     saved = pipe.state()
     assert saved["attribution"] == {str(START + 60): {"spring-sale": [1, 0, 0, 1, 0, 0]}}
     again = WeblogPipeline(store, site="s", source="t", salt=b"a" * 32)
