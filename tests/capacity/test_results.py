@@ -8,6 +8,9 @@ Prometheus and the CDN collectors write them, so every expected cost is computed
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from tests.collectors.test_weblog_attribution import END, SPRING, START, story
 CAMPAIGN = SPRING.model_copy(update={"site": "s", "spend": 100.0, "currency": "EUR"})
 SETTINGS = CapacitySettings(instance_cost_per_hour=0.5, cdn_cost_per_gb=0.1, rps_per_instance=50)
 LATER = datetime.fromtimestamp(END + 7 * 3600, UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def origin(ts: int, instances: float) -> Point:
@@ -124,3 +128,39 @@ def test_results_are_json_and_csv(world: tuple[EmbeddedStore, StateDB]) -> None:
     assert lines[0] == "time,visits,leads,during_not_attributed,site_conversions,usual_conversions"
     assert sum(int(line.split(",")[1]) for line in lines[1:]) == 4
     assert "4 visits from the campaign's link, 2 leads" in r.line()
+
+
+def test_a_campaign_with_nothing_stored_or_not_started_yet_is_said_so(tmp_path: Path) -> None:
+    store, state = EmbeddedStore(tmp_path / "store.db"), StateDB(tmp_path / "state.db")
+    empty = report(store, state, CAMPAIGN, SETTINGS, now=LATER).as_dict()
+    assert empty["attributed"] == {"visits": 0, "conversions": 0}
+    assert empty["cost"]["per_lead"]["total"]["actual"] is None and "no lead attributed" in " ".join(
+        empty["cost"]["notes"])
+    assert empty["forecast_vs_actual"]["minutes_above_capacity"] == 0
+    ahead = report(store, state, CAMPAIGN, SETTINGS, now=datetime.fromtimestamp(START - 3600, UTC)).as_dict()
+    assert ahead["incremental"]["plain"] == "the campaign has not started yet"
+    assert ahead["forecast_vs_actual"] == {"note": "the campaign has not started yet"}
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURGEWATCH_")}
+    env.update(SURGEWATCH_STORE__PATH=str(tmp_path / "store.db"), SURGEWATCH_STATE__PATH=str(tmp_path / "state.db"),
+               SURGEWATCH_CAPACITY__INSTANCE_COST_PER_HOUR="0.5", SURGEWATCH_CAPACITY__CDN_COST_PER_GB="0.1")
+    return subprocess.run([sys.executable, "cli.py", "report", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_the_command_in_each_format_and_its_mistakes(world: tuple[EmbeddedStore, StateDB], tmp_path: Path) -> None:
+    table = _cli(tmp_path, "spring-sale")
+    assert table.returncode == 0, table.stderr
+    assert "Leads (conversions of those visits)" in table.stdout and "Spring sale" in table.stdout
+    data = json.loads(_cli(tmp_path, "Spring sale", "--format", "json").stdout)  # by name too
+    # the same inputs as the cost test: 2 extra instance-hours at 0.5, 3 GB at 0.1, over 2 leads
+    assert data["cost"]["cdn_cost"] == pytest.approx(0.3) and data["cost"]["extra_instance_hours"] == pytest.approx(2)
+    assert data["cost"]["per_lead"]["total"]["actual"] == pytest.approx((100 + 1 + 0.3) / 2)
+    csv = _cli(tmp_path, "spring-sale", "--format", "csv")
+    assert csv.stdout.startswith("time,visits,leads,")
+    unknown = _cli(tmp_path, "sprng-sale")
+    assert unknown.returncode == 1 and "did you mean 'spring-sale'" in unknown.stderr and not unknown.stdout
+    bad = _cli(tmp_path, "spring-sale", "--format", "xml")
+    assert bad.returncode == 2 and "use table, json, csv" in bad.stderr and "Traceback" not in bad.stderr
