@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +129,24 @@ def test_a_restart_keeps_the_counts_of_open_buckets_and_stores_no_visitor() -> N
     again.load(saved)
     again.flush()
     assert totals(store)["spring-sale"]["visits"] == 1
+
+
+def test_a_real_apache_log_attributed_the_same_by_both_paths() -> None:
+    """``tests/collectors/data/apache_logs_head.log`` (elastic/examples, Apache 2.0; see its README), with an ads
+    campaign landing on /blog/geekery. Read from its lines: people's visits start at /articles/... (Firefox 25,
+    from Google), /projects/xdotool/ (Firefox 28, from Google), /blog/tags/web (a QS304 phone app), / (Firefox 21,
+    then /blog/geekery/installing-... within that visit) and /blog/geekery/xvfb-firefox.html (MSIE 10, from
+    Wikipedia: an "other" referrer, an ads channel's, on the landing path). Crawlers (Googlebot, Baidu,
+    archive.org), feed readers and a client loading only assets make no visit."""
+    lines = (Path(__file__).parent / "data" / "apache_logs_head.log").read_text().splitlines()
+    geekery = Campaign(id="geekery", name="Geekery", channel="ads", start=datetime(2015, 5, 17, 10, tzinfo=UTC),
+                       end=datetime(2015, 5, 17, 12, tzinfo=UTC), landing=["/blog/geekery"])
+    seen = []
+    for columnar in (True, False):
+        store = EmbeddedStore(":memory:")
+        ingest_lines(lines, store, site="s", source="t", salt=b"a" * 32, columnar=columnar, announced=[geekery])
+        seen.append(totals(store))
+    assert seen[0] == seen[1]
+    assert seen[0]["geekery"] == {"visits": 1, "conversions": 0, "unattributed": 0, "landing_requests": 2,
+                                  "landing_4xx": 0, "landing_5xx": 0}
+    assert seen[0]["none"]["visits"] == 4
