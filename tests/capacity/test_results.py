@@ -164,3 +164,35 @@ def test_the_command_in_each_format_and_its_mistakes(world: tuple[EmbeddedStore,
     assert unknown.returncode == 1 and "did you mean 'spring-sale'" in unknown.stderr and not unknown.stdout
     bad = _cli(tmp_path, "spring-sale", "--format", "xml")
     assert bad.returncode == 2 and "use table, json, csv" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_with_an_audience_the_forecast_stands_beside_each_actual(world: tuple[EmbeddedStore, StateDB]) -> None:
+    store, state = world
+    planned = CAMPAIGN.model_copy(update={"audience": 20_000})
+    state.upsert_campaign(planned)
+    # the week before: 50 people's visits, 5 of them converted (the plan's leads per visit)
+    store.write([Point("visitors", {"site": "s", "source": "t", "actor": "human"},
+                       {"requests": 100, "clients": 50, "conversions": 5}, START - 86_400)])
+    d = report(store, state, planned, SETTINGS, now=LATER).as_dict()
+    vs = d["forecast_vs_actual"]
+    for key in ("peak_rps", "extra_requests", "visits", "leads"):
+        band = vs[key]
+        assert band["p10"] <= band["p50"] <= band["p90"]
+        assert band["within"] == ("below" if band["actual"] < band["p10"] else "above" if band["actual"] > band["p90"]
+                                  else "inside")
+    assert vs["visits"]["actual"] == 4 and vs["leads"]["actual"] == 2
+    per = d["cost"]["per_lead"]
+    assert per["spend"]["forecast"] is not None and per["infrastructure"]["forecast"] is not None
+    assert per["total"]["forecast"] == pytest.approx(per["spend"]["forecast"] + per["infrastructure"]["forecast"],
+                                                     abs=1e-3)
+    # 2 instances × 50 req/s each and more: the log's few requests never came near the fleet's capacity
+    assert vs["minutes_above_capacity"] == 0 and "origin 'instances'" in vs["capacity_from"]
+
+
+def test_mailchimp_counts_stand_beside_the_sites_own(world: tuple[EmbeddedStore, StateDB]) -> None:
+    store, state = world
+    store.write([Point("sends", {"site": "s", "source": "mailchimp", "campaign": "spring-sale", "channel": "email"},
+                       {"sent": 5000, "opens": 1200 + k, "clicks": 90}, START + 60 * k) for k in range(2)])
+    d = report(store, state, CAMPAIGN, SETTINGS, now=LATER).as_dict()
+    assert d["mailchimp"] == {"sent": 10_000, "opens": 2401, "clicks": 180}
+    assert d["attributed"] == {"visits": 4, "conversions": 2}  # the site's own numbers, not the sender's
