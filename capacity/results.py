@@ -23,8 +23,8 @@ import pandas as pd
 
 from campaigns.model import Campaign, window_of
 from capacity.baseline import request_rate
-from capacity.forecast import Forecast, ForecastError, forecast
-from capacity.plan import PlanError, capacity_of, make_plan
+from capacity.forecast import Forecast, forecast
+from capacity.plan import capacity_of, make_plan
 from capacity.results_cost import Costs, costs
 from capacity.settings import CapacitySettings
 from store.base import TimeSeriesStore, to_epoch
@@ -168,11 +168,11 @@ def _plan(store: TimeSeriesStore, state: StateDB, c: Campaign, settings: Capacit
     """The forecast as made at the campaign's start and its plan; None for what cannot be made, and why."""
     try:
         f = forecast(store, state, c, now=c.start)
-    except ForecastError as exc:
+    except ValueError as exc:  # ForecastError, or a bound the campaign breaks
         return None, None, f"no forecast: {exc}"
     try:
         return f, make_plan(f, capacity_of(store, c.site, settings, f.asof), settings), None
-    except PlanError as exc:
+    except ValueError as exc:  # PlanError
         return f, None, f"no plan: {exc}"
 
 

@@ -251,7 +251,8 @@ def results_part(v: View, c: Campaign, now: datetime) -> None:
     try:
         r = cq.results(v.store, v.state, c, v.settings.capacity, now)
     except StoreError as exc:
-        st.error(f"The store could not be read for this campaign's results ({exc}); check that it is reachable.")
+        st.error(plain(f"The store could not be read for this campaign's results ({exc}); check that it is "
+                       "reachable."))
         return
     d = r.as_dict()
     cost = d["cost"]

@@ -150,3 +150,19 @@ def test_a_real_apache_log_attributed_the_same_by_both_paths() -> None:
     assert seen[0]["geekery"] == {"visits": 1, "conversions": 0, "unattributed": 0, "landing_requests": 2,
                                   "landing_4xx": 0, "landing_5xx": 0}
     assert seen[0]["none"]["visits"] == 4
+
+
+def test_a_campaign_for_some_regions_takes_only_their_visits() -> None:
+    """Addresses located by the bundled GeoIP tables: 133.242.0.0/24 in JP (SAKURA Internet), 81.2.69.0/24 in GB."""
+    japan = spring(regions=["JP"])
+    lines = sorted([
+        *_visit("133.242.0.1", (60, UTM), (120, "/thank-you")),   # JP, the link, converts: the campaign's
+        *_visit("81.2.69.1", (70, UTM), (130, "/thank-you")),     # GB, the link: not for GB, the site's own
+        *_visit("133.242.0.2", (80, "/"), (140, "/thank-you")),   # JP, no link, converts: during, not attributed
+    ], key=_ts)
+    store = EmbeddedStore(":memory:")
+    ingest_lines(lines, store, site="s", source="t", salt=b"a" * 32, announced=[japan])
+    got = totals(store)
+    assert (got["spring-sale"]["visits"], got["spring-sale"]["conversions"], got["spring-sale"]["unattributed"]) == \
+        (1, 1, 1)
+    assert (got["none"]["visits"], got["none"]["conversions"]) == (2, 2)
