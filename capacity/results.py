@@ -110,8 +110,11 @@ def _iso(t: int) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _r(x: float | None, digits: int = 2) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), digits)
+def _r(x: float | None, digits: int = 2) -> float | int | None:
+    """Rounded for the JSON; whole numbers (counts) as integers."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round(float(x)) if digits == 0 else round(float(x), digits)
 
 
 def visit_rows(store: TimeSeriesStore, site: str, start: int, end: int, every: int,

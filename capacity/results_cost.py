@@ -143,6 +143,9 @@ def costs(store: TimeSeriesStore, c: Campaign, settings: CapacitySettings, start
                 hours * price if hours is not None and price is not None else None, byts, bytes_from,
                 byts / 1e9 * gb_price if byts is not None and gb_price is not None else None, leads,
                 *forecast_per_lead, notes)
+    if (out.instance_cost is None) != (out.cdn_cost is None):
+        notes.append(f"infrastructure counts only the {'CDN' if out.instance_cost is None else 'instances'}: "
+                     "the other part's cost is unknown")
     if c.spend is None:
         notes.append("no spend: the campaign has none set")
     if not out.same_currency and c.spend is not None and out.infrastructure is not None:

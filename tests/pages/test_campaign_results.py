@@ -1,7 +1,7 @@
 """The Campaigns page's results and ``surgewatch report`` say the same numbers for the same campaign.
 
 The log is the hand-written one of ``tests/collectors/test_weblog_attribution.py``, moved to
-ten hours ago so the page lists the campaign among the recent ones; the command runs as other
+yesterday so the page lists the campaign among the recent ones; the command runs as other
 tools run it (a subprocess of cli.py) on the same store and state DB.
 """
 
@@ -26,7 +26,8 @@ from tests.collectors.test_weblog_attribution import spring, story
 from tests.pages.test_campaigns import campaigns_page, page_env  # noqa: F401 - the page's fixture
 
 ROOT = Path(__file__).resolve().parents[2]
-START = (int(time.time()) - 10 * 3600) // 600 * 600  # over, with its 6 h of late conversions, by now
+# yesterday 02:00 UTC: over, with its 6 h of late conversions, by now; its visits within one UTC day (the salt's)
+START = (int(time.time()) // 86_400 - 1) * 86_400 + 2 * 3600
 
 
 @pytest.fixture
