@@ -39,7 +39,7 @@ from store.base import TimeSeriesStore
 from store.files import INGEST, TAIL, FileRegistry
 from store.state import StateDB
 
-PARTED = ("http", "visitors", "networks", "ingest")
+PARTED = ("http", "visitors", "networks", "campaign_visits", "ingest")
 
 
 def expand(paths: list[Path]) -> list[Path]:
