@@ -51,10 +51,9 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
 
     shown = frame.copy()
     for col in shown.columns:
-        if shown[col].dtype == object:
-            shown[col] = shown[col].map(esc)
+        if not pd.api.types.is_numeric_dtype(shown[col]):  # text (object or string dtype), lists, mixed
+            shown[col] = shown[col].map(esc).astype(object)
     shown.columns = [esc(c) for c in shown.columns]
-    if shown.index.dtype == object:
-        shown.index = shown.index.map(esc)
-        shown.index.name = esc(frame.index.name) if frame.index.name else None
+    if not pd.api.types.is_numeric_dtype(shown.index):
+        shown.index = pd.Index([esc(x) for x in shown.index], name=esc(frame.index.name))
     return shown
