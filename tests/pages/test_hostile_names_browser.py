@@ -152,7 +152,7 @@ def test_every_page_shows_hostile_names_as_text_never_as_links_images_or_markup(
               [f"No incident '{HTML}' in the state DB"])
         visit(driver, f"{url}/incidents?incident=inc-2", "Incidents (bot)", [f"looks like {COLOR}", MATH, BOLD])
         visit(driver, f"{url}/sources", "Sources", [f"accesslog:{LINK}", FILE, "samples (redacted)"])
-        _campaigns(driver, url)
+        _campaigns(driver, url, tmp_path)
         visit(driver, f"{url}/capacity", "Capacity", ["Where the numbers come from"])
         visit(driver, f"{url}/users", "Users", ["Add a user", f"Signed in as {ADMIN}"])
     finally:
@@ -160,7 +160,7 @@ def test_every_page_shows_hostile_names_as_text_never_as_links_images_or_markup(
         svc.stop()
 
 
-def _campaigns(driver, url: str) -> None:  # noqa: ANN001
+def _campaigns(driver, url: str, folder: Path) -> None:  # noqa: ANN001
     """The Campaigns page: each tab, and a hostile campaign opened in the form to edit and cancel."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -171,6 +171,7 @@ def _campaigns(driver, url: str) -> None:  # noqa: ANN001
         click_tab(driver, tab)
         wait(driver, lambda t, s=shown: all(x in t for x in s), f"the {tab} tab with {shown}")
         inert(driver, f"Campaigns, {tab}")
+    _upload(driver, folder)
     click_tab(driver, "Announce")
     picker = driver.find_element(By.CSS_SELECTOR, 'input[aria-label="Campaign"]')
     picker.click()
@@ -179,6 +180,28 @@ def _campaigns(driver, url: str) -> None:  # noqa: ANN001
     text = wait(driver, lambda t: f"Edit {BOLD}" in t and f"Cancel {BOLD}" in t, "the form editing **bold**")
     assert f"Owner: {LINK}" in text, text[:3000]
     inert(driver, "Campaigns, editing")
+
+
+UPLOAD = ("id,name,start,channel,regions,currency\n"
+          f'"[x](https://evil.example/id)",a,2027-01-05T09:00:00Z,email,,\n'
+          f'b,b,2027-01-05T09:00:00Z,"{HTML}",,\n'
+          'c,c,2027-01-05T09:00:00Z,email,"$x^2$",\n'
+          f'd,d,2027-01-05T09:00:00Z,email,,"{COLOR}"\n'
+          f'e,"{BARE} upload",2027-01-05T09:00:00Z,email,JP,EUR\n')
+
+
+def _upload(driver, folder: Path) -> None:  # noqa: ANN001
+    """A file named like a web address whose bad rows echo hostile values: its name and problems are text."""
+    from selenium.webdriver.common.by import By
+
+    path = folder / FILE.replace(".log", ".csv")
+    path.write_text(UPLOAD)
+    driver.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(path))
+    shown = [f"{path.name}: 1 campaign(s) to import, 4 row(s) with a problem",
+             "id '[x](https://evil.example/id)' is not a safe id", f"(got '{HTML}')", "'$X^2$' is not an ISO 3166-1",
+             f"'{COLOR}' is not an ISO 4217"]
+    wait(driver, lambda t: all(x in t for x in shown), f"the preview of {path.name}")
+    inert(driver, "Campaigns, import preview")
 
 
 def click_tab(driver, label: str) -> None:  # noqa: ANN001
