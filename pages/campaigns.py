@@ -23,8 +23,9 @@ from pages import campaign_actions as actions
 from pages import campaign_charts, charts, queries
 from pages import campaign_queries as cq
 from pages.context import View, inside_app_frame, view
-from pages.signin import allowed, plain
+from pages.signin import allowed
 from pages.signin import who as signed_in
+from pages.text import md
 from store.base import StoreError
 
 FLASH = "campaign_flash"
@@ -88,7 +89,7 @@ def announce_form(v: View, editing: Campaign | None, now: datetime, who: Identit
     """Announce (or edit) a campaign; problems are listed under the form, each naming its field."""
     regions = list(dict.fromkeys([*cq.REGION_NAMES, *st.session_state.get("cp_regions", [])]))
     with st.form("campaign_announce"):
-        st.markdown(f"**{'Edit ' + editing.name if editing else 'Announce a campaign'}**")
+        st.markdown(f"**{'Edit ' + md(editing.name) if editing else 'Announce a campaign'}**")
         c1, c2 = st.columns([3, 1])
         name = c1.text_input("Name", key="cp_name", placeholder="e.g. Spring Sale APAC")
         channel = c2.selectbox("Channel", [c.value for c in Channel], key="cp_channel")
@@ -112,7 +113,7 @@ def announce_form(v: View, editing: Campaign | None, now: datetime, who: Identit
         currency = c2.selectbox("Currency", cq.CURRENCIES, key="cp_currency", index=None, placeholder="choose")
         status = c3.selectbox("Status", [s.value for s in Status], key="cp_status")
         owner = editing.owner if editing and editing.owner else who.name
-        st.caption(f"Owner: {plain(owner)} · recorded as {plain(who.audit_name)}")
+        st.caption(f"Owner: {md(owner)} · recorded as {md(who.audit_name)}")
         submitted = st.form_submit_button("Save campaign" if editing else "Announce campaign", type="primary")
     if not submitted:
         return
@@ -124,18 +125,19 @@ def announce_form(v: View, editing: Campaign | None, now: datetime, who: Identit
     try:
         campaign, created = actions.save(v.state, form, v.tz, user=who)
     except actions.FormError as exc:
-        st.error("The campaign was not saved:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+        st.error("The campaign was not saved:\n\n" + "\n".join(f"- {md(p)}" for p in exc.problems))
         return
     except Forbidden as exc:
-        st.error(f"The campaign was not saved: {plain(str(exc))}.")
+        st.error(f"The campaign was not saved: {md(exc)}.")
         return
     warnings = _overlap_warnings(v, campaign)
     if campaign.status == Status.PLANNED and campaign.start - now < SHORT_NOTICE:
         when = "already started" if campaign.start <= now else f"starts in {_ago(campaign.start - now)}"
         warnings.append(f"It {when}. {HEADS_UP}")
     st.session_state[FLASH] = {
-        "done": f"{'Announced' if created else 'Saved'} **{campaign.name}**: starts {_local(campaign.start, v.tz)}, "
-                f"{campaign.start:%Y-%m-%d %H:%M} UTC. IT on-call sees it from the next detection run.",
+        "done": f"{'Announced' if created else 'Saved'} **{md(campaign.name)}**: starts "
+                f"{_local(campaign.start, v.tz)}, {campaign.start:%Y-%m-%d %H:%M} UTC. IT on-call sees it "
+                "from the next detection run.",
         "warnings": warnings}
     _show_next(NEW if created else campaign.id)
     st.rerun()
@@ -147,7 +149,8 @@ def _show_next(campaign_id: str) -> None:
 
 
 def _overlap_warnings(v: View, campaign: Campaign) -> list[str]:
-    return [f"**{campaign.name}** overlaps **{o.name}** ({_local(o.start, v.tz)}, {cq.shared_regions(campaign, o)}) "
+    return [f"**{md(campaign.name)}** overlaps **{md(o.name)}** ({_local(o.start, v.tz)}, "
+            f"{md(cq.shared_regions(campaign, o))}) "
             "on the same site: IT will see one bigger surge of both." for o in cq.overlapping(v.state, campaign)]
 
 
@@ -158,19 +161,19 @@ def _ago(span: timedelta) -> str:
 
 def cancel_form(v: View, editing: Campaign, who: Identity) -> None:
     if editing.status == Status.CANCELLED:
-        st.caption(f"{editing.name} is cancelled; set its status back to planned above to announce it again.")
+        st.caption(f"{md(editing.name)} is cancelled; set its status back to planned above to announce it again.")
         return
     with st.form("campaign_cancel"):
-        st.markdown(f"**Cancel {editing.name}**: detection stops expecting its surge.")
+        st.markdown(f"**Cancel {md(editing.name)}**: detection stops expecting its surge.")
         submitted = st.form_submit_button("Cancel this campaign")
     if not submitted:
         return
     try:
         actions.cancel(v.state, editing.id, user=who)
     except (actions.FormError, Forbidden) as exc:
-        st.error(plain(str(exc)))
+        st.error(md(exc))
         return
-    st.session_state[FLASH] = {"done": f"Cancelled **{editing.name}** (by {plain(who.audit_name)}). "
+    st.session_state[FLASH] = {"done": f"Cancelled **{md(editing.name)}** (by {md(who.audit_name)}). "
                                        "IT no longer expects its surge."}
     _show_next(editing.id)
     st.rerun()
@@ -191,13 +194,13 @@ def import_section(v: View, who: Identity) -> None:
     try:
         rows = actions.read_upload(upload.name, upload.getvalue())
     except CampaignError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     good = [r for r in rows if isinstance(r, Campaign)]
     bad = [r for r in rows if isinstance(r, CampaignError)]
-    st.markdown(f"**{upload.name}**: {len(good)} campaign(s) to import, {len(bad)} row(s) with a problem.")
+    st.markdown(f"**{md(upload.name)}**: {len(good)} campaign(s) to import, {len(bad)} row(s) with a problem.")
     for problem in bad:
-        st.error(f"Not imported: {problem}")
+        st.error(f"Not imported: {md(problem)}")
     if not good:
         return
     _calendar_table(cq.calendar_table(good, v.tz), v.tz, key="cp_preview")
@@ -208,12 +211,12 @@ def import_section(v: View, who: Identity) -> None:
     try:
         done = actions.import_rows(v.state, rows, user=who)
     except (actions.FormError, Forbidden) as exc:
-        st.error(plain(str(exc)))
+        st.error(md(exc))
         return
     st.session_state["cp_upload_n"] = n + 1  # a fresh uploader: the file is done
     skipped = f"; {len(bad)} bad row(s) skipped" if bad else ""
     warnings = [w for cid in done.created for w in _overlap_warnings(v, v.state.get_campaign(cid))]
-    st.session_state[FLASH] = {"done": f"{upload.name}: {done.summary()}{skipped}. IT on-call sees them from the "
+    st.session_state[FLASH] = {"done": f"{md(upload.name)}: {done.summary()}{skipped}. IT on-call sees them from the "
                                        "next detection run.", "warnings": warnings}
     st.rerun()
 
@@ -233,7 +236,7 @@ def calendar_section(v: View, now: datetime) -> None:
     start, end = cq.calendar_window(label, now)
     found = cq.campaigns_in(v.state, start, end)
     if not found:
-        st.info(f"No campaign in the {label}. Announce one in the first tab or import a file.")
+        st.info(f"No campaign in the {md(label)}. Announce one in the first tab or import a file.")
         return
     frame = queries.campaigns_frame(v.state, start, end)
     st.altair_chart(charts.calendar_chart(frame, tz=v.tz, now=pd.Timestamp(now)), width="stretch")
@@ -251,7 +254,7 @@ def results_part(v: View, c: Campaign, now: datetime) -> None:
     try:
         r = cq.results(v.store, v.state, c, v.settings.capacity, now)
     except StoreError as exc:
-        st.error(plain(f"The store could not be read for this campaign's results ({exc}); check that it is "
+        st.error(md(f"The store could not be read for this campaign's results ({exc}); check that it is "
                        "reachable."))
         return
     d = r.as_dict()
@@ -272,14 +275,14 @@ def results_part(v: View, c: Campaign, now: datetime) -> None:
     st.altair_chart(chart, width="stretch")
     st.dataframe(cq.results_table(r), hide_index=True, width="stretch")
     for note in [*r.notes, *r.costs.notes]:
-        st.caption(plain(note))
+        st.caption(md(note))
     left, right = st.columns(2)
     left.download_button("Download the series (CSV)", r.csv(), file_name=f"{c.id}-results.csv", mime="text/csv",
                          key="cp_results_csv", width="stretch")
     try:
         png = campaign_charts.results_png(chart)
     except Exception as exc:  # noqa: BLE001 - the PNG is an extra: the page stays up without it
-        right.caption(plain(f"No PNG of the chart ({type(exc).__name__})."))
+        right.caption(md(f"No PNG of the chart ({type(exc).__name__})."))
     else:
         right.download_button("Download the chart (PNG)", png, file_name=f"{c.id}-results.png", mime="image/png",
                               key="cp_results_png", width="stretch")
@@ -314,7 +317,7 @@ def review_section(v: View, now: datetime) -> None:
         st.dataframe(table, hide_index=True, column_config={
             "before req/s": st.column_config.NumberColumn(format="%.1f"),
             "after req/s": st.column_config.NumberColumn(format="%.1f")})
-    st.markdown(f"**How IT judged it**: {cq.judgement(linked, c.name)}")
+    st.markdown(f"**How IT judged it**: {md(cq.judgement(linked, c.name))}")
     if linked.empty:
         return
     shown = linked.assign(start=linked["start"].dt.tz_convert(v.tz).dt.tz_localize(None),

@@ -15,6 +15,7 @@ from capacity.live import advise
 from capacity.plan import Capacity, advice
 from pages import capacity_charts, capacity_queries
 from pages.context import inside_app_frame, view
+from pages.text import md
 
 inside_app_frame()
 v = view()
@@ -46,7 +47,7 @@ audience = a1.number_input("Audience", min_value=1, max_value=10_000_000_000, st
 try:
     f = capacity_queries.campaign_forecast(v.store, v.state, chosen, audience=int(audience), now=v.end)
 except (ForecastError, LookupError) as exc:
-    st.error(str(exc))
+    st.error(md(exc))
     st.stop()
 known = capacity_queries.fleet(v.store, f.campaign.site, cfg, f.asof)
 per = a2.number_input("Requests/s per instance", min_value=0.0, value=float(known.rps_per_instance or 0.0),
@@ -54,7 +55,7 @@ per = a2.number_input("Requests/s per instance", min_value=0.0, value=float(know
 instances = a3.number_input("Instances today", min_value=1, value=int(known.instances), step=1)
 headroom = a4.slider("Headroom", min_value=0, max_value=200, value=int(round(cfg.headroom * 100)), step=5,
                      format="%d%%", help="Spare capacity kept over the forecast's upper band.")
-price = a5.number_input(f"Cost per instance-hour ({cfg.currency})", min_value=0.0,
+price = a5.number_input(f"Cost per instance-hour ({md(cfg.currency)})", min_value=0.0,
                         value=float(cfg.instance_cost_per_hour or 0.0), step=0.05, format="%.2f")
 
 settings = cfg.model_copy(update={"headroom": headroom / 100, "rps_per_instance": per or None,
@@ -68,29 +69,30 @@ plan = capacity_queries.campaign_plan(f, capacity, settings)
 
 peak_rps = float(f.expected[f.peak_index])
 for line in f.warnings + ([] if isinstance(plan, str) else plan.warnings):
-    st.warning(line)
+    st.warning(md(line))
 if isinstance(plan, str):
-    st.warning(plan + " — or type the requests/s per instance above.")
+    st.warning(md(plan) + " — or type the requests/s per instance above.")
     frame = f.frame()
 else:
-    st.success(advice(plan, v.tz))
+    st.success(md(advice(plan, v.tz)))
     frame = plan.frame()
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Expected peak", f"{peak_rps:,.0f} req/s", f"p90 {float(f.high.max()):,.0f}", delta_color="off")
     m2.metric("Instances at the peak", plan.peak_instances, f"+{plan.peak_instances - plan.current} on today",
               delta_color="off")
-    m3.metric("Extra infrastructure cost", capacity_queries.money(plan.extra_cost, settings.currency))
-    m4.metric("Infrastructure cost per lead", capacity_queries.money(plan.cost_per_lead, settings.currency, digits=3))
+    m3.metric("Extra infrastructure cost", md(capacity_queries.money(plan.extra_cost, settings.currency)))
+    m4.metric("Infrastructure cost per lead",
+              md(capacity_queries.money(plan.cost_per_lead, settings.currency, digits=3)))
 
 # Under way or over: what the site has served against the forecast.
 tracking = track(v.store, f, v.end) if f.campaign.start <= v.end else None
 said = tracking.summary(f.campaign.name) if tracking else None
 if tracking and said:
     frame["measured"] = tracking.rps
-    (st.warning if tracking.above_p90 else st.info)(said)
+    (st.warning if tracking.above_p90 else st.info)(md(said))
 live = advise(plan, tracking, v.end) if tracking and not isinstance(plan, str) else None
 if live is not None:
-    (st.info if live.kind == "on_plan" else st.warning)(live.message)
+    (st.info if live.kind == "on_plan" else st.warning)(md(live.message))
 
 st.altair_chart(capacity_charts.forecast_chart(frame, start=f.campaign.start, peak_time=f.peak_time,
                                                peak_rps=peak_rps, tz=v.tz), width="stretch")
@@ -115,7 +117,7 @@ if not isinstance(plan, str):
     cols = st.columns(len(ready))
     for col, (fmt, got) in zip(cols, ready.items(), strict=True):
         if isinstance(got, str):
-            col.caption(f"{fmt}: {got}")
+            col.caption(f"{md(fmt)}: {md(got)}")
         else:
             col.download_button(fmt, got[1], file_name=got[0], key=f"export_{fmt}", mime="text/plain")
 

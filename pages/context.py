@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from config import Settings, load_settings
+from pages.text import md
 from store.base import TimeSeriesStore
 from store.settings import open_store
 from store.state import StateDB
@@ -44,7 +45,8 @@ def view() -> View:
 def sidebar() -> None:
     st.sidebar.selectbox("Time range", list(RANGES), index=2, key="range")
     settings, store, _ = _resources()
-    st.sidebar.caption(f"Site **{settings.site}** · store **{store.name}** · times in {settings.dashboard.timezone}")
+    st.sidebar.caption(f"Site **{md(settings.site)}** · store **{md(store.name)}** · times in "
+                       f"{md(settings.dashboard.timezone)}")
 
 
 def inside_app_frame() -> None:

@@ -8,22 +8,24 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pages.text import md
+
 VERDICT_MARKDOWN_COLORS = {"campaign": "green", "organic": "blue", "bot": "red", "mixed": "orange", "errors": "red",
                            "drop": "violet"}
 
 
 def verdict_badge(verdict: str) -> str:
-    """The verdict in capitals and in its colour (Streamlit markdown)."""
-    return f":{VERDICT_MARKDOWN_COLORS.get(verdict, 'gray')}[**{verdict.upper()}**]"
+    """The verdict in capitals and in its colour (Streamlit markdown; a stored verdict is escaped)."""
+    return f":{VERDICT_MARKDOWN_COLORS.get(verdict, 'gray')}[**{md(str(verdict).upper())}**]"
 
 
 def headline(inc: pd.Series, tz: str, *, with_status: bool = False) -> str:
-    """Verdict, start, campaign or look-alike, confidence and peak in one line."""
+    """Verdict, start, campaign or look-alike, confidence and peak in one line (Markdown; stored strings escaped)."""
     conf = f" · confidence {inc['confidence']:.0%}" if pd.notna(inc["confidence"]) else ""
-    camp = f" · {inc['campaign']}" if inc["campaign"] else ""
-    looks = f" · looks like {inc['looks_like'].replace('_', ' ')}" if inc.get("looks_like") else ""
+    camp = f" · {md(inc['campaign'])}" if inc["campaign"] else ""
+    looks = f" · looks like {md(inc['looks_like'].replace('_', ' '))}" if inc.get("looks_like") else ""
     peak = f" · peak {inc['peak_rps']:.1f} req/s" if inc.get("peak_rps") else ""
-    state = f" · {inc['status']}" if with_status else ""
+    state = f" · {md(inc['status'])}" if with_status else ""
     return (f"{verdict_badge(inc['verdict'])} since {inc['start'].tz_convert(tz):%Y-%m-%d %H:%M:%S} ({tz})"
             f"{camp}{looks}{conf}{peak}{state}")
 
@@ -33,13 +35,14 @@ def oncall_says(inc: pd.Series) -> None:
     fb = inc.get("feedback") or {}
     if fb.get("verdict") or fb.get("campaign"):
         said = " · ".join(x for x in (fb.get("verdict"), fb.get("campaign")) if x)
-        by = f" ({fb['by']}: {fb['note']})" if fb.get("note") else (f" ({fb['by']})" if fb.get("by") else "")
-        st.info(f"On-call says **{said}**{by}")
+        by = f" ({md(fb.get('by', ''))}: {md(fb['note'])})" if fb.get("note") else (
+            f" ({md(fb['by'])})" if fb.get("by") else "")
+        st.info(f"On-call says **{md(said)}**{by}")
 
 
 def evidence(inc: pd.Series) -> None:
     for line in inc["evidence"]:
-        st.markdown(f"- {line}")
+        st.markdown(f"- {md(line)}")
 
 
 def block_suggestion(inc: pd.Series, *, downloads: bool = False, expanded: bool = False) -> None:
@@ -69,7 +72,7 @@ def incident_card(inc: pd.Series, tz: str, linked: bool = False) -> None:
     with st.container(border=True):
         st.markdown(headline(inc, tz, with_status=linked))
         if linked:
-            st.caption(f"Incident {inc['id']}")
+            st.caption(f"Incident {md(inc['id'])}")
         oncall_says(inc)
         evidence(inc)
         block_suggestion(inc)

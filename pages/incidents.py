@@ -18,8 +18,9 @@ from auth.roles import Forbidden, Identity, Permission
 from pages import charts, queries
 from pages.context import View, inside_app_frame, view
 from pages.incident_card import block_suggestion, evidence, oncall_says, verdict_badge
-from pages.signin import allowed, plain
+from pages.signin import allowed
 from pages.signin import who as signed_in
+from pages.text import md, quoted
 
 DOTS = {"campaign": "🟢", "organic": "🔵", "bot": "🔴", "mixed": "🟠", "errors": "🔴", "drop": "🟣"}
 SILENCE_SPANS = {"30m": "30 min", "1h": "1 h", "4h": "4 h", "24h": "24 h"}
@@ -87,16 +88,16 @@ def incident_list(v: View) -> pd.DataFrame:
 
 def header(inc: pd.Series, tz: str) -> None:
     conf = f" · confidence **{inc['confidence']:.0%}**" if pd.notna(inc["confidence"]) else ""
-    camp = f" · campaign **{inc['campaign']}**" if inc["campaign"] else ""
-    looks = f" · looks like {inc['looks_like'].replace('_', ' ')}" if inc["looks_like"] and not camp else ""
+    camp = f" · campaign **{md(inc['campaign'])}**" if inc["campaign"] else ""
+    looks = f" · looks like {md(inc['looks_like'].replace('_', ' '))}" if inc["looks_like"] and not camp else ""
     start = inc["start"].tz_convert(tz)
     end = f"{inc['end'].tz_convert(tz):%H:%M:%S}" if pd.notna(inc["end"]) and inc["status"] != "open" else "now"
     peak = f" · peak **{inc['peak_rps']:.1f}** req/s" if pd.notna(inc["peak_rps"]) else ""
     if peak and pd.notna(inc["baseline_rps"]) and inc["baseline_rps"]:
         peak += f" vs baseline {inc['baseline_rps']:.1f} (×{inc['peak_rps'] / inc['baseline_rps']:.1f})"
     st.markdown(f"### {verdict_badge(inc['verdict'])}{conf}{camp}{looks}")
-    st.markdown(f"**{inc['status']}** · {start:%Y-%m-%d %H:%M:%S} – {end} ({tz}){peak} · site {inc['site']}"
-                f" · `{inc['id']}`")
+    st.markdown(f"**{md(inc['status'])}** · {start:%Y-%m-%d %H:%M:%S} – {end} ({md(tz)}){peak} · site "
+                f"{md(inc['site'])} · incident {md(inc['id'])}")
 
 
 def traffic(v: View, inc: pd.Series) -> None:
@@ -106,7 +107,7 @@ def traffic(v: View, inc: pd.Series) -> None:
     df = queries.traffic(v.store, start, end, by=by, site=inc["site"])
     if df.empty:
         shown = [pd.Timestamp(t).tz_convert(v.tz) for t in (start, end)]
-        st.info(f"No traffic of site {inc['site']} stored between {shown[0]:%d %b %H:%M} and {shown[1]:%H:%M} "
+        st.info(f"No traffic of site {md(inc['site'])} stored between {shown[0]:%d %b %H:%M} and {shown[1]:%H:%M} "
                 f"({v.tz}) (older than the store's retention, or the collector was down).")
         return
     failing = str(inc.get("trigger") or "") if by == "status" else ""
@@ -156,10 +157,10 @@ def feedback_form(v: View, inc: pd.Series, who: Identity) -> None:
     try:
         done = correct(v.state, inc["id"], user=who, verdict=verdict, campaign=campaign or None, comment=note)
     except (FeedbackError, Forbidden) as exc:
-        st.error(plain(str(exc)))
+        st.error(md(exc))
         return
     said = " · ".join(x for x in (verdict, campaign and done.final_campaign) if x)
-    st.session_state["incident_flash"] = f"Recorded: on-call says {plain(said)} (by {plain(who.audit_name)})."
+    st.session_state["incident_flash"] = f"Recorded: on-call says {md(said)} (by {md(who.audit_name)})."
     for key in ("fb_verdict", "fb_campaign", "fb_note"):
         del st.session_state[key]
     st.rerun()
@@ -183,7 +184,7 @@ def silence_form(v: View, inc: pd.Series, who: Identity) -> None:
 
 def _silence_form(v: View, inc: pd.Series, scopes: dict[str, str], who: Identity) -> None:
     with st.form("incident_silence"):
-        scope = st.radio("Of", list(scopes), format_func=scopes.get, key="si_scope", horizontal=True)
+        scope = st.radio("Of", list(scopes), format_func=lambda s: md(scopes[s]), key="si_scope", horizontal=True)
         span = st.radio("For", list(SILENCE_SPANS), format_func=SILENCE_SPANS.get, key="si_span", horizontal=True)
         note = st.text_input("Note", key="si_note", placeholder="why")
         submitted = st.form_submit_button("Silence")
@@ -194,9 +195,9 @@ def _silence_form(v: View, inc: pd.Series, scopes: dict[str, str], who: Identity
     try:
         sid, _, ends = add(v.state, matchers, span, user=who, comment=note)
     except (SilenceError, Forbidden) as exc:
-        st.error(plain(str(exc)))
+        st.error(md(exc))
         return
-    st.session_state["incident_flash"] = (f"Silence {sid}: {scopes[scope]} until "
+    st.session_state["incident_flash"] = (f"Silence {md(sid)}: {md(scopes[scope])} until "
                                           f"{pd.Timestamp(ends).tz_convert(v.tz):%H:%M} ({v.tz}).")
     st.rerun()
 
@@ -227,7 +228,7 @@ st.title("Incidents")
 _flash()
 linked = st.query_params.get("incident")
 if linked and queries.incident_frame(v.state, linked).empty:
-    st.warning(f"No incident {linked!r} in the state DB (it may have been removed by retention).")
+    st.warning(f"No incident {quoted(linked)} in the state DB (it may have been removed by retention).")
     linked = None
 table = incident_list(v)
 chosen = _pick(table, linked)

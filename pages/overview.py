@@ -10,6 +10,7 @@ import streamlit as st
 from pages import charts, queries
 from pages.context import view
 from pages.incident_card import incident_card
+from pages.text import quoted
 from pages.upcoming_queries import coming_table, upcoming
 
 v = view()
@@ -19,7 +20,7 @@ linked = st.query_params.get("incident")  # notifications link here with ?incide
 if linked:
     found = queries.incident_frame(v.state, linked)
     if found.empty:
-        st.warning(f"No incident {linked!r} in the state DB (it may have been removed by retention).")
+        st.warning(f"No incident {quoted(linked)} in the state DB (it may have been removed by retention).")
 
 
 @st.fragment(run_every=v.settings.dashboard.refresh_seconds)

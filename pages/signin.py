@@ -21,17 +21,11 @@ import streamlit as st
 from auth import local, oidc, proxy
 from auth.roles import WHAT, Identity, Permission, anonymous, roles_with
 from pages.context import _resources
+from pages.text import md
 
 COOKIE = "surgewatch_session"
 KEY = "signed_in"  # the local identity and its token, for this browser tab's session
 PENDING = "session_cookie"  # the cookie to set (or clear) on the next run, once the page is drawn again
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|:$~"})
-
-
-def plain(text: str) -> str:
-    """``text`` with every Markdown character escaped, so a name shows as itself (never a link or image)."""
-    return str(text).translate(_MARKDOWN)
-
 
 def _cookie_script() -> None:
     """Set (or clear) the session cookie asked for by the last sign-in (or sign-out)."""
@@ -82,7 +76,7 @@ def _local_form() -> None:
         session = local.sign_in(state, name.strip(), password, session_hours=d.session_hours,
                                 lock_after=d.lock_after, lock_minutes=d.lock_minutes)
     except local.SignInError as exc:
-        st.error(f"Not signed in: {exc}.")
+        st.error(f"Not signed in: {md(exc)}.")
         return
     st.session_state[KEY] = {"token": session.token}
     st.session_state[PENDING] = (session.token, int(d.session_hours * 3600))
@@ -120,9 +114,9 @@ def sidebar(who: Identity) -> None:
     mode = _resources()[0].dashboard.sign_in
     _cookie_script()
     if mode == "none":
-        st.sidebar.caption(f"Not signed in: everyone is **anonymous** with the **{who.role}** role.")
+        st.sidebar.caption(f"Not signed in: everyone is **anonymous** with the **{md(who.role)}** role.")
         return
-    st.sidebar.caption(f"Signed in as **{plain(who.name)}** · role **{who.role}**")
+    st.sidebar.caption(f"Signed in as **{md(who.name)}** · role **{md(who.role)}**")
     if mode == "proxy":
         return
     if st.sidebar.button("Sign out", key="sign_out"):
@@ -151,6 +145,6 @@ def allowed(who: Identity, permission: Permission) -> bool:
     """Whether ``who`` may do it; otherwise a note saying which role it needs (the form is not shown)."""
     if who.can(permission):
         return True
-    st.info(f"Signed in as {plain(who.name)} with the {who.role} role: {WHAT[permission]} needs the "
+    st.info(f"Signed in as {md(who.name)} with the {md(who.role)} role: {WHAT[permission]} needs the "
             f"{' or '.join(roles_with(permission))} role.")
     return False

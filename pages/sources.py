@@ -13,6 +13,7 @@ import streamlit as st
 
 from pages import sources_charts, sources_queries
 from pages.context import inside_app_frame, view
+from pages.text import md, table
 from store.collector_status import say_duration
 
 inside_app_frame()
@@ -33,7 +34,7 @@ def _store(report: dict, tz: str) -> None:
         c2.metric("Store", "unknown")
         st.info("The worker has not reported yet. Is `surgewatch worker` running?")
         return
-    c2.metric(f"Store ({s.get('backend', '?')})", "reachable" if s.get("reachable") else "unreachable")
+    c2.metric(f"Store ({md(s.get('backend', '?'))})", "reachable" if s.get("reachable") else "unreachable")
     c3.metric("Spool backlog (points)", f"{int(s.get('spool_points', 0)):,}")
     st.text(f"Store as the worker saw it at {sources_queries.local_time(s.get('checked_at'), tz)} ({tz}); "
             "lines and samples below are counted since the worker started.")
@@ -54,13 +55,13 @@ def _collector(c: dict, now: float, tz: str) -> None:
         with right:
             st.altair_chart(sources_charts.rate_sparkline(sources_queries.rate_frame(c, now), unit=c["unit"], tz=tz),
                             width="stretch")
-        # st.table: a plain table whose cells are escaped text, readable and copyable (paths, samples)
+        # st.table: readable and copyable (paths, samples); its cells are Markdown, so every text is escaped
         files = sources_queries.files_frame(c)
         if not files.empty:
-            st.table(files.set_index("file"))
+            st.table(table(files.set_index("file")))
         reasons = sources_queries.reasons_frame(c).rename(columns={"samples": "samples (redacted)"})
         if not reasons.empty:
-            st.table(reasons.set_index("reason"))
+            st.table(table(reasons.set_index("reason")))
 
 
 @st.fragment(run_every=v.settings.dashboard.refresh_seconds)

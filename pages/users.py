@@ -14,8 +14,9 @@ import streamlit as st
 from auth import local
 from auth.roles import Forbidden, Identity, Permission
 from pages.context import inside_app_frame, view
-from pages.signin import allowed, plain
+from pages.signin import allowed
 from pages.signin import who as signed_in
+from pages.text import md
 from store.state import StateDB
 from store.users import ROLES
 
@@ -38,7 +39,7 @@ def _apply(action: Callable[[], object], done: str) -> None:
     try:
         action()
     except (local.UserError, Forbidden) as exc:
-        st.error(plain(str(exc)))
+        st.error(md(exc))
         return
     st.session_state[FLASH] = done
     st.rerun()
@@ -87,7 +88,7 @@ who = signed_in()
 st.title("Users")
 said = st.session_state.pop(FLASH, None)
 if said:
-    st.success(plain(said))
+    st.success(md(said))
 if allowed(who, Permission.USERS):
     names = _users_table(v.state, who)
     add_form(v.state, who)

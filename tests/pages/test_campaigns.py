@@ -24,6 +24,7 @@ from pages import charts
 from store.base import Point
 from store.embedded import EmbeddedStore
 from store.state import StateDB
+from tests.pages.markdown import seen
 from tests.pages.test_browser import chromium, serve_dashboard
 from tests.services import Service
 
@@ -241,7 +242,7 @@ def test_how_it_went_shows_people_tripling_after_the_send_and_the_incidents_tied
 def test_the_page_tells_how_a_past_campaign_went(page_env, after_a_send) -> None:
     at = campaigns_page()
     assert at.selectbox(key="cp_review").value == "spring-sale"
-    text = " ".join(md.value for md in at.markdown)
+    text = " ".join(seen(md.value) for md in at.markdown)
     assert "**How IT judged it**: IT judged 2 surge(s) tied to Spring Sale" in text
     shown = at.dataframe[-2].value.set_index("actor")
     assert shown.loc["human", "change"] == "×3.0" and list(at.dataframe[-1].value["verdict"]) == ["organic", "campaign"]
@@ -287,8 +288,8 @@ def test_the_page_announces_then_edits_with_the_form_prefilled_and_warns_of_an_o
     at.date_input(key="cp_start_date").set_value(start.date())
     at.time_input(key="cp_start_time").set_value(start.time().replace(second=0, microsecond=0))
     _click(at, "Announce campaign")
-    assert any(s.value.startswith("Announced **Launch JP**") for s in at.success)
-    warned = " ".join(w.value for w in at.warning)
+    assert any(seen(s.value).startswith("Announced **Launch JP**") for s in at.success)
+    warned = " ".join(seen(w.value) for w in at.warning)
     assert "overlaps **Brand push**" in warned and "starts in" in warned and "a few hours before" in warned
     assert at.text_input(key="cp_name").value == ""  # a blank form for the next one
     at.selectbox(key="cp_pick").select("launch-jp").run()

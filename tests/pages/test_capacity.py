@@ -20,6 +20,7 @@ from pages import capacity_charts, capacity_queries
 from store.base import Point
 from store.embedded import EmbeddedStore
 from store.state import StateDB
+from tests.pages.markdown import seen
 from tests.pages.test_browser import chromium, rendered, serve_dashboard
 from tests.services import Service
 
@@ -109,8 +110,8 @@ def test_a_started_campaign_shows_its_measured_line_and_says_when_it_is_above_th
     at.switch_page("pages/capacity.py").run()
     assert not at.exception
     assert at.selectbox(key="capacity_campaign").value == "flash-friday"
-    assert any("above the forecast's p90 in 10 of 10 minute(s)" in w.value for w in at.warning), \
-        [w.value for w in at.warning]
+    assert any("above the forecast's p90 in 10 of 10 minute(s)" in seen(w.value) for w in at.warning), \
+        [seen(w.value) for w in at.warning]
     st.cache_resource.clear()
 
 
@@ -140,15 +141,15 @@ def test_capacity_page_shows_the_recommendation_cost_and_evidence(tmp_path: Path
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.switch_page("pages/capacity.py").run()
     assert not at.exception
-    assert "Scale up from 2 instance(s)" in at.success[0].value
-    text = " ".join([*(md.value for md in at.markdown), *(t.value for t in at.text)])
+    assert "Scale up from 2 instance(s)" in seen(at.success[0].value)
+    text = " ".join([*(seen(md.value) for md in at.markdown), *(t.value for t in at.text)])
     assert "Email channel default" in text and "2 instance(s) today (capacity.instances)" in text
     assert len(at.get("vega_lite_chart")) == 1
     assert len(at.get("download_button")) == 1  # json: the others need their target's name
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(seen(c.value) for c in at.caption)
     assert "keda: needs the target's name: set [capacity] deployment" in captions
     at.number_input[1].set_value(1000.0).run()  # a much bigger instance: no scaling
-    assert "No scaling needed" in at.success[0].value
+    assert "No scaling needed" in seen(at.success[0].value)
     st.cache_resource.clear()
 
 

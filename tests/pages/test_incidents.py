@@ -16,6 +16,7 @@ from pages import charts, queries
 from store.base import Point
 from store.embedded import EmbeddedStore
 from store.state import StateDB
+from tests.pages.markdown import seen
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIDENCE = "92% of extra automated requests are POST /login, 97% answered 401"
@@ -67,7 +68,7 @@ def incidents_page(incident: str | None = None) -> AppTest:
 
 
 def page_text(at: AppTest) -> str:
-    return " ".join([md.value for md in at.markdown] + [i.value for i in at.info] + [c.value for c in at.caption])
+    return " ".join(seen(e.value) for e in [*at.markdown, *at.info, *at.caption])
 
 
 def test_the_list_shows_the_incidents_of_the_range_newest_first_and_opens_the_newest(filled) -> None:
@@ -103,13 +104,13 @@ def test_a_link_opens_a_closed_incident_outside_the_range(filled) -> None:
     text = page_text(at)
     assert "BOT" in text and "closed" in text and "POST /login from 4 networks" in text
     at = incidents_page("no-such")
-    assert "no-such" in at.warning[0].value
+    assert "no-such" in seen(at.warning[0].value)
 
 
 def test_an_incident_without_stored_traffic_says_so_in_the_dashboards_time_zone(filled, monkeypatch) -> None:
     monkeypatch.setenv("SURGEWATCH_DASHBOARD__TIMEZONE", "Asia/Tokyo")
     at = incidents_page("default-old")  # 2025-01-01 10:00-10:20 UTC: its window is 09:30-10:35 UTC
-    said = " ".join(i.value for i in at.info)
+    said = " ".join(seen(i.value) for i in at.info)
     assert "between 01 Jan 18:30 and 19:35 (Asia/Tokyo)" in said, said
 
 
@@ -126,7 +127,7 @@ def test_a_correction_is_stored_audited_and_shown(filled) -> None:
     assert stored == {("verdict", "bot", "anonymous"), ("campaign", "Spring Sale APAC", "anonymous")}
     actions = [a["action"] for a in state.audit(limit=5)]
     assert "incident.verdict" in actions and "incident.campaign" in actions
-    assert any("On-call says **bot · Spring Sale APAC**" in i.value for i in at.info)
+    assert any("On-call says **bot · Spring Sale APAC**" in seen(i.value) for i in at.info)
 
 
 def test_an_unknown_campaign_shows_the_error_and_stores_nothing(filled) -> None:
@@ -136,7 +137,7 @@ def test_an_unknown_campaign_shows_the_error_and_stores_nothing(filled) -> None:
     assert state.delete_campaign("spring-apac", user="marketing")  # withdrawn while the form was open
     next(b for b in at.button if b.label == "Record correction").click()
     at.run()
-    assert any("no campaign 'Spring Sale APAC'" in e.value and "announce it first" in e.value for e in at.error)
+    assert any("no campaign 'Spring Sale APAC'" in seen(e.value) and "announce it first" in e.value for e in at.error)
     assert state.feedback("default-live") == []
     assert not state.get_incident("default-live").get("feedback")
 
@@ -145,7 +146,7 @@ def test_a_viewer_gets_no_correction_or_silence_form_and_is_told_which_role_it_n
     monkeypatch.setenv("SURGEWATCH_DASHBOARD__ANONYMOUS_ROLE", "viewer")
     at = incidents_page("default-live")
     assert not [b for b in at.button if b.label in ("Record correction", "Silence")]
-    said = " ".join(i.value for i in at.info)
+    said = " ".join(seen(i.value) for i in at.info)
     assert "correcting a verdict or linking an incident to a campaign needs the oncall or admin role" in said
     assert "silencing notifications needs the oncall or admin role" in said
 
@@ -169,7 +170,8 @@ def test_the_site_and_verdict_silence_matches_every_incident_of_that_verdict(fil
     at = incidents_page("default-live")
     scope = at.radio(key="si_scope")
     assert scope.options[1] == "every mixed incident of default"  # says what it silences, in words
-    assert scope.options[0].startswith("this incident only (mixed since ") and "default-live" not in scope.options[0]
+    first = seen(scope.options[0])
+    assert first.startswith("this incident only (mixed since ") and "default-live" not in first
     scope.set_value("verdict")
     next(b for b in at.button if b.label == "Silence").click()
     at.run()

@@ -16,6 +16,7 @@ from pages import charts, queries
 from store.base import Point
 from store.embedded import EmbeddedStore
 from store.state import StateDB
+from tests.pages.markdown import seen
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +56,7 @@ def test_overview_shows_rate_incident_evidence_and_charts(filled: tuple[Embedded
     assert float(rate) == pytest.approx(12.0)  # (100 + 20) requests per 10 s
     assert at.metric[0].proto.color == at.metric[0].proto.GRAY  # a rise is no good news until it is judged
     assert open_incidents == "2"
-    text = " ".join(md.value for md in at.markdown)
+    text = " ".join(seen(md.value) for md in at.markdown)
     assert "CAMPAIGN" in text and "61% of extra traffic from JP" in text
     assert "MIXED" in text and "POST /login" in text
     assert "(UTC) · Spring Sale APAC" in text  # each card's start says whose clock it is
@@ -90,12 +91,12 @@ def test_a_notification_link_opens_its_incident_even_when_closed(filled: tuple[E
     at.run()
     assert not at.exception
     assert "Linked incident" in [h.value for h in at.subheader]
-    text = " ".join(md.value for md in at.markdown)
+    text = " ".join(seen(md.value) for md in at.markdown)
     assert "BOT" in text and "closed" in text and "POST /login" in text
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["incident"] = "no-such"
     at.run()
-    assert not at.exception and "no-such" in at.warning[0].value
+    assert not at.exception and "no-such" in seen(at.warning[0].value)
 
 
 def test_charts_show_the_dashboard_time_zone_in_any_browser() -> None:

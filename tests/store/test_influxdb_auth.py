@@ -1,4 +1,4 @@
-"""Authentication: user/password against a real influxd with auth on; Token against recorded 2.x/3.x answers.
+"""Authentication: user/password against a real influxd with auth on; Token against a hand-written 2.x/3.x server.
 
 influxd 1.6 has no Token scheme (it arrived in 1.8), so the Token tests talk to a local
 server answering as InfluxDB 2.x and 3.x v1-compatibility endpoints do in their public
