@@ -172,6 +172,7 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
             incidents.append(inc)
     outages, absorbed = [], []
     for o in det.outages:
+        _tie_to_campaign(o, campaigns, incidents)
         owner = _errors_owner(o, incidents)
         if owner is not None:
             _absorb(owner, o)
@@ -181,6 +182,22 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
         else:
             outages.append(o)
     return SiteAnalysis(site, incidents, outages, len(traffic.grid), absorbed)
+
+
+def _tie_to_campaign(o: Outage, campaigns: list[CampaignInfo], incidents: list[Incident]) -> None:
+    """A campaign's landing failing (its utm_campaign answering 4xx/5xx) names the campaign, and the
+    campaign's surge says so in its evidence: the people it brings meet an error page."""
+    if o.kind != "errors" or not o.what.startswith("utm_campaign="):
+        return
+    utm = o.what.split("=", 1)[1]
+    c = next((c for c in campaigns if c.utm_campaign == utm), None)
+    o.campaign = c.name if c else None
+    name = o.campaign or utm
+    for inc in incidents:
+        if (inc.campaign == o.campaign and o.campaign) and _near(o, inc):
+            inc.evidence.append(f"The landing of {name} fails: up to {o.value / BUCKET_SECONDS:.1f} req/s of its "
+                                f"utm_campaign={utm} answered 4xx/5xx from {clock(o.start)}; check the link")
+            inc.extra.setdefault("errors", []).append(outage_report(o))
 
 
 def _errors_owner(o: Outage, incidents: list[Incident]) -> Incident | None:
@@ -221,5 +238,8 @@ def _absorb(inc: Incident, o: Outage) -> None:
 
 
 def outage_report(o: Outage) -> dict:
-    return {"kind": o.kind, "what": o.what, "start": iso(o.start), "end": iso(o.end + BUCKET_SECONDS),
-            "rps": round(o.value / BUCKET_SECONDS, 2), "baseline_rps": round(o.expected / BUCKET_SECONDS, 2)}
+    out = {"kind": o.kind, "what": o.what, "start": iso(o.start), "end": iso(o.end + BUCKET_SECONDS),
+           "rps": round(o.value / BUCKET_SECONDS, 2), "baseline_rps": round(o.expected / BUCKET_SECONDS, 2)}
+    if o.campaign:
+        out["campaign"] = o.campaign
+    return out
