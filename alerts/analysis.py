@@ -15,15 +15,16 @@ from alerts.detection.buckets import Traffic, load_traffic
 from alerts.detection.detect import DetectorConfig
 from alerts.detection.slices import ATTACK_ERRORS, MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
 from alerts.incidents.model import Incident, clock, iso
-from alerts.judgement.block import suggest_block
+from alerts.judgement.block import BlockSuggestion, rate_limit_paths, suggest_block
 from alerts.judgement.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
-from alerts.judgement.correlate import CampaignInfo
+from alerts.judgement.correlate import CHANNEL_LAG, EARLY, CampaignInfo
 from alerts.judgement.people_networks import PeopleNetworks
 from alerts.judgement.verdict import MIXED_SHARE, Verdict, automated_behaviour, judge
 from store.base import BUCKET_SECONDS, TimeSeriesStore
 
 ERRORS_HOLD = 60     # seconds a young attack-made error burst waits for its surge (live)
 WAVE_BUCKETS = 30    # 5 min: a live surge twice this long is also judged on its latest minutes
+HOSTING_TO_BLOCK = 0.5  # of the programs' extra from hosting networks, for a network block (else a rate limit)
 SEND_MATCH = 900  # seconds between an email campaign's announced start and the scanner burst of its send
 
 
@@ -39,7 +40,8 @@ class SiteAnalysis:
 def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int,
               campaigns: list[CampaignInfo], live: bool, people: PeopleNetworks | None = None) -> Incident | None:
     surge = det.surges[idx]
-    ex = excess_of(traffic, surge, det)
+    regions = _running_regions(surge, campaigns)
+    ex = excess_of(traffic, surge, det, regions=regions)
     if not (live and surge.open) and not ex.rest_is_surge:
         # Minimum-volume guard: over no 5 minutes did people and programs add the baseline's own
         # volume (an email send's scanner burst alone, a blip). A live surge still going is kept.
@@ -48,7 +50,7 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
     send = _send_campaign(surge, campaigns)
     _name_send(v, send, surge)
     if live and surge.open and v.verdict in ("campaign", "organic") and surge.i1 - surge.i0 >= 2 * WAVE_BUCKETS:
-        _programs_wave(traffic, surge, det, v)
+        _programs_wave(traffic, surge, det, v, campaigns)
     alternative = None
     if v.verdict in ("bot", "mixed"):
         h = _name_send(judge(surge, ex, campaigns, human_side=True), send, surge)
@@ -61,7 +63,14 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
         r1 = int(grid[max(surge.i0 - 1, 0)])
         ref_total = float(det.total[max(0, surge.i0 - REFERENCE_BUCKETS):surge.i0].sum())
         scale = float(det.levels[surge.i0:surge.i1 + 1].sum()) / ref_total if ref_total > 0 else 0.0
-        suggestion = suggest_block(store, traffic.site, surge.start, surge.end, r0, r1, scale, people)
+        if ex.hosting_share >= HOSTING_TO_BLOCK:
+            suggestion = suggest_block(store, traffic.site, surge.start, surge.end, r0, r1, scale, people)
+        else:  # programs on home and mobile networks, like the customers': slow down the paths they hit
+            suggestion = BlockSuggestion(paths=rate_limit_paths(ex.automated_dims["path_group"]))
+            v.evidence.append(f"Only {ex.hosting_share:.0%} of the extra automated requests come from hosting "
+                              f"networks: the programs share home and mobile networks with people, so the "
+                              f"suggestion rate-limits the {', '.join(suggestion.paths)} paths instead of "
+                              "blocking networks")
         block = suggestion.to_dict()
         if suggestion.left_out:
             v.evidence.append(f"{suggestion.left_out} networks sending automated requests left out of the block: "
@@ -70,7 +79,7 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
             v.evidence.append(f"Block suggestion: {len(suggestion.cidrs)} networks sending "
                               f"{suggestion.share:.0%} of the extra automated requests"
                               + (f" (mostly {', '.join(suggestion.asns[:3])})" if suggestion.asns else ""))
-        elif not suggestion.left_out:
+        elif not suggestion.left_out and not suggestion.paths:
             v.evidence.append("No client network sends mostly automated requests (the programs share networks "
                               "with people): rate-limit the paths they hit rather than block networks")
     # A surge still going at the end of the data ends, for now, with the last bucket.
@@ -98,11 +107,12 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
     )
 
 
-def _programs_wave(traffic: Traffic, surge: Surge, det: Detection, v: Verdict) -> None:
+def _programs_wave(traffic: Traffic, surge: Surge, det: Detection, v: Verdict,
+                   campaigns: list[CampaignInfo]) -> None:
     """A long surge of people still going is judged on its latest minutes too: programs surging inside
     it now (an attack hiding in a campaign) make it ``mixed`` at once, where over the whole surge they
     would be a small share for many minutes."""
-    wave = excess_of(traffic, surge, det, recent=WAVE_BUCKETS)
+    wave = excess_of(traffic, surge, det, recent=WAVE_BUCKETS, regions=_running_regions(surge, campaigns))
     share = wave.bot_share
     if share < MIXED_SHARE or wave.automated < MIXED_SHARE * max(wave.total, 1.0) or not wave.automated_is_surge:
         return
@@ -113,6 +123,16 @@ def _programs_wave(traffic: Traffic, surge: Surge, det: Detection, v: Verdict) -
     v.evidence.insert(2, f"In the last {minutes} min, {share:.0%} of the extra requests are automated: programs "
                          f"surge inside {whose}")
     v.evidence += [f"Last {minutes} min: {line}" for line in automated_behaviour(wave)]
+
+
+def _running_regions(surge: Surge, campaigns: list[CampaignInfo]) -> tuple[str, ...]:
+    """Countries of the announced campaigns running when the surge began."""
+    out: list[str] = []
+    for c in campaigns:
+        end = c.end if c.end is not None else c.start + CHANNEL_LAG[c.channel][1]
+        if c.start - EARLY <= surge.start <= end:
+            out += [r for r in c.regions if r not in out]
+    return tuple(out)
 
 
 def _send_of(surge: Surge, ex: Excess, send: CampaignInfo | None) -> str | None:

@@ -36,9 +36,12 @@ class BlockSuggestion:
     share: float = 0.0         # of all extra automated requests
     left_out: int = 0          # prefixes left out because on-call said they carry people ...
     taught_by: list[str] = field(default_factory=list)  # ... in these incidents
+    paths: list[str] = field(default_factory=list)  # path groups to rate-limit instead (programs on home networks)
 
     @property
     def nginx(self) -> str:
+        if not self.cidrs and self.paths:
+            return rate_limit_snippet(self.paths)
         lines = [f"deny {c};" for c in self.cidrs]
         return "\n".join(["# Surgewatch block suggestion: review before applying", *lines]) if lines else ""
 
@@ -47,6 +50,8 @@ class BlockSuggestion:
                "share": round(self.share, 3)}
         if self.left_out:
             out |= {"left_out": self.left_out, "taught_by": self.taught_by}
+        if self.paths:
+            out["rate_limit"] = self.paths
         return out
 
     @classmethod
@@ -54,7 +59,46 @@ class BlockSuggestion:
         if not d:
             return None
         return cls(list(d.get("cidrs", [])), list(d.get("asns", [])), float(d.get("requests", 0)),
-                   float(d.get("share", 0)), int(d.get("left_out", 0)), list(d.get("taught_by", [])))
+                   float(d.get("share", 0)), int(d.get("left_out", 0)), list(d.get("taught_by", [])),
+                   list(d.get("rate_limit", [])))
+
+
+# Where each path group usually lives (the access log's default groups); the snippet says to adjust them.
+LOCATIONS = {
+    "checkout": r"^/(cart|checkout|basket|payment)(/|$)",
+    "login": r"^/(login|signin|sign-in|auth|account/login|users?/sign_in|wp-login\.php)(/|$)",
+    "api": r"^/(api|graphql)(/|$)",
+    "conversion": r"^/(thank-?you|order|signup|register)(/|$)",
+    "landing": r"^/$",
+    "page": r"^/",
+}
+
+
+def rate_limit_paths(paths: pd.Series, methods: pd.Series | None = None) -> list[str]:
+    """The path groups holding most of the programs' extra requests (assets aside), busiest first."""
+    pages = paths[~paths.index.isin(["asset", "other", "none"])]
+    total = float(pages.sum())
+    if total <= 0:
+        return []
+    out = [str(g) for g, n in pages.sort_values(ascending=False).items() if g in LOCATIONS and n >= 0.15 * total]
+    return out[:3] or ["page"]
+
+
+def rate_limit_snippet(groups: list[str]) -> str:
+    """An nginx ``limit_req`` suggestion for the paths programs hit from home networks (no network to deny)."""
+    lines = ["# Surgewatch rate-limit suggestion: review before applying.",
+             "# The programs come from the same home and mobile networks as your customers: no network to deny.",
+             "# Slow them down on the paths they hit (or put a challenge in front of them); adjust the paths.",
+             "# in http {}:"]
+    for g in groups:
+        rate = "6r/m" if g in ("checkout", "login") else "60r/m"
+        lines.append(f"limit_req_zone $binary_remote_addr zone=surgewatch_{g}:10m rate={rate};")
+    lines += ["limit_req_status 429;", "# in server {}, inside the locations that serve these paths:"]
+    for g in groups:
+        burst = 5 if g in ("checkout", "login") else 20
+        lines += [f"location ~ {LOCATIONS[g]} {{", f"    limit_req zone=surgewatch_{g} burst={burst} nodelay;",
+                  "    # ... the location's existing proxy_pass / try_files", "}"]
+    return "\n".join(lines)
 
 
 def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, r1: int,
