@@ -15,7 +15,7 @@ from alerts.detection.buckets import Traffic, load_traffic
 from alerts.detection.detect import DetectorConfig
 from alerts.detection.slices import ATTACK_ERRORS, MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
 from alerts.incidents.model import Incident, clock, iso
-from alerts.judgement.block import BlockSuggestion, rate_limit_paths, suggest_block
+from alerts.judgement.block import rate_limit_paths, suggest_block
 from alerts.judgement.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
 from alerts.judgement.correlate import CHANNEL_LAG, EARLY, CampaignInfo
 from alerts.judgement.people_networks import PeopleNetworks
@@ -56,32 +56,7 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
         h = _name_send(judge(surge, ex, campaigns, human_side=True), send, surge)
         alternative = {"verdict": h.verdict, "confidence": h.confidence, "campaign": h.campaign,
                        "evidence": h.evidence, "looks_like": h.looks_like}
-    block = None
-    if v.verdict in ("bot", "mixed"):
-        grid = traffic.grid
-        r0 = int(grid[max(0, surge.i0 - REFERENCE_BUCKETS)])
-        r1 = int(grid[max(surge.i0 - 1, 0)])
-        ref_total = float(det.total[max(0, surge.i0 - REFERENCE_BUCKETS):surge.i0].sum())
-        scale = float(det.levels[surge.i0:surge.i1 + 1].sum()) / ref_total if ref_total > 0 else 0.0
-        if ex.hosting_share >= HOSTING_TO_BLOCK:
-            suggestion = suggest_block(store, traffic.site, surge.start, surge.end, r0, r1, scale, people)
-        else:  # programs on home and mobile networks, like the customers': slow down the paths they hit
-            suggestion = BlockSuggestion(paths=rate_limit_paths(ex.automated_dims["path_group"]))
-            v.evidence.append(f"Only {ex.hosting_share:.0%} of the extra automated requests come from hosting "
-                              f"networks: the programs share home and mobile networks with people, so the "
-                              f"suggestion rate-limits the {', '.join(suggestion.paths)} paths instead of "
-                              "blocking networks")
-        block = suggestion.to_dict()
-        if suggestion.left_out:
-            v.evidence.append(f"{suggestion.left_out} networks sending automated requests left out of the block: "
-                              f"on-call said they carry people (incident {', '.join(suggestion.taught_by[:3])})")
-        if suggestion.cidrs:
-            v.evidence.append(f"Block suggestion: {len(suggestion.cidrs)} networks sending "
-                              f"{suggestion.share:.0%} of the extra automated requests"
-                              + (f" (mostly {', '.join(suggestion.asns[:3])})" if suggestion.asns else ""))
-        elif not suggestion.left_out and not suggestion.paths:
-            v.evidence.append("No client network sends mostly automated requests (the programs share networks "
-                              "with people): rate-limit the paths they hit rather than block networks")
+    block = _block(store, traffic, det, surge, ex, v, people) if v.verdict in ("bot", "mixed") else None
     # A surge still going at the end of the data ends, for now, with the last bucket.
     end_of_last = (int(traffic.grid[-1]) if surge.open else surge.end) + BUCKET_SECONDS
     start = surge.start
@@ -105,6 +80,36 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
                "automated_rate": round(ex.automated_rate, 3),
                "send_of": _send_of(surge, ex, send), "alternative": alternative},
     )
+
+
+def _block(store: TimeSeriesStore, traffic: Traffic, det: Detection, surge: Surge, ex: Excess, v: Verdict,
+           people: PeopleNetworks | None) -> dict:
+    """What to block for a bot or mixed surge (networks, or a rate limit on the paths), told in evidence too."""
+    grid = traffic.grid
+    r0 = int(grid[max(0, surge.i0 - REFERENCE_BUCKETS)])
+    r1 = int(grid[max(surge.i0 - 1, 0)])
+    ref_total = float(det.total[max(0, surge.i0 - REFERENCE_BUCKETS):surge.i0].sum())
+    scale = float(det.levels[surge.i0:surge.i1 + 1].sum()) / ref_total if ref_total > 0 else 0.0
+    suggestion = suggest_block(store, traffic.site, surge.start, surge.end, r0, r1, scale, people,
+                               people_since=int(grid[0]))
+    if ex.browsers >= 0.5 * ex.automated and ex.hosting_share < HOSTING_TO_BLOCK:
+        # Bots driving browsers from home and mobile networks, like the customers': slow down their paths.
+        suggestion.paths = rate_limit_paths(ex.automated_dims["path_group"])
+        v.evidence.append(f"Only {ex.hosting_share:.0%} of the extra automated requests come from hosting "
+                          f"networks: most programs share home and mobile networks with people, so the "
+                          f"suggestion rate-limits the {', '.join(suggestion.paths)} paths they use")
+    if suggestion.left_out:
+        v.evidence.append(f"{suggestion.left_out} networks sending automated requests left out of the block: "
+                          f"on-call said they carry people (incident {', '.join(suggestion.taught_by[:3])})")
+    if suggestion.cidrs:
+        v.evidence.append(f"Block suggestion: {len(suggestion.cidrs)} networks sending "
+                          f"{suggestion.share:.0%} of the extra automated requests"
+                          + (f" (mostly {', '.join(suggestion.asns[:3])})" if suggestion.asns else ""))
+    elif not suggestion.left_out and not suggestion.paths:
+        suggestion.paths = rate_limit_paths(ex.automated_dims["path_group"])
+        v.evidence.append("No client network sends mostly automated requests (the programs share networks "
+                          "with people): rate-limit the paths they hit rather than block networks")
+    return suggestion.to_dict()
 
 
 def _programs_wave(traffic: Traffic, surge: Surge, det: Detection, v: Verdict,

@@ -26,6 +26,8 @@ MIN_AUTOMATED_SHARE = 0.8
 MIN_REQUESTS = 3.0          # extra automated requests a prefix needs in the surge to be named at all
 MIN_SHARE_OF_ATTACK = 0.0005  # ... and this share of all of them: a botnet spread thin over 1,000 /24s still counts
 MAX_PREFIXES = 2000
+CUSTOMERS_SHARE = 0.01   # of people's requests before the surge an ASN must carry to be the customers' ...
+CUSTOMERS_PEOPLE = 0.5   # ... and people this share of its requests: never named in a block
 
 
 @dataclass
@@ -40,10 +42,10 @@ class BlockSuggestion:
 
     @property
     def nginx(self) -> str:
-        if not self.cidrs and self.paths:
-            return rate_limit_snippet(self.paths)
         lines = [f"deny {c};" for c in self.cidrs]
-        return "\n".join(["# Surgewatch block suggestion: review before applying", *lines]) if lines else ""
+        deny = "\n".join(["# Surgewatch block suggestion: review before applying", *lines]) if lines else ""
+        limit = rate_limit_snippet(self.paths) if self.paths else ""
+        return "\n".join(x for x in (deny, limit) if x)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"cidrs": self.cidrs, "asns": self.asns, "nginx": self.nginx, "requests": round(self.requests),
@@ -74,7 +76,7 @@ LOCATIONS = {
 }
 
 
-def rate_limit_paths(paths: pd.Series, methods: pd.Series | None = None) -> list[str]:
+def rate_limit_paths(paths: pd.Series) -> list[str]:
     """The path groups holding most of the programs' extra requests (assets aside), busiest first."""
     pages = paths[~paths.index.isin(["asset", "other", "none"])]
     total = float(pages.sum())
@@ -102,10 +104,13 @@ def rate_limit_snippet(groups: list[str]) -> str:
 
 
 def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, r1: int,
-                  scale: float, people: PeopleNetworks | None = None) -> BlockSuggestion:
+                  scale: float, people: PeopleNetworks | None = None,
+                  people_since: int | None = None) -> BlockSuggestion:
     """Prefixes whose extra traffic in [t0, t1] is automated, against the reference [r0, r1].
 
     ``people``: networks on-call said carry people; prefixes inside them are left out and counted.
+    Networks (ASNs) that carried the site's people from ``people_since`` (default ``r0``) to the
+    surge are never named: the customers' home and mobile providers.
     """
     fields = ["requests", "automated"]
     where = {"site": site}
@@ -124,6 +129,8 @@ def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, 
     rows = rows.loc[keep].sort_values("automated", ascending=False) if keep else rows.iloc[0:0]
     floor = max(MIN_REQUESTS, MIN_SHARE_OF_ATTACK * auto_total)
     rows = rows[rows["automated"] >= floor]
+    customers = _customers_networks(store, site, people_since if people_since is not None else r0, t0)
+    rows = rows[[str(a) not in customers for _, a in rows.index]]
     taught = [people.covering(str(p)) for p, _ in rows.index] if people else [None] * len(rows)
     by = sorted({t for t in taught if t})
     left_out = sum(t is not None for t in taught)
@@ -135,6 +142,24 @@ def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, 
     asns = [str(a) for a in asn_counts.index if str(a) not in ("", "none", "other")][:10]
     sent = float(rows["automated"].sum())
     return BlockSuggestion(cidrs, asns, sent, sent / auto_total if auto_total else 0.0, left_out, by)
+
+
+def _customers_networks(store: TimeSeriesStore, site: str, since: int, until: int) -> set[str]:
+    """ASNs whose traffic before the surge was mostly people's and carried a share of all people's requests."""
+    if until <= since:
+        return set()
+    ref = store.query("networks", since, until, fields=["requests", "automated"], where={"site": site},
+                      group_by=["asn"])
+    if ref.empty:
+        return set()
+    ref = ref.set_index("asn")[["requests", "automated"]].fillna(0.0)
+    humans = (ref["requests"] - ref["automated"]).clip(lower=0.0)
+    total = float(humans.sum())
+    if total <= 0:
+        return set()
+    mostly = humans >= CUSTOMERS_PEOPLE * ref["requests"]
+    keep = humans[mostly & (humans >= CUSTOMERS_SHARE * total)]
+    return {str(a) for a in keep.index if str(a) not in ("", "none", "other")}
 
 
 def _collapse(prefixes: list[str]) -> list[str]:

@@ -58,7 +58,7 @@ def _cart_posts(f: Rows) -> pd.Series:
 
 
 def _arrivals(f: Rows) -> pd.Series:
-    return (f["referrer"] != INTERNAL) & ~f["path_group"].isin(("asset",))
+    return (f["referrer"] != INTERNAL) & f["path_group"].isin(("page", "landing"))  # pages people arrive on
 
 
 def _direct(f: Rows) -> pd.Series:

@@ -56,6 +56,7 @@ class Excess:
     behaviour: dict[str, dict[str, float]]  # actor -> field -> (window, reference-scaled) sums
     notes: list[str] = field(default_factory=list)
     hosting_share: float = 0.0  # of the programs' extra requests, from hosting/datacenter networks
+    browsers: float = 0.0       # of the programs' extra, the part sent by bots driving browsers (behaviour told)
 
     @property
     def total(self) -> float:
@@ -250,9 +251,11 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
     scanner = max(by_actor.get(SCANNER, 0.0), 0.0)
     human_rows = win["actor"] == HUMAN
     why = _failing_logins(behaviour[HUMAN]) if HUMAN in behaviour else None
+    browsers = 0.0  # people's extra found to be bots driving browsers
     if not why and human > 0:
         people = cube[(cube["t"] < int(grid[surge.i0])) & (cube["actor"] == HUMAN)]
         why = browser_bots(win[human_rows], ref[ref["actor"] == HUMAN], scale, people, list(regions))
+        browsers = human if why else 0.0
     if why and human > 0:
         notes.append(why)
         automated += human
@@ -291,4 +294,5 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
         automated_rate=_rate(auto_b, levels),
         dims=dims, human_dims=human_dims, automated_dims=auto_dims, behaviour=behaviour, notes=notes,
         hosting_share=_datacenter_share(behaviour, ("automated", HUMAN) if why else ("automated",)),
+        browsers=browsers,
     )

@@ -211,7 +211,7 @@ def scalper_drop(seed: int) -> tuple[Shop, str]:
     return shop, "bot"
 
 
-def rhythm_days(seed: int, days: int = 3, mean: float = 0.1) -> tuple[Shop, str]:
+def rhythm_days(seed: int, days: int = 3, mean: float = 0.03) -> tuple[Shop, str]:
     """Days of ordinary traffic with a strong daily rhythm and nothing else. Truth: no surge."""
     shop = Shop(random.Random(seed))
     for t in arrivals(shop.rng, DAY0, DAY0 + days * 86400, lambda t: mean * rhythm(t)):
@@ -239,3 +239,21 @@ def broken_landing(seed: int) -> tuple[Shop, str]:
 
 SCENARIOS = {"app_push": app_push, "scalper_drop": scalper_drop, "rhythm_days": rhythm_days,
              "broken_landing": broken_landing}
+
+
+def flash_sale(seed: int) -> tuple[Shop, str]:
+    """A flash sale announced by push to German customers: people rush to buy, with no referrer.
+    Truth: campaign (busy carts of people who order are no bots)."""
+    shop = Shop(random.Random(seed))
+    start, push = DAY0 + 9 * 3600, DAY0 + 12 * 3600
+    _history(shop, start, push + 3600, 0.5, 0.3)
+    shop.end = push + 3600
+    rate = lambda t: 3.0 * min((t - push) / 120, 1.0) * math.exp(-(t - push) / 1800)  # noqa: E731
+    for t in arrivals(shop.rng, push, push + 3600, rate):
+        shop.visit(t, regions=("DE",), landing="/sale/flash", referer="-", buy=0.2)
+    shop.campaigns.append({"name": "Flash sale push", "channel": "push", "start": _iso(push), "regions": ["DE"],
+                           "landing": ["/sale/flash"]})
+    return shop, "campaign"
+
+
+SCENARIOS["flash_sale"] = flash_sale

@@ -7,19 +7,17 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
+import pytest
+
 from alerts.judgement.correlate import CampaignInfo
 from commands.analyze import analyze_logs, table
-from tests.alerts.shop_traffic import CUSTOMERS, SCENARIOS
+from tests.alerts.shop_traffic import CUSTOMERS, PROXIES, SCENARIOS
 
 
 def run(name: str, seed: int, tmp_path: Path) -> tuple[dict, str]:
     shop, truth = SCENARIOS[name](seed)
     log = shop.write(tmp_path / f"{name}-{seed}.log")
     return analyze_logs([log], [CampaignInfo.of(c) for c in shop.campaigns], progress=False), truth
-
-
-def customers_networks() -> list[ipaddress.IPv4Network]:
-    return [ipaddress.ip_network(r) for ranges, _ in CUSTOMERS.values() for r in ranges]
 
 
 def test_a_campaign_whose_landing_answers_404_gets_an_errors_item_naming_it(tmp_path: Path) -> None:
@@ -32,3 +30,40 @@ def test_a_campaign_whose_landing_answers_404_gets_an_errors_item_naming_it(tmp_
     assert err["start"] < spike["end"] and spike["start"] < err["end"]  # the same time
     assert any("landing of Spring sale newsletter fails" in e for e in spike["evidence"])
     assert "ERRORS in utm_campaign=spring26" in table(report) and "campaign: Spring sale newsletter" in table(report)
+
+
+def inside(cidrs: list[str], ranges: list[str]) -> list[str]:
+    nets = [ipaddress.ip_network(r) for r in ranges]
+    return [c for c in cidrs if any(ipaddress.ip_network(c).overlaps(n) for n in nets)]
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_an_app_push_campaign_is_the_campaigns_and_never_offers_customers_networks(seed: int,
+                                                                                   tmp_path: Path) -> None:
+    report, truth = run("app_push", seed, tmp_path)
+    (spike,) = report["spikes"]
+    assert spike["verdict"] == truth and spike["campaign"] == "App push spring"
+    assert any("usual clients" in e for e in spike["evidence"])
+    for s in report["spikes"]:
+        assert not inside((s.get("block") or {}).get("cidrs", []), [r for v, _ in CUSTOMERS.values() for r in v])
+
+
+@pytest.mark.parametrize("seed", [31, 32])
+def test_scalpers_driving_browsers_are_bots_with_their_signs_and_a_rate_limit(seed: int, tmp_path: Path) -> None:
+    report, truth = run("scalper_drop", seed, tmp_path)
+    (spike,) = report["spikes"]
+    assert spike["verdict"] == truth
+    told = " ".join(spike["evidence"])
+    for sign in ("cart and checkout", "refused with 4xx", "no referrer", "orders collapse"):
+        assert sign in told, sign
+    block = spike["block"]
+    assert not inside(block["cidrs"], [r for v, _ in CUSTOMERS.values() for r in v] + PROXIES)
+    assert "limit_req zone=" in block["nginx"] and "cart|checkout" in block["nginx"]
+    assert "checkout" in block["rate_limit"]
+
+
+def test_a_flash_sale_of_people_who_order_is_no_bot(tmp_path: Path) -> None:
+    report, truth = run("flash_sale", 41, tmp_path)
+    (spike,) = report["spikes"]
+    assert spike["verdict"] == truth and spike["campaign"] == "Flash sale push"
+    assert not any("behave like bots" in e for e in spike["evidence"])
