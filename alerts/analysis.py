@@ -10,10 +10,22 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from alerts.detection.baseline import SeasonalProfile
 from alerts.detection.buckets import Traffic, load_traffic
 from alerts.detection.detect import DetectorConfig
-from alerts.detection.slices import ATTACK_ERRORS, MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
+from alerts.detection.log_days import PEAK_BUCKETS, OtherDaysProfile, other_days_profile
+from alerts.detection.slices import (
+    ATTACK_ERRORS,
+    MERGE_GAP,
+    SCANNER,
+    TOTAL,
+    Detection,
+    Outage,
+    Surge,
+    find_surges,
+)
 from alerts.incidents.model import Incident, clock, iso
 from alerts.judgement.block import rate_limit_paths, suggest_block
 from alerts.judgement.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
@@ -25,6 +37,7 @@ from store.base import BUCKET_SECONDS, TimeSeriesStore
 ERRORS_HOLD = 60     # seconds a young attack-made error burst waits for its surge (live)
 WAVE_BUCKETS = 30    # 5 min: a live surge twice this long is also judged on its latest minutes
 HOSTING_TO_BLOCK = 0.5  # of the programs' extra from hosting networks, for a network block (else a rate limit)
+USUAL_MARGIN = 1.25    # offline: a rise's busiest 5 min within this of the other days' at that time is usual
 SEND_MATCH = 900  # seconds between an email campaign's announced start and the scanner burst of its send
 
 
@@ -187,10 +200,16 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
     ``people``: networks on-call said carry people, left out of block suggestions.
     """
     traffic = load_traffic(store, site, start, end, live=live)
+    if profile is None and not live:
+        # Offline, a log of several days gives its own time of day: each day against the others.
+        profile = other_days_profile(traffic.grid, traffic.total() - traffic.series(
+            traffic.cube[traffic.cube["actor"] == SCANNER]))
     det = find_surges(traffic, profile=profile, total_detector=detector)
     incidents = []
     for i, surge in enumerate(det.surges):
         if since is not None and surge.end + BUCKET_SECONDS < since and not surge.open:
+            continue
+        if isinstance(profile, OtherDaysProfile) and _usual_for_the_time(surge, det, traffic, profile):
             continue
         inc = _incident(store, traffic, det, i, campaigns, live, people)
         if inc is not None:
@@ -223,6 +242,19 @@ def _tie_to_campaign(o: Outage, campaigns: list[CampaignInfo], incidents: list[I
             inc.evidence.append(f"The landing of {name} fails: up to {o.value / BUCKET_SECONDS:.1f} req/s of its "
                                 f"utm_campaign={utm} answered 4xx/5xx from {clock(o.start)}; check the link")
             inc.extra.setdefault("errors", []).append(outage_report(o))
+
+
+def _usual_for_the_time(surge: Surge, det: Detection, traffic: Traffic, profile: OtherDaysProfile) -> bool:
+    """Offline, a rise whose busiest 5 minutes the log's other days matched at the same time of day
+    (a night's busy moment that every night has) is the site's rhythm, not a surge."""
+    usual = profile.usual_peak(surge.start, surge.end)
+    if usual is None:
+        return False
+    # every 5 minutes that overlap the surge
+    values = det.total[max(0, surge.i0 - PEAK_BUCKETS + 1):surge.i1 + PEAK_BUCKETS]
+    w = min(PEAK_BUCKETS, len(values))
+    cs = np.r_[0.0, np.cumsum(values)]
+    return float((cs[w:] - cs[:-w]).max()) <= USUAL_MARGIN * usual
 
 
 def _errors_owner(o: Outage, incidents: list[Incident]) -> Incident | None:

@@ -160,6 +160,12 @@ def arrivals(rng: random.Random, t0: float, t1: float, rate) -> list[float]:
             out.append(t)
 
 
+def steep(t: float) -> float:
+    """Offices opening: quiet nights, then the traffic triples within half an hour at 8:00."""
+    h = (t % 86400) / 3600
+    return 0.3 + 1.7 * min(max((h - 8.0) / 0.5, 0.0), 1.0) * (1.0 if h < 18 else 0.3)
+
+
 def rhythm(t: float) -> float:
     """A strong daily rhythm: nights at a fifth of the mean, a lunch peak and a bigger evening one."""
     h = (t % 86400) / 3600
@@ -211,14 +217,19 @@ def scalper_drop(seed: int) -> tuple[Shop, str]:
     return shop, "bot"
 
 
-def rhythm_days(seed: int, days: int = 3, mean: float = 0.03) -> tuple[Shop, str]:
+def rhythm_days(seed: int, days: int = 3, mean: float = 0.03, shape=rhythm) -> tuple[Shop, str]:  # noqa: ANN001
     """Days of ordinary traffic with a strong daily rhythm and nothing else. Truth: no surge."""
     shop = Shop(random.Random(seed))
-    for t in arrivals(shop.rng, DAY0, DAY0 + days * 86400, lambda t: mean * rhythm(t)):
+    for t in arrivals(shop.rng, DAY0, DAY0 + days * 86400, lambda t: mean * shape(t)):
         shop.visit(t)
-    for t in arrivals(shop.rng, DAY0, DAY0 + days * 86400, lambda t: 0.4 * mean * rhythm(t)):
+    for t in arrivals(shop.rng, DAY0, DAY0 + days * 86400, lambda t: 0.4 * mean * shape(t)):
         shop.app_session(t)
     return shop, "none"
+
+
+def office_days(seed: int) -> tuple[Shop, str]:
+    """Three days of a B2B shop: offices open at 8:00 and the traffic steps up. Truth: no surge."""
+    return rhythm_days(seed, 3, 0.05, steep)
 
 
 def broken_landing(seed: int) -> tuple[Shop, str]:
@@ -257,3 +268,18 @@ def flash_sale(seed: int) -> tuple[Shop, str]:
 
 
 SCENARIOS["flash_sale"] = flash_sale
+SCENARIOS["office_days"] = office_days
+
+
+def office_days_night_push(seed: int) -> tuple[Shop, str]:
+    """The office days, with a push to the app's users at 02:00 on the third night. Truth: that one campaign."""
+    shop, _ = office_days(seed)
+    push = DAY0 + 2 * 86400 + 2 * 3600
+    rate = lambda t: 1.0 * min((t - push) / 120, 1.0) * math.exp(-(t - push) / 1200)  # noqa: E731
+    for t in arrivals(shop.rng, push, push + 3600, rate):
+        shop.app_session(t, regions=("GB",))
+    shop.campaigns.append({"name": "Night owls push", "channel": "push", "start": _iso(push), "regions": ["GB"]})
+    return shop, "campaign"
+
+
+SCENARIOS["office_days_night_push"] = office_days_night_push

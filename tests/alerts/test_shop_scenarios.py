@@ -67,3 +67,12 @@ def test_a_flash_sale_of_people_who_order_is_no_bot(tmp_path: Path) -> None:
     (spike,) = report["spikes"]
     assert spike["verdict"] == truth and spike["campaign"] == "Flash sale push"
     assert not any("behave like bots" in e for e in spike["evidence"])
+
+
+def test_days_with_a_strong_rhythm_are_judged_against_their_other_days(tmp_path: Path) -> None:
+    # three days of a shop whose offices open at 8:00, quiet and bursty nights; a push at 02:00 on the third
+    report, truth = run("office_days_night_push", 1, tmp_path)
+    (spike,) = report["spikes"]  # no night of the other days is a surge: every night has its busy moments
+    assert spike["verdict"] == truth and spike["campaign"] == "Night owls push"
+    assert spike["start"].startswith("2026-03-12T02:0")
+    assert spike["baseline_rps"] > 0
