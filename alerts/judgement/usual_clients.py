@@ -28,6 +28,10 @@ COUNTRIES_APART = 0.5    # the same for countries
 MORE_FAILURES = 0.1      # extra share of 4xx/5xx answers a class's surge may show over its history
 DATACENTER_SHARE = 0.3   # programs' extra from hosting networks above this: not the customers' devices
 STRETCH = 600
+# Classes the collector may call automated for their agent alone (a library's HTTP stack): the judgement
+# may call them people. Browsers were called automated for how they behaved, crawlers and scanners say
+# what they are: their call stands.
+AGENT_TOLD = ("app", "script")
 
 
 @dataclass
@@ -71,7 +75,7 @@ def usual_clients(cube: pd.DataFrame, win: pd.DataFrame, start: int, regions: li
         return UsualClients([], None)
     h0 = int(history["t"].min())
     total = float(history["requests"].sum())
-    auto = win[win["actor"].isin(AUTOMATED_ACTORS)]
+    auto = win[win["actor"].isin(AUTOMATED_ACTORS) & win["client"].isin(AGENT_TOLD)]
     found, why = [], []
     for client, rows in auto.groupby("client"):
         mine = history[history["client"] == client]

@@ -283,3 +283,18 @@ def office_days_night_push(seed: int) -> tuple[Shop, str]:
 
 
 SCENARIOS["office_days_night_push"] = office_days_night_push
+
+
+def app_agent_stuffing(seed: int) -> tuple[Shop, str]:
+    """Credential stuffing that borrows the shop's app agent (``okhttp``) from residential proxies. Truth: bot."""
+    shop = Shop(random.Random(seed))
+    start, attack = DAY0 + 9 * 3600, DAY0 + 12 * 3600
+    _history(shop, start, attack + 1800, 0.5, 0.4)
+    shop.end = attack + 1800
+    for t in arrivals(shop.rng, attack, attack + 1800, lambda t: 12.0):
+        ip = shop.address(CUSTOMERS["DE"][0] + PROXIES)
+        shop.hit(t, ip, "POST", "/api/v2/login", shop.rng.choice([401, 401, 401, 429]), "-", "okhttp/4.12.0")
+    return shop, "bot"
+
+
+SCENARIOS["app_agent_stuffing"] = app_agent_stuffing

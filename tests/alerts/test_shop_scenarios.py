@@ -76,3 +76,11 @@ def test_days_with_a_strong_rhythm_are_judged_against_their_other_days(tmp_path:
     assert spike["verdict"] == truth and spike["campaign"] == "Night owls push"
     assert spike["start"].startswith("2026-03-12T02:0")
     assert spike["baseline_rps"] > 0
+
+
+def test_credential_stuffing_with_the_apps_agent_is_no_usual_client(tmp_path: Path) -> None:
+    report, truth = run("app_agent_stuffing", 51, tmp_path)
+    (spike,) = report["spikes"]
+    assert spike["verdict"] == truth
+    assert not any("usual clients" in e for e in spike["evidence"])  # its failures are not the app's
+    assert not inside(spike["block"]["cidrs"], [r for v, _ in CUSTOMERS.values() for r in v])
