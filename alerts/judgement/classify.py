@@ -173,6 +173,13 @@ def _bare_pages(vis: pd.DataFrame, grid: np.ndarray, i0: int, i1: int, b: dict[s
     return bare, why
 
 
+def _browsers_driven(cube: pd.DataFrame, start: int, people_win: pd.DataFrame, ref: pd.DataFrame, scale: float,
+                     regions: tuple[str, ...]) -> str | None:
+    """Why the people's extra of the surge is bots driving browsers (``browser_bots``), or None."""
+    people = cube[(cube["t"] < start) & (cube["actor"] == HUMAN)]
+    return browser_bots(people_win, ref[ref["actor"] == HUMAN], scale, people, list(regions))
+
+
 def _datacenter_share(behaviour: dict[str, dict[str, float]], actors: tuple[str, ...] = ("automated",)) -> float:
     """Of the extra requests of ``actors`` (the programs'), the share from hosting/datacenter networks."""
     extra = dc = 0.0
@@ -253,8 +260,7 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
     why = _failing_logins(behaviour[HUMAN]) if HUMAN in behaviour else None
     browsers = 0.0  # people's extra found to be bots driving browsers
     if not why and human > 0:
-        people = cube[(cube["t"] < int(grid[surge.i0])) & (cube["actor"] == HUMAN)]
-        why = browser_bots(win[human_rows], ref[ref["actor"] == HUMAN], scale, people, list(regions))
+        why = _browsers_driven(cube, int(grid[surge.i0]), win[human_rows], ref, scale, regions)
         browsers = human if why else 0.0
     if why and human > 0:
         notes.append(why)
