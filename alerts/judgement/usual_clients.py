@@ -21,7 +21,7 @@ from alerts.detection.slices import AUTOMATED as AUTOMATED_ACTORS
 from store.schema import HUMAN
 
 MIN_HISTORY = 3600       # seconds of history before a surge needed to know the usual clients
-USUAL_SHARE = 0.05       # of the history's requests a client class must carry ...
+USUAL_SHARE = 0.02       # of the history's requests a client class must carry ...
 STEADY = 0.6             # ... in this share of its 10-minute stretches at least
 PATHS_APART = 0.35       # total variation distance of paths between a class's extra and its history, at most
 COUNTRIES_APART = 0.5    # the same for countries

@@ -34,3 +34,18 @@ def test_the_sites_own_app_agents_are_apps_and_people() -> None:
 def test_a_broken_pattern_is_named_with_what_to_do() -> None:
     with pytest.raises(ValidationError, match=r"app_user_agents: '\^ShopApp/\(' is not a regular expression"):
         WeblogOptions(app_user_agents=["^ShopApp/("])
+
+
+@pytest.mark.parametrize("ua", ["ShopApp/5.2.0 (Android 13; Pixel 7a; build 5200) okhttp/4.12.0",
+                                "Dalvik/2.1.0 (Linux; U; Android 14; SM-A546B Build/UP1A.231005.007)",
+                                "ShopApp/5.2.1 CFNetwork/1496.0.7 Darwin/23.5.0"])
+def test_an_app_naming_its_http_stack_is_an_app_not_a_crawler(ua: str) -> None:
+    from collectors.weblog.useragent import classify
+
+    assert classify(ua).client == "app"
+
+
+def test_a_bot_on_an_app_stack_stays_a_crawler() -> None:
+    from collectors.weblog.useragent import classify
+
+    assert classify("PriceSpiderBot/2.0 okhttp/4.9.0").client == "crawler"
