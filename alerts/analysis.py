@@ -37,7 +37,7 @@ from store.base import BUCKET_SECONDS, TimeSeriesStore
 ERRORS_HOLD = 60     # seconds a young attack-made error burst waits for its surge (live)
 WAVE_BUCKETS = 30    # 5 min: a live surge twice this long is also judged on its latest minutes
 HOSTING_TO_BLOCK = 0.5  # of the programs' extra from hosting networks, for a network block (else a rate limit)
-USUAL_MARGIN = 1.25    # offline: a rise's busiest 5 min within this of the other days' at that time is usual
+USUAL_MARGIN = 1.5    # offline: a rise's busiest 5 min within this of the other days' at that time is usual
 SEND_MATCH = 900  # seconds between an email campaign's announced start and the scanner burst of its send
 
 

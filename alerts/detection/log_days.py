@@ -15,10 +15,11 @@ import numpy as np
 from alerts.detection.baseline import DAY, SLOT_SECONDS, SeasonalProfile
 from store.base import BUCKET_SECONDS
 
-MIN_DAYS = 2  # whole days a log must span before its days speak for each other
+MIN_DAYS = 2          # days a log must touch before its days speak for each other ...
+MIN_SPAN = 1.5 * DAY  # ... and seconds it must span (each hour of a day then has another day to go by)
 PER_SLOT = SLOT_SECONDS // BUCKET_SECONDS
 PEAK_BUCKETS = 30  # 5 minutes: the window a surge's busiest part is compared over
-NEAR = 1800        # seconds around a surge whose time of day the other days are read at
+NEAR = 3600        # seconds around a surge whose time of day the other days are read at
 
 
 class OtherDaysProfile(SeasonalProfile):
@@ -56,11 +57,11 @@ class OtherDaysProfile(SeasonalProfile):
 
 
 def other_days_profile(grid: np.ndarray, values: np.ndarray) -> OtherDaysProfile | None:
-    """The profile of a log's own days (``values`` per bucket of ``grid``), or None under two days.
+    """The profile of a log's own days (``values`` per bucket of ``grid``), or None under a day and a half.
 
     Only whole slots count, so a log starting or ending mid-slot does not read as a quiet slot.
     """
-    if len(grid) < 2 or grid[-1] - grid[0] < MIN_DAYS * DAY:
+    if len(grid) < 2 or grid[-1] - grid[0] < MIN_SPAN:
         return None
     slot_of = (grid // SLOT_SECONDS).astype(np.int64)
     starts = np.flatnonzero(np.r_[True, slot_of[1:] != slot_of[:-1]])
