@@ -104,7 +104,7 @@ def _block(store: TimeSeriesStore, traffic: Traffic, det: Detection, surge: Surg
     ref_total = float(det.total[max(0, surge.i0 - REFERENCE_BUCKETS):surge.i0].sum())
     scale = float(det.levels[surge.i0:surge.i1 + 1].sum()) / ref_total if ref_total > 0 else 0.0
     suggestion = suggest_block(store, traffic.site, surge.start, surge.end, r0, r1, scale, people,
-                               people_since=int(grid[0]))
+                               people_since=int(grid[0]), households=bool(ex.usual))
     if ex.browsers >= 0.5 * ex.automated and ex.hosting_share < HOSTING_TO_BLOCK:
         # Bots driving browsers from home and mobile networks, like the customers': slow down their paths.
         suggestion.paths = rate_limit_paths(ex.automated_dims["path_group"])

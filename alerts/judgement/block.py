@@ -26,6 +26,7 @@ MIN_AUTOMATED_SHARE = 0.8
 MIN_REQUESTS = 3.0          # extra automated requests a prefix needs in the surge to be named at all
 MIN_SHARE_OF_ATTACK = 0.0005  # ... and this share of all of them: a botnet spread thin over 1,000 /24s still counts
 MAX_PREFIXES = 2000
+HOUSEHOLDS = 20         # networks of people needed to say what one sends
 CUSTOMERS_SHARE = 0.01   # of people's requests before the surge an ASN must carry to be the customers' ...
 CUSTOMERS_PEOPLE = 0.5   # ... and people this share of its requests: never named in a block
 
@@ -105,12 +106,14 @@ def rate_limit_snippet(groups: list[str]) -> str:
 
 def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, r1: int,
                   scale: float, people: PeopleNetworks | None = None,
-                  people_since: int | None = None) -> BlockSuggestion:
+                  people_since: int | None = None, households: bool = False) -> BlockSuggestion:
     """Prefixes whose extra traffic in [t0, t1] is automated, against the reference [r0, r1].
 
     ``people``: networks on-call said carry people; prefixes inside them are left out and counted.
     Networks (ASNs) that carried the site's people from ``people_since`` (default ``r0``) to the
-    surge are never named: the customers' home and mobile providers.
+    surge are never named: the customers' home and mobile providers. ``households``: the site's usual
+    clients include programs to the collector (its app), so a network must send more than a network of
+    people does to be named.
     """
     fields = ["requests", "automated"]
     where = {"site": site}
@@ -127,7 +130,7 @@ def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, 
     rows = rows[win.loc[rows.index, "automated"] >= MIN_AUTOMATED_SHARE * win.loc[rows.index, "requests"]]
     keep = [(p, a) for p, a in rows.index if p not in ("", "other") and not is_service_network(str(p))]
     rows = rows.loc[keep].sort_values("automated", ascending=False) if keep else rows.iloc[0:0]
-    floor = max(MIN_REQUESTS, MIN_SHARE_OF_ATTACK * auto_total)
+    floor = max(MIN_REQUESTS, MIN_SHARE_OF_ATTACK * auto_total, _one_household(win) if households else 0.0)
     rows = rows[rows["automated"] >= floor]
     customers = _customers_networks(store, site, people_since if people_since is not None else r0, t0)
     rows = rows[[str(a) not in customers for _, a in rows.index]]
@@ -142,6 +145,16 @@ def suggest_block(store: TimeSeriesStore, site: str, t0: int, t1: int, r0: int, 
     asns = [str(a) for a in asn_counts.index if str(a) not in ("", "none", "other")][:10]
     sent = float(rows["automated"].sum())
     return BlockSuggestion(cidrs, asns, sent, sent / auto_total if auto_total else 0.0, left_out, by)
+
+
+def _one_household(win: pd.DataFrame) -> float:
+    """What a network of people sends in the surge (95th percentile over the networks carrying mostly
+    people): an app user's home network, all automated to the collector, sends no more, a bot's sends more."""
+    people = win[(win["requests"] - win["automated"]) >= 0.5 * win["requests"]]
+    people = people.drop(index=[k for k in people.index if k[0] in ("", "other")], errors="ignore")
+    if len(people) < HOUSEHOLDS:
+        return 0.0
+    return float(people["requests"].quantile(0.95))
 
 
 def _customers_networks(store: TimeSeriesStore, site: str, since: int, until: int) -> set[str]:

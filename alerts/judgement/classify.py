@@ -57,6 +57,7 @@ class Excess:
     notes: list[str] = field(default_factory=list)
     hosting_share: float = 0.0  # of the programs' extra requests, from hosting/datacenter networks
     browsers: float = 0.0       # of the programs' extra, the part sent by bots driving browsers (behaviour told)
+    usual: list[str] = field(default_factory=list)  # client classes counted as people: the site's usual clients
 
     @property
     def total(self) -> float:
@@ -300,5 +301,5 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
         automated_rate=_rate(auto_b, levels),
         dims=dims, human_dims=human_dims, automated_dims=auto_dims, behaviour=behaviour, notes=notes,
         hosting_share=_datacenter_share(behaviour, ("automated", HUMAN) if why else ("automated",)),
-        browsers=browsers,
+        browsers=browsers, usual=usual.classes,
     )
