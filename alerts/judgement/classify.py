@@ -174,6 +174,14 @@ def _bare_pages(vis: pd.DataFrame, grid: np.ndarray, i0: int, i1: int, b: dict[s
     return bare, why
 
 
+def _at_send(bare: np.ndarray, times: np.ndarray, surge: Surge) -> np.ndarray:
+    """The part of the assetless pages right after an email send: link scanners with browser agents
+    that no list knows click every link of the message within minutes of its delivery."""
+    if surge.send_burst is None:
+        return np.zeros_like(bare)
+    return np.where(times < surge.send_burst + SEND_WINDOW, np.clip(bare, 0.0, None), 0.0)
+
+
 def _browsers_driven(cube: pd.DataFrame, start: int, people_win: pd.DataFrame, ref: pd.DataFrame, scale: float,
                      regions: tuple[str, ...]) -> str | None:
     """Why the people's extra of the surge is bots driving browsers (``browser_bots``), or None."""
@@ -286,11 +294,16 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
     if not why and HUMAN in behaviour and human > 0:
         bare, bare_why = _bare_pages(traffic.visitors, grid, i0, i1, behaviour[HUMAN])
         if bare_why:
-            notes.append(bare_why)
+            at_send = _at_send(bare, grid[i0:i1 + 1], surge)
+            notes.append(bare_why if not at_send.any() else bare_why.replace(
+                "counted as automated", f"counted as automated ({at_send.sum():,.0f} of them right after the "
+                                        "send: the recipients' link scanners)"))
             moved = min(float(bare.sum()), human)
+            scanned = min(float(at_send.sum()), moved)
             human -= moved
-            automated += moved
-            human_b, auto_b = human_b - bare, auto_b + bare
+            automated += moved - scanned
+            scanner += scanned
+            human_b, auto_b = human_b - bare, auto_b + bare - at_send
     dims, human_dims, auto_dims = _dimensions(win, ref, human_rows, auto_rows, scale)
     return Excess(
         buckets=i1 - i0 + 1, observed=observed, expected=expected, by_actor=by_actor,
