@@ -25,6 +25,9 @@ from store.schema import HUMAN, NONE, OTHER, SCANNER
 TOTAL = DetectorConfig(sustain=3, z_led=3.0, sustain_sent=2)
 SLICE = DetectorConfig(z_high=7.0, z_low=2.5, confirm=3, min_excess=40.0, min_ratio=2.0)
 ERRORS = DetectorConfig(z_high=6.0, z_low=2.5, confirm=3, min_excess=5.0, min_ratio=2.0)
+# A campaign's own requests failing: a small send's landing answering 404 a few times a bucket is news.
+CAMPAIGN_ERRORS = DetectorConfig(z_high=4.0, z_low=1.5, confirm=3, min_excess=1.0, min_ratio=2.0, sustain=3,
+                                 z_sustain=2.0)
 MIN_ERROR_RATE = 0.2   # of the slice's requests failing, for an errors alert
 MIN_BEFORE = 30        # requests of a slice before a burst needed to speak of its error rate before
 ATTACK_ERRORS = 0.5    # share of a burst's failures sent by programs that makes it an attack's
@@ -222,7 +225,7 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
             series[f"utm_campaign={utm}"] = traffic.series(errors[errors["utm_campaign"] == utm])
             scope[f"utm_campaign={utm}"] = traffic.series(traffic.cube[traffic.cube["utm_campaign"] == utm])
         for what, values in series.items():
-            for s in _run(grid, values, ERRORS)[1]:
+            for s in _run(grid, values, CAMPAIGN_ERRORS if what.startswith("utm_campaign=") else ERRORS)[1]:
                 if s.direction == "rise" and _error_rate_jumped(values, scope[what], _index(grid, s.start),
                                                                 _index(grid, s.end)):
                     outages.append(Outage("errors", what, int(s.start), int(s.end), s.peak_value,

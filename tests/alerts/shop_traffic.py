@@ -232,14 +232,14 @@ def office_days(seed: int) -> tuple[Shop, str]:
     return rhythm_days(seed, 3, 0.05, steep)
 
 
-def broken_landing(seed: int) -> tuple[Shop, str]:
+def broken_landing(seed: int, peak: float = 6.0) -> tuple[Shop, str]:
     """An email campaign whose landing page answers 404. Truth: campaign, with its landing failing."""
     shop = Shop(random.Random(seed))
     start, send = DAY0 + 9 * 3600, DAY0 + 11 * 3600
     _history(shop, start, send + 3600, 0.5, 0.3)
     shop.end = send + 3600
     landing = "/spring-sale?utm_source=newsletter&utm_medium=email&utm_campaign=spring26"
-    rate = lambda t: 6.0 * min((t - send) / 300, 1.0) * math.exp(-(t - send) / 2400)  # noqa: E731
+    rate = lambda t: peak * min((t - send) / 300, 1.0) * math.exp(-(t - send) / 2400)  # noqa: E731
     for t in arrivals(shop.rng, send, send + 3600, rate):
         shop.visit(t, regions=("DE",), landing=landing, referer=shop.rng.choice(["-", "https://mail.google.com/"]),
                    landing_status=404)
@@ -283,6 +283,7 @@ def office_days_night_push(seed: int) -> tuple[Shop, str]:
 
 
 SCENARIOS["office_days_night_push"] = office_days_night_push
+SCENARIOS["small_broken_landing"] = lambda seed: broken_landing(seed, peak=0.5)
 
 
 def app_agent_stuffing(seed: int) -> tuple[Shop, str]:

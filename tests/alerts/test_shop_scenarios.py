@@ -84,3 +84,10 @@ def test_credential_stuffing_with_the_apps_agent_is_no_usual_client(tmp_path: Pa
     assert spike["verdict"] == truth
     assert not any("usual clients" in e for e in spike["evidence"])  # its failures are not the app's
     assert not inside(spike["block"]["cidrs"], [r for v, _ in CUSTOMERS.values() for r in v])
+
+
+def test_a_small_sends_failing_landing_is_an_errors_item_too(tmp_path: Path) -> None:
+    # half a visit per second at its peak: a few 404s a bucket, every one of the campaign's arrivals failing
+    report, _ = run("small_broken_landing", 61, tmp_path)
+    (err,) = report["errors"]
+    assert err["what"] == "utm_campaign=spring26" and err["campaign"] == "Spring sale newsletter"
