@@ -10,20 +10,34 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from alerts.detection.baseline import SeasonalProfile
 from alerts.detection.buckets import Traffic, load_traffic
 from alerts.detection.detect import DetectorConfig
-from alerts.detection.slices import ATTACK_ERRORS, MERGE_GAP, TOTAL, Detection, Outage, Surge, find_surges
+from alerts.detection.log_days import PEAK_BUCKETS, OtherDaysProfile, other_days_profile
+from alerts.detection.slices import (
+    ATTACK_ERRORS,
+    MERGE_GAP,
+    SCANNER,
+    TOTAL,
+    Detection,
+    Outage,
+    Surge,
+    find_surges,
+)
 from alerts.incidents.model import Incident, clock, iso
-from alerts.judgement.block import suggest_block
+from alerts.judgement.block import rate_limit_paths, suggest_block
 from alerts.judgement.classify import REFERENCE_BUCKETS, SEND_WINDOW, Excess, excess_of
-from alerts.judgement.correlate import CampaignInfo
+from alerts.judgement.correlate import CHANNEL_LAG, EARLY, CampaignInfo
 from alerts.judgement.people_networks import PeopleNetworks
 from alerts.judgement.verdict import MIXED_SHARE, Verdict, automated_behaviour, judge
 from store.base import BUCKET_SECONDS, TimeSeriesStore
 
 ERRORS_HOLD = 60     # seconds a young attack-made error burst waits for its surge (live)
 WAVE_BUCKETS = 30    # 5 min: a live surge twice this long is also judged on its latest minutes
+HOSTING_TO_BLOCK = 0.5  # of the programs' extra from hosting networks, for a network block (else a rate limit)
+USUAL_MARGIN = 1.5    # offline: a rise's busiest 5 min within this of the other days' at that time is usual
 SEND_MATCH = 900  # seconds between an email campaign's announced start and the scanner burst of its send
 
 
@@ -39,7 +53,8 @@ class SiteAnalysis:
 def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int,
               campaigns: list[CampaignInfo], live: bool, people: PeopleNetworks | None = None) -> Incident | None:
     surge = det.surges[idx]
-    ex = excess_of(traffic, surge, det)
+    regions = _running_regions(surge, campaigns)
+    ex = excess_of(traffic, surge, det, regions=regions)
     if not (live and surge.open) and not ex.rest_is_surge:
         # Minimum-volume guard: over no 5 minutes did people and programs add the baseline's own
         # volume (an email send's scanner burst alone, a blip). A live surge still going is kept.
@@ -48,31 +63,13 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
     send = _send_campaign(surge, campaigns)
     _name_send(v, send, surge)
     if live and surge.open and v.verdict in ("campaign", "organic") and surge.i1 - surge.i0 >= 2 * WAVE_BUCKETS:
-        _programs_wave(traffic, surge, det, v)
+        _programs_wave(traffic, surge, det, v, campaigns)
     alternative = None
     if v.verdict in ("bot", "mixed"):
         h = _name_send(judge(surge, ex, campaigns, human_side=True), send, surge)
         alternative = {"verdict": h.verdict, "confidence": h.confidence, "campaign": h.campaign,
                        "evidence": h.evidence, "looks_like": h.looks_like}
-    block = None
-    if v.verdict in ("bot", "mixed"):
-        grid = traffic.grid
-        r0 = int(grid[max(0, surge.i0 - REFERENCE_BUCKETS)])
-        r1 = int(grid[max(surge.i0 - 1, 0)])
-        ref_total = float(det.total[max(0, surge.i0 - REFERENCE_BUCKETS):surge.i0].sum())
-        scale = float(det.levels[surge.i0:surge.i1 + 1].sum()) / ref_total if ref_total > 0 else 0.0
-        suggestion = suggest_block(store, traffic.site, surge.start, surge.end, r0, r1, scale, people)
-        block = suggestion.to_dict()
-        if suggestion.left_out:
-            v.evidence.append(f"{suggestion.left_out} networks sending automated requests left out of the block: "
-                              f"on-call said they carry people (incident {', '.join(suggestion.taught_by[:3])})")
-        if suggestion.cidrs:
-            v.evidence.append(f"Block suggestion: {len(suggestion.cidrs)} networks sending "
-                              f"{suggestion.share:.0%} of the extra automated requests"
-                              + (f" (mostly {', '.join(suggestion.asns[:3])})" if suggestion.asns else ""))
-        elif not suggestion.left_out:
-            v.evidence.append("No client network sends mostly automated requests (the programs share networks "
-                              "with people): rate-limit the paths they hit rather than block networks")
+    block = _block(store, traffic, det, surge, ex, v, people) if v.verdict in ("bot", "mixed") else None
     # A surge still going at the end of the data ends, for now, with the last bucket.
     end_of_last = (int(traffic.grid[-1]) if surge.open else surge.end) + BUCKET_SECONDS
     start = surge.start
@@ -98,11 +95,42 @@ def _incident(store: TimeSeriesStore, traffic: Traffic, det: Detection, idx: int
     )
 
 
-def _programs_wave(traffic: Traffic, surge: Surge, det: Detection, v: Verdict) -> None:
+def _block(store: TimeSeriesStore, traffic: Traffic, det: Detection, surge: Surge, ex: Excess, v: Verdict,
+           people: PeopleNetworks | None) -> dict:
+    """What to block for a bot or mixed surge (networks, or a rate limit on the paths), told in evidence too."""
+    grid = traffic.grid
+    r0 = int(grid[max(0, surge.i0 - REFERENCE_BUCKETS)])
+    r1 = int(grid[max(surge.i0 - 1, 0)])
+    ref_total = float(det.total[max(0, surge.i0 - REFERENCE_BUCKETS):surge.i0].sum())
+    scale = float(det.levels[surge.i0:surge.i1 + 1].sum()) / ref_total if ref_total > 0 else 0.0
+    suggestion = suggest_block(store, traffic.site, surge.start, surge.end, r0, r1, scale, people,
+                               people_since=int(grid[0]), households=bool(ex.usual))
+    if ex.browsers >= 0.5 * ex.automated and ex.hosting_share < HOSTING_TO_BLOCK:
+        # Bots driving browsers from home and mobile networks, like the customers': slow down their paths.
+        suggestion.paths = rate_limit_paths(ex.automated_dims["path_group"])
+        v.evidence.append(f"Only {ex.hosting_share:.0%} of the extra automated requests come from hosting "
+                          f"networks: most programs share home and mobile networks with people, so the "
+                          f"suggestion rate-limits the {', '.join(suggestion.paths)} paths they use")
+    if suggestion.left_out:
+        v.evidence.append(f"{suggestion.left_out} networks sending automated requests left out of the block: "
+                          f"on-call said they carry people (incident {', '.join(suggestion.taught_by[:3])})")
+    if suggestion.cidrs:
+        v.evidence.append(f"Block suggestion: {len(suggestion.cidrs)} networks sending "
+                          f"{suggestion.share:.0%} of the extra automated requests"
+                          + (f" (mostly {', '.join(suggestion.asns[:3])})" if suggestion.asns else ""))
+    elif not suggestion.left_out and not suggestion.paths:
+        suggestion.paths = rate_limit_paths(ex.automated_dims["path_group"])
+        v.evidence.append("No client network sends mostly automated requests (the programs share networks "
+                          "with people): rate-limit the paths they hit rather than block networks")
+    return suggestion.to_dict()
+
+
+def _programs_wave(traffic: Traffic, surge: Surge, det: Detection, v: Verdict,
+                   campaigns: list[CampaignInfo]) -> None:
     """A long surge of people still going is judged on its latest minutes too: programs surging inside
     it now (an attack hiding in a campaign) make it ``mixed`` at once, where over the whole surge they
     would be a small share for many minutes."""
-    wave = excess_of(traffic, surge, det, recent=WAVE_BUCKETS)
+    wave = excess_of(traffic, surge, det, recent=WAVE_BUCKETS, regions=_running_regions(surge, campaigns))
     share = wave.bot_share
     if share < MIXED_SHARE or wave.automated < MIXED_SHARE * max(wave.total, 1.0) or not wave.automated_is_surge:
         return
@@ -113,6 +141,16 @@ def _programs_wave(traffic: Traffic, surge: Surge, det: Detection, v: Verdict) -
     v.evidence.insert(2, f"In the last {minutes} min, {share:.0%} of the extra requests are automated: programs "
                          f"surge inside {whose}")
     v.evidence += [f"Last {minutes} min: {line}" for line in automated_behaviour(wave)]
+
+
+def _running_regions(surge: Surge, campaigns: list[CampaignInfo]) -> tuple[str, ...]:
+    """Countries of the announced campaigns running when the surge began."""
+    out: list[str] = []
+    for c in campaigns:
+        end = c.end if c.end is not None else c.start + CHANNEL_LAG[c.channel][1]
+        if c.start - EARLY <= surge.start <= end:
+            out += [r for r in c.regions if r not in out]
+    return tuple(out)
 
 
 def _send_of(surge: Surge, ex: Excess, send: CampaignInfo | None) -> str | None:
@@ -162,16 +200,23 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
     ``people``: networks on-call said carry people, left out of block suggestions.
     """
     traffic = load_traffic(store, site, start, end, live=live)
+    if profile is None and not live:
+        # Offline, a log of several days gives its own time of day: each day against the others.
+        profile = other_days_profile(traffic.grid, traffic.total() - traffic.series(
+            traffic.cube[traffic.cube["actor"] == SCANNER]))
     det = find_surges(traffic, profile=profile, total_detector=detector)
     incidents = []
     for i, surge in enumerate(det.surges):
         if since is not None and surge.end + BUCKET_SECONDS < since and not surge.open:
+            continue
+        if isinstance(profile, OtherDaysProfile) and _usual_for_the_time(surge, det, traffic, profile):
             continue
         inc = _incident(store, traffic, det, i, campaigns, live, people)
         if inc is not None:
             incidents.append(inc)
     outages, absorbed = [], []
     for o in det.outages:
+        _tie_to_campaign(o, campaigns, incidents)
         owner = _errors_owner(o, incidents)
         if owner is not None:
             _absorb(owner, o)
@@ -181,6 +226,35 @@ def analyze_site(store: TimeSeriesStore, site: str, start: int, end: int, campai
         else:
             outages.append(o)
     return SiteAnalysis(site, incidents, outages, len(traffic.grid), absorbed)
+
+
+def _tie_to_campaign(o: Outage, campaigns: list[CampaignInfo], incidents: list[Incident]) -> None:
+    """A campaign's landing failing (its utm_campaign answering 4xx/5xx) names the campaign, and the
+    campaign's surge says so in its evidence: the people it brings meet an error page."""
+    if o.kind != "errors" or not o.what.startswith("utm_campaign="):
+        return
+    utm = o.what.split("=", 1)[1]
+    c = next((c for c in campaigns if c.utm_campaign == utm), None)
+    o.campaign = c.name if c else None
+    name = o.campaign or utm
+    for inc in incidents:
+        if (inc.campaign == o.campaign and o.campaign) and _near(o, inc):
+            inc.evidence.append(f"The landing of {name} fails: up to {o.value / BUCKET_SECONDS:.1f} req/s of its "
+                                f"utm_campaign={utm} answered 4xx/5xx from {clock(o.start)}; check the link")
+            inc.extra.setdefault("errors", []).append(outage_report(o))
+
+
+def _usual_for_the_time(surge: Surge, det: Detection, traffic: Traffic, profile: OtherDaysProfile) -> bool:
+    """Offline, a rise whose busiest 5 minutes the log's other days matched at the same time of day
+    (a night's busy moment that every night has) is the site's rhythm, not a surge."""
+    usual = profile.usual_peak(surge.start, surge.end)
+    if usual is None:
+        return False
+    # every 5 minutes that overlap the surge
+    values = det.total[max(0, surge.i0 - PEAK_BUCKETS + 1):surge.i1 + PEAK_BUCKETS]
+    w = min(PEAK_BUCKETS, len(values))
+    cs = np.r_[0.0, np.cumsum(values)]
+    return float((cs[w:] - cs[:-w]).max()) <= USUAL_MARGIN * usual
 
 
 def _errors_owner(o: Outage, incidents: list[Incident]) -> Incident | None:
@@ -221,5 +295,8 @@ def _absorb(inc: Incident, o: Outage) -> None:
 
 
 def outage_report(o: Outage) -> dict:
-    return {"kind": o.kind, "what": o.what, "start": iso(o.start), "end": iso(o.end + BUCKET_SECONDS),
-            "rps": round(o.value / BUCKET_SECONDS, 2), "baseline_rps": round(o.expected / BUCKET_SECONDS, 2)}
+    out = {"kind": o.kind, "what": o.what, "start": iso(o.start), "end": iso(o.end + BUCKET_SECONDS),
+           "rps": round(o.value / BUCKET_SECONDS, 2), "baseline_rps": round(o.expected / BUCKET_SECONDS, 2)}
+    if o.campaign:
+        out["campaign"] = o.campaign
+    return out

@@ -144,8 +144,12 @@ def analyze_logs(paths: list[Path], campaigns: list[CampaignInfo], progress: boo
         print(f"{result.buckets} buckets analysed, {len(result.incidents)} surge(s) in "
               f"{time.perf_counter() - t0:.1f}s", file=sys.stderr)
     report: dict = {"spikes": [i.to_report() for i in result.incidents]}
-    if result.outages:
-        report["drops"] = [outage_report(o) for o in result.outages]
+    drops = [outage_report(o) for o in result.outages if o.kind == "drop"]
+    errors = [outage_report(o) for o in result.outages if o.kind == "errors"]
+    if drops:
+        report["drops"] = drops
+    if errors:
+        report["errors"] = errors  # bursts of 4xx/5xx; a campaign's failing landing names the campaign
     return report
 
 
@@ -155,9 +159,7 @@ def paths_label(paths: list[Path]) -> str:
 
 def table(report: dict) -> str:
     rows = report["spikes"]
-    if not rows:
-        return "No spikes."
-    out = []
+    out = [] if rows else ["No spikes."]
     for s in rows:
         camp = f"  campaign: {s['campaign']}" if s["campaign"] else ""
         like = f"  looks like: {s['looks_like']}" if s.get("looks_like") else ""
@@ -167,9 +169,10 @@ def table(report: dict) -> str:
         if s.get("block") and s["block"].get("cidrs"):
             out.append("    block (nginx):")
             out += [f"      {line}" for line in s["block"]["nginx"].splitlines()]
-    for d in report.get("drops", []):
+    for d in report.get("drops", []) + report.get("errors", []):
+        camp = f"  campaign: {d['campaign']}" if d.get("campaign") else ""
         out.append(f"{d['start']} .. {d['end']}  {d['kind'].upper()} in {d['what']}: {d['rps']} req/s "
-                   f"vs baseline {d['baseline_rps']} req/s")
+                   f"vs baseline {d['baseline_rps']} req/s{camp}")
     return "\n".join(out)
 
 

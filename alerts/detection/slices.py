@@ -25,7 +25,11 @@ from store.schema import HUMAN, NONE, OTHER, SCANNER
 TOTAL = DetectorConfig(sustain=3, z_led=3.0, sustain_sent=2)
 SLICE = DetectorConfig(z_high=7.0, z_low=2.5, confirm=3, min_excess=40.0, min_ratio=2.0)
 ERRORS = DetectorConfig(z_high=6.0, z_low=2.5, confirm=3, min_excess=5.0, min_ratio=2.0)
+# A campaign's own requests failing: a small send's landing answering 404 a few times a bucket is news.
+CAMPAIGN_ERRORS = DetectorConfig(z_high=4.0, z_low=1.5, confirm=3, min_excess=1.0, min_ratio=2.0, sustain=3,
+                                 z_sustain=2.0)
 MIN_ERROR_RATE = 0.2   # of the slice's requests failing, for an errors alert
+MIN_BEFORE = 30        # requests of a slice before a burst needed to speak of its error rate before
 ATTACK_ERRORS = 0.5    # share of a burst's failures sent by programs that makes it an attack's
 SLICE_DIMENSIONS = ("country", "client", "path_group", "utm_campaign")
 MERGE_GAP = 18          # buckets (3 min): rises closer than this are one surge
@@ -59,6 +63,7 @@ class Outage:
     expected: float
     open: bool
     attack_share: float = 0.0  # of the failing requests: from automated clients or failing login posts
+    campaign: str | None = None  # the announced campaign whose utm_campaign fails (set by the analysis)
 
 
 @dataclass
@@ -108,7 +113,9 @@ def _error_rate_jumped(errors: np.ndarray, requests: np.ndarray, i0: int, i1: in
     """More errors only count when a larger share of requests fails (not just more traffic)."""
     seen = errors[i0:i1 + 1].sum() / max(requests[i0:i1 + 1].sum(), 1.0)
     r0 = max(0, i0 - 180)
-    before = errors[r0:i0].sum() / max(requests[r0:i0].sum(), 1.0)
+    sent = requests[r0:i0].sum()
+    # A slice that barely existed before (a campaign failing from its first click) has no rate to compare with.
+    before = errors[r0:i0].sum() / sent if sent >= MIN_BEFORE else 0.0
     return bool(seen >= max(2.0 * before, MIN_ERROR_RATE))
 
 
@@ -218,7 +225,7 @@ def find_surges(traffic: Traffic, slices: bool = True, profile: SeasonalProfile 
             series[f"utm_campaign={utm}"] = traffic.series(errors[errors["utm_campaign"] == utm])
             scope[f"utm_campaign={utm}"] = traffic.series(traffic.cube[traffic.cube["utm_campaign"] == utm])
         for what, values in series.items():
-            for s in _run(grid, values, ERRORS)[1]:
+            for s in _run(grid, values, CAMPAIGN_ERRORS if what.startswith("utm_campaign=") else ERRORS)[1]:
                 if s.direction == "rise" and _error_rate_jumped(values, scope[what], _index(grid, s.start),
                                                                 _index(grid, s.end)):
                     outages.append(Outage("errors", what, int(s.start), int(s.end), s.peak_value,

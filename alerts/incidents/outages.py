@@ -26,7 +26,8 @@ def _evidence(o: Outage) -> list[str]:
                 "Check the site, its load balancer and the log shipping: silence is either an outage or lost data"]
     what = o.what.split("=", 1)
     if what[0] == "utm_campaign":
-        return [f"Requests of campaign utm_campaign={what[1]} fail: up to {rps:.1f} req/s answered 4xx/5xx "
+        named = f"{o.campaign} (utm_campaign={what[1]})" if o.campaign else f"utm_campaign={what[1]}"
+        return [f"Requests of campaign {named} fail: up to {rps:.1f} req/s answered 4xx/5xx "
                 f"(before: {base:.1f} req/s) over {mins:.0f} min",
                 "The campaign's landing link may be broken: check the URL in the email or ad"]
     out = [f"{rps:.1f} req/s answered {what[-1]} at the worst point (baseline {base:.1f} req/s), "
@@ -49,6 +50,6 @@ def outage_incident(site: str, o: Outage) -> Incident:
         id=outage_id(site, o), site=site, start=o.start,
         end=o.end + BUCKET_SECONDS, peak_rps=o.value / BUCKET_SECONDS, baseline_rps=o.expected / BUCKET_SECONDS,
         verdict=o.kind, confidence=0.9 if o.kind == "drop" or o.what.startswith("utm_campaign=") else 0.7,
-        campaign=None, evidence=_evidence(o), updated_at=time.time(), status="open" if o.open else "closed",
+        campaign=o.campaign, evidence=_evidence(o), updated_at=time.time(), status="open" if o.open else "closed",
         detected_at=o.start, trigger=o.what, extra={"outage": o.kind, "what": o.what},
     )

@@ -19,6 +19,8 @@ import pandas as pd
 from alerts.detection.buckets import VISITOR_COUNTERS, Traffic
 from alerts.detection.slices import AUTOMATED as AUTOMATED_ACTORS
 from alerts.detection.slices import HUMAN, SCANNER, Detection, Surge
+from alerts.judgement.browser_bots import browser_bots
+from alerts.judgement.usual_clients import as_people, usual_clients
 from store.base import BUCKET_SECONDS
 from store.schema import INTERNAL
 
@@ -53,6 +55,9 @@ class Excess:
     automated_dims: dict[str, pd.Series]
     behaviour: dict[str, dict[str, float]]  # actor -> field -> (window, reference-scaled) sums
     notes: list[str] = field(default_factory=list)
+    hosting_share: float = 0.0  # of the programs' extra requests, from hosting/datacenter networks
+    browsers: float = 0.0       # of the programs' extra, the part sent by bots driving browsers (behaviour told)
+    usual: list[str] = field(default_factory=list)  # client classes counted as people: the site's usual clients
 
     @property
     def total(self) -> float:
@@ -169,6 +174,31 @@ def _bare_pages(vis: pd.DataFrame, grid: np.ndarray, i0: int, i1: int, b: dict[s
     return bare, why
 
 
+def _at_send(bare: np.ndarray, times: np.ndarray, surge: Surge) -> np.ndarray:
+    """The part of the assetless pages right after an email send: link scanners with browser agents
+    that no list knows click every link of the message within minutes of its delivery."""
+    if surge.send_burst is None:
+        return np.zeros_like(bare)
+    return np.where(times < surge.send_burst + SEND_WINDOW, np.clip(bare, 0.0, None), 0.0)
+
+
+def _browsers_driven(cube: pd.DataFrame, start: int, people_win: pd.DataFrame, ref: pd.DataFrame, scale: float,
+                     regions: tuple[str, ...]) -> str | None:
+    """Why the people's extra of the surge is bots driving browsers (``browser_bots``), or None."""
+    people = cube[(cube["t"] < start) & (cube["actor"] == HUMAN)]
+    return browser_bots(people_win, ref[ref["actor"] == HUMAN], scale, people, list(regions))
+
+
+def _datacenter_share(behaviour: dict[str, dict[str, float]], actors: tuple[str, ...] = ("automated",)) -> float:
+    """Of the extra requests of ``actors`` (the programs'), the share from hosting/datacenter networks."""
+    extra = dc = 0.0
+    for actor in actors:
+        b = behaviour.get(actor, {})
+        extra += max(b.get("requests", 0.0) - b.get("ref_requests", 0.0), 0.0)
+        dc += max(b.get("datacenter", 0.0) - b.get("ref_datacenter", 0.0), 0.0)
+    return min(dc / extra, 1.0) if extra > 0 else 0.0
+
+
 def _scanners_at_send(win: pd.DataFrame, surge: Surge) -> pd.DataFrame:
     """Right after a send, automated clicks are the recipients' link scanners (cloud addresses, odd
     agents): campaign automation, counted with the mail scanners. Scanners only GET what the email
@@ -203,11 +233,13 @@ def _dimensions(win: pd.DataFrame, ref: pd.DataFrame, human_rows: pd.Series, aut
     return dims, human_dims, auto_dims
 
 
-def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None = None) -> Excess:
+def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None = None,
+              regions: tuple[str, ...] = ()) -> Excess:
     """Split the surge's extra requests by actor and by every dimension.
 
     ``recent``: only its last this many buckets, still against the baseline before the surge
-    (what the surge is made of now: a wave of programs inside a long campaign surge).
+    (what the surge is made of now: a wave of programs inside a long campaign surge);
+    ``regions``: countries of the campaigns running, where the site's usual clients may surge from.
     """
     grid, cube = traffic.grid, traffic.cube
     i1 = surge.i1
@@ -223,16 +255,22 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
     win = _window(cube, t0, t1)
     ref = _window(cube, r0, r1) if r1i >= r0i else cube.iloc[0:0]
     win = _scanners_at_send(win, surge)
+    behaviour = _behaviour(traffic, t0, t1, r0, r1, scale)
+    usual = usual_clients(cube, win, int(grid[surge.i0]), list(regions), _datacenter_share(behaviour))
+    win, ref = as_people(win, usual.classes), as_people(ref, usual.classes)
     by_actor_s = win.groupby("actor")["requests"].sum().sub(
         ref.groupby("actor")["requests"].sum() * scale, fill_value=0.0)
     by_actor = {str(k): float(v) for k, v in by_actor_s.items()}
-    behaviour = _behaviour(traffic, t0, t1, r0, r1, scale)
-    notes = []
+    notes = [usual.note] if usual.note else []
     human = max(by_actor.get(HUMAN, 0.0), 0.0)
     automated = sum(max(by_actor.get(a, 0.0), 0.0) for a in AUTOMATED_ACTORS)
     scanner = max(by_actor.get(SCANNER, 0.0), 0.0)
     human_rows = win["actor"] == HUMAN
     why = _failing_logins(behaviour[HUMAN]) if HUMAN in behaviour else None
+    browsers = 0.0  # people's extra found to be bots driving browsers
+    if not why and human > 0:
+        why = _browsers_driven(cube, int(grid[surge.i0]), win[human_rows], ref, scale, regions)
+        browsers = human if why else 0.0
     if why and human > 0:
         notes.append(why)
         automated += human
@@ -250,16 +288,22 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
     # People's part against their own baseline too: when only programs surge, people's traffic keeps
     # its daily rise, which is no surge of theirs.
     own = det.human_levels[i0:i1 + 1] if det.human_levels is not None else None
-    human_b = per_bucket(human_rows, (HUMAN,), own)
+    # People's extra all counted as programs': their baseline is subtracted once, on the programs' side.
+    human_b = per_bucket(human_rows, (HUMAN,), own) if not why else np.zeros(i1 - i0 + 1)
     auto_b = per_bucket(auto_rows, AUTOMATED_ACTORS + ((HUMAN,) if why else ()))
     if not why and HUMAN in behaviour and human > 0:
         bare, bare_why = _bare_pages(traffic.visitors, grid, i0, i1, behaviour[HUMAN])
         if bare_why:
-            notes.append(bare_why)
+            at_send = _at_send(bare, grid[i0:i1 + 1], surge)
+            notes.append(bare_why if not at_send.any() else bare_why.replace(
+                "counted as automated", f"counted as automated ({at_send.sum():,.0f} of them right after the "
+                                        "send: the recipients' link scanners)"))
             moved = min(float(bare.sum()), human)
+            scanned = min(float(at_send.sum()), moved)
             human -= moved
-            automated += moved
-            human_b, auto_b = human_b - bare, auto_b + bare
+            automated += moved - scanned
+            scanner += scanned
+            human_b, auto_b = human_b - bare, auto_b + bare - at_send
     dims, human_dims, auto_dims = _dimensions(win, ref, human_rows, auto_rows, scale)
     return Excess(
         buckets=i1 - i0 + 1, observed=observed, expected=expected, by_actor=by_actor,
@@ -269,4 +313,6 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
         rest_ratio=surge_ratio(human_b + auto_b, levels),
         automated_rate=_rate(auto_b, levels),
         dims=dims, human_dims=human_dims, automated_dims=auto_dims, behaviour=behaviour, notes=notes,
+        hosting_share=_datacenter_share(behaviour, ("automated", HUMAN) if why else ("automated",)),
+        browsers=browsers, usual=usual.classes,
     )

@@ -126,6 +126,9 @@ def title(event: NotifyEvent) -> str:
 
 
 def _block_lines(block: dict[str, Any] | None) -> list[str]:
+    if block and not block.get("cidrs") and block.get("rate_limit"):
+        return ["", f"Rate-limit suggestion (review before applying): the {', '.join(block['rate_limit'])} paths; "
+                    "the programs share home and mobile networks with people", *(block.get("nginx") or "").splitlines()]
     if not block or not block.get("cidrs"):
         return []
     cidrs, asns = block["cidrs"], block.get("asns") or []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
@@ -60,6 +61,10 @@ class WeblogOptions(BaseModel):
     login_posts_per_minute: int = Field(5, ge=1, description="login POSTs/min above which a client is automated")
     pages_without_assets: int = Field(10, ge=1, description="pages with no asset loads before a client is automated")
     datacenter_asns: list[str] = Field(default_factory=lambda: list(DEFAULT_DATACENTER_ASNS))
+    app_user_agents: list[str] = Field(
+        default_factory=list,
+        description="regular expressions of your own apps' user agents (e.g. '^ShopApp/', '^okhttp/'); matching "
+                    "requests are class app (people, unless they behave like programs)")
     mail_security_networks: list[str] = Field(
         default_factory=lambda: list(DEFAULT_MAIL_SECURITY_NETWORKS),
         description="CIDRs of mail-security vendors' link scanners; browser-looking requests from them are "
@@ -70,6 +75,17 @@ class WeblogOptions(BaseModel):
     def _groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         """A group the settings name replaces that group's defaults; the groups they do not name keep theirs."""
         return {**DEFAULT_PATH_GROUPS, **value}
+
+    @field_validator("app_user_agents")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"app_user_agents: {pattern!r} is not a regular expression ({exc}); "
+                                 "e.g. '^ShopApp/'") from exc
+        return value
 
     @field_validator("trusted_proxies", "mail_security_networks")
     @classmethod

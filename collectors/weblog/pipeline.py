@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -95,6 +96,7 @@ class WeblogPipeline(BucketWrites):
         self._clients = ClientAddress(opts.trusted_proxies)
         self._mail_security = MailSecurityNetworks(opts.mail_security_networks)
         self._geo = GeoLookup(mmdb_path=opts.mmdb_path, datacenter_asns=opts.datacenter_asns)
+        self._apps = re.compile("|".join(f"(?:{p})" for p in opts.app_user_agents)) if opts.app_user_agents else None
         self._paths = PathGrouper(opts.path_groups)
         self._ids = DailyIds(site, salt=salt, state=state)
         self._own = frozenset(h.lower() for h in opts.own_hosts)
@@ -294,6 +296,8 @@ class WeblogPipeline(BucketWrites):
             agent = classify(ua)
             client = verify(agent, net.asn) if agent.engine else \
                 self._mail_security.client_class(agent.client, addr, ua)
+            if self._apps is not None and client in ("script", "app", "browser") and self._apps.search(ua):
+                client = "app"  # the site's own app, as the settings name it
             who = (net.country, client, net.asn, net.datacenter, net.prefix, agent.family)
         if len(self._who) > 100_000:
             self._who.clear()

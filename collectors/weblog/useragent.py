@@ -27,6 +27,7 @@ _SCRIPT = re.compile(
     r"powershell|winhttp|postmanruntime|insomnia|scrapy|http_request|fasthttp|reqwest|hackney|dart:io)",
     re.I,
 )
+_BOT_WORD = re.compile(r"bot\b|crawl|spider|scan|monitor|preview|fetch", re.I)
 _APP_HINT = re.compile(r"CFNetwork|Dalvik|okhttp|\bApp/|Electron|FBAN|FBAV|Instagram|Alamofire", re.I)
 
 # claimed engine → the ASN names its crawlers really come from
@@ -73,6 +74,10 @@ def classify(ua: str) -> Agent:
     engine = _ENGINE_RE.search(text)
     if engine is not None:
         return Agent("crawler", fam, engine.lastgroup)
+    if _APP_HINT.search(text) and not text.startswith("Mozilla/") and not _BOT_WORD.search(text):
+        # An app's own HTTP stack (okhttp, CFNetwork, Dalvik, Alamofire) behind its name: crawler lists
+        # match those library names anywhere, but an app that names itself is an app.
+        return Agent("app", fam, None)
     if _detector.isCrawler(text):
         return Agent("crawler", fam, None)
     if not text.startswith(("Mozilla/", "Opera/")) or _APP_HINT.search(text):

@@ -47,3 +47,12 @@ def test_campaign_incident_has_no_block_and_link_is_left_out_without_a_dashboard
     assert "Campaign: Spring sale" in text
     assert incident_link(None, "x") is None
     assert incident_link("https://sw.example.com", "a b/c") == "https://sw.example.com/incidents?incident=a%20b%2Fc"
+
+
+def test_body_of_programs_on_home_networks_carries_the_rate_limit_snippet() -> None:
+    from alerts.judgement.block import BlockSuggestion
+
+    inc = make("bot", block=BlockSuggestion(paths=["checkout"]).to_dict())
+    text = body(NotifyEvent("new", inc))
+    assert "Rate-limit suggestion (review before applying): the checkout paths" in text
+    assert "limit_req zone=surgewatch_checkout burst=5 nodelay;" in text and "deny " not in text
