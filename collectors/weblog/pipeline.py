@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from collectors.weblog.aggregate import Bucket
@@ -367,9 +367,10 @@ def _utf8(line: str) -> bool:
 
 
 def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
-                 salt: bytes | None = None, state=None, progress: bool = False,  # noqa: ANN001
+                 salt: bytes | None = None, state=None,  # noqa: ANN001
                  options: WeblogOptions | None = None, columnar: bool = True,
-                 campaigns: tuple[list[str], list[str]] | None = None, part: str = "") -> IngestStats:
+                 campaigns: tuple[list[str], list[str]] | None = None, part: str = "",
+                 on_progress: Callable[[int], None] | None = None) -> IngestStats:
     """Aggregate ``lines`` into 10 s buckets, write them to ``store``, flush every bucket at the end.
 
     Combined logs go through the block-at-a-time path (``columnar``), which writes the same
@@ -380,11 +381,7 @@ def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, sou
                           part=part)
     if campaigns:  # (utm_campaign tags, landing prefixes) known in advance, without a state DB
         pipe.set_campaigns(*campaigns)
-    if progress:
-        from collectors.weblog.progress import with_progress
-
-        lines = with_progress(lines)
-    lines = iter(lines)
+    lines = iter(counted(lines, on_progress) if on_progress else lines)
     name = fmt.strip().lower()
     if name == "auto":  # the format most of the first lines are in; the parser follows any change after
         head = list(itertools.islice(lines, 20))
@@ -398,6 +395,18 @@ def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, sou
     else:
         pipe.feed(lines)
     return finish(pipe)
+
+
+def counted(lines: Iterable[str], on_progress: Callable[[int], None], every: int = 20_000) -> Iterator[str]:
+    """``lines`` as they are, calling ``on_progress`` with how many were read every ``every`` lines and at the end."""
+    n = 0
+    for line in lines:
+        yield line
+        n += 1
+        if n == every:
+            on_progress(n)
+            n = 0
+    on_progress(n)
 
 
 def finish(pipe: WeblogPipeline) -> IngestStats:
