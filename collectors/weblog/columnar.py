@@ -158,9 +158,7 @@ class ColumnarFeeder:
     def __init__(self, pipe: WeblogPipeline) -> None:
         self.pipe = pipe
         self.tags = _Codes()      # every tag value (country, client, actor, ...) as one code space
-        self.keys = _Codes()      # (method, target) pairs
-        self._req_cache: dict[str, object] = {}
-        self._parse = pipe._parser if pipe._parser is not None else parse_clf  # lines off the plain shape
+        self.keys = _Codes()      # (method, target) pairs of the block
 
     # -- parse ----------------------------------------------------------------------------------
     def feed_block(self, data: bytes) -> int:
@@ -169,6 +167,11 @@ class ColumnarFeeder:
             return 0
         lines, data, bad_utf8 = _valid_lines(data)
         n = len(lines)
+        self.keys = _Codes()
+        if len(self.tags.values) > 200_000:  # a long live tail: the codes of tags no longer seen go
+            self.tags = _Codes()
+        if not self.pipe.combined_shape():
+            return self._parse_lines(lines, bad_utf8)
         parts = pc.split_pattern(lines, '"')
         nparts = _np(pc.list_value_length(parts))
         # behind trusted proxies a quoted field after the agent may be X-Forwarded-For: such lines go per line
@@ -226,8 +229,31 @@ class ColumnarFeeder:
             agent[fast] = ua_codes.many(["" if u == "-" else u for u in uv])[ui]
             fi, fv = _dict(pc.list_element(sub, 3))
             referer[fast] = ref_codes.many(["" if f == "-" else f for f in fv])[fi]
+        self._parse_slow(lines, slow, bad_utf8, reason, ts, status, size, req, addr, agent, referer,
+                         addr_codes, ua_codes, ref_codes)
+        self._aggregate(n, lines, reason, ts, req, status, size, addr, agent, referer,
+                        addr_codes.values, ua_codes.values, ref_codes.values)
+        return n
+
+    def _parse_lines(self, lines: pa.StringArray, bad_utf8: np.ndarray | None) -> int:
+        """A block in a format the block parser does not split: every line through the format's parser."""
+        n = len(lines)
+        reason = np.full(n, -1, np.int64)
+        ts, status, size = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
+        req, addr, agent, referer = (np.full(n, -1, np.int64) for _ in range(4))
+        addr_codes, ua_codes, ref_codes = _Codes(), _Codes(), _Codes()
+        self._parse_slow(lines, np.arange(n), bad_utf8, reason, ts, status, size, req, addr, agent, referer,
+                         addr_codes, ua_codes, ref_codes)
+        self._aggregate(n, lines, reason, ts, req, status, size, addr, agent, referer,
+                        addr_codes.values, ua_codes.values, ref_codes.values)
+        return n
+
+    def _parse_slow(self, lines: pa.StringArray, slow: np.ndarray, bad_utf8: np.ndarray | None,
+                    reason: np.ndarray, ts: np.ndarray, status: np.ndarray, size: np.ndarray, req: np.ndarray,
+                    addr: np.ndarray, agent: np.ndarray, referer: np.ndarray, addr_codes: _Codes,
+                    ua_codes: _Codes, ref_codes: _Codes) -> None:
         texts = lines.take(pa.array(slow, pa.int64())).to_pylist() if len(slow) else []
-        parse, clients = self._parse, self.pipe._clients
+        parse, clients = self.pipe._parser or parse_clf, self.pipe._clients
         for i, line in zip(slow.tolist(), texts, strict=True):
             if bad_utf8 is not None and bad_utf8[i]:
                 reason[i] = _R[Reason.BAD_ENCODING]
@@ -241,9 +267,6 @@ class ColumnarFeeder:
             peer = clients.resolve(rec.remote, rec.xff, rec.cfip) if clients.enabled else rec.remote
             addr[i], agent[i] = addr_codes.code(peer), ua_codes.code(rec.ua)
             referer[i] = ref_codes.code(rec.referer)
-        self._aggregate(n, lines, reason, ts, req, status, size, addr, agent, referer,
-                        addr_codes.values, ua_codes.values, ref_codes.values)
-        return n
 
     def _request(self, request: str) -> int:
         return self.keys.code(request_of(request))
@@ -461,9 +484,16 @@ class ColumnarFeeder:
                 pipe.write_closed()
 
 
+def feeder_of(pipe: WeblogPipeline) -> ColumnarFeeder:
+    """The pipeline's block feeder (its tag codes kept from block to block)."""
+    if pipe.feeder is None:
+        pipe.feeder = ColumnarFeeder(pipe)
+    return pipe.feeder
+
+
 def feed_lines(pipe: WeblogPipeline, lines: Iterable[str], block_lines: int = BLOCK_LINES) -> int:
     """Feed text lines (newline-terminated or not) a block at a time; returns lines read."""
-    feeder = ColumnarFeeder(pipe)
+    feeder = feeder_of(pipe)
     batch: list[str] = []
     n = 0
     for line in lines:
@@ -487,7 +517,7 @@ def _encode(text: str) -> bytes:
 def feed_binary(pipe: WeblogPipeline, f: BinaryIO, block_bytes: int = BLOCK_BYTES,
                 on_block: Callable[[int], None] | None = None) -> int:
     """Feed a binary stream (plain or gzip) in blocks cut at line ends; returns lines read."""
-    feeder = ColumnarFeeder(pipe)
+    feeder = feeder_of(pipe)
     rest = b""
     n = 0
     skipping = False  # inside a line too long to keep: its start was kept, the rest is dropped

@@ -26,9 +26,9 @@ def _points(store: EmbeddedStore) -> dict[str, dict]:
 
 def _both(lines: list[str], **kw: object) -> tuple[dict, dict, object, object]:
     out = []
-    for columnar in (False, True):
+    for block_lines in (97, None):  # small blocks cut anywhere, as a live tail reads, and whole blocks
         store = EmbeddedStore(":memory:")
-        stats = ingest_lines(lines, store, site="shop", source="t", salt=SALT, columnar=columnar, **kw)
+        stats = ingest_lines(lines, store, site="shop", source="t", salt=SALT, block_lines=block_lines, **kw)
         out.append((_points(store), stats))
     (a, sa), (b, sb) = out
     return a, b, sa, sb
