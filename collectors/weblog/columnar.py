@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from collectors.weblog.actors import actors_in_order
-from collectors.weblog.aggregate import Bucket
+from collectors.weblog.aggregate import Bucket, NetworkCounts, VisitorCounts, add_counts
 from collectors.weblog.clf import parse_clf
 from collectors.weblog.formats import MAX_LINE
 from collectors.weblog.linereader import CUT_BYTES, cut_line
@@ -361,8 +361,11 @@ class ColumnarFeeder:
         actor = actors_in_order(pipe._tracker, tags, client, key, lts, g_ok, is_asset, is_page, login_post, _FIXED)
         auth_fail = (st == 401) | (st == 403)
         conv = group == tags.code("conversion")
-        self._fill(start[idx], [country, client, actor, ref, group, sclass, meth, utm], size[idx], actor, is_page,
-                   is_asset, login_post, auth_fail, conv, dc.astype(bool), key, vid, family, net)
+        vis_flags = {"pages": is_page, "assets": is_asset & ~is_page, "login_posts": login_post,
+                     "auth_failures": auth_fail, "conversions": conv, "datacenter": dc.astype(bool)}
+        net_flags = {"login_posts": login_post, "auth_failures": auth_fail, "automated": actor != tags.code("human")}
+        self._fill(start[idx], [country, client, actor, ref, group, sclass, meth, utm], size[idx], actor,
+                   vis_flags, net_flags, key, vid, family, net)
         self._close(g[-1], newest0)
 
     def _count_reasons(self, reason: np.ndarray, g: np.ndarray, lines: pa.StringArray) -> None:
@@ -400,14 +403,22 @@ class ColumnarFeeder:
         return b
 
     def _fill(self, start: np.ndarray, http_cols: list[np.ndarray], size: np.ndarray, actor: np.ndarray,
-              is_page: np.ndarray, is_asset: np.ndarray, login_post: np.ndarray, auth_fail: np.ndarray,
-              conv: np.ndarray, dc: np.ndarray, key: np.ndarray, vid: np.ndarray, family: np.ndarray,
-              net: np.ndarray) -> None:
-        tv = self.tags.values
-        human = self.tags.code("human")
+              vis_flags: dict[str, np.ndarray], net_flags: dict[str, np.ndarray], key: np.ndarray, vid: np.ndarray,
+              family: np.ndarray, net: np.ndarray) -> None:
+        """Add the block's lines to their buckets: ``vis_flags``/``net_flags`` name the counter each flag adds to."""
         for s in np.unique(start).tolist():
             self._bucket(s)
+        self._fill_http(start, http_cols, size)
+        self._fill_visitors(start, actor, vis_flags, key, vid, family)
+        self._fill_networks(start, net, net_flags)
+        rows, cnt = np.unique(start, return_counts=True)
         buckets = self.pipe.buckets
+        for s, c in zip(rows.tolist(), cnt.tolist(), strict=True):
+            buckets[s].count("parsed", c)
+        self.pipe._dirty.update(rows.tolist())
+
+    def _fill_http(self, start: np.ndarray, http_cols: list[np.ndarray], size: np.ndarray) -> None:
+        tv, buckets = self.tags.values, self.pipe.buckets
         first, inv = groups(start, *http_cols)
         reqs = np.bincount(inv)
         byts = np.bincount(inv, weights=size)
@@ -421,22 +432,24 @@ class ColumnarFeeder:
             else:
                 v[0] += n
                 v[1] += int(b)
+
+    def _fill_visitors(self, start: np.ndarray, actor: np.ndarray, flags: dict[str, np.ndarray], key: np.ndarray,
+                       vid: np.ndarray, family: np.ndarray) -> None:
+        tv, buckets = self.tags.values, self.pipe.buckets
         first, inv = groups(start, actor)
         m = len(first)
-        counts = [np.bincount(inv, minlength=m)] + [
-            np.bincount(inv, weights=flag, minlength=m) for flag in (is_page, is_asset & ~is_page, login_post,
-                                                                     auth_fail, conv, dc)]
+        counts = {"requests": np.bincount(inv, minlength=m)}
+        counts.update((name, np.bincount(inv, weights=flag, minlength=m)) for name, flag in flags.items())
         for j, (s, a) in enumerate(zip(start[first].tolist(), actor[first].tolist(), strict=True)):
             b = buckets[s]
             name = tv[a]
             v = b.vis.get(name)
             if v is None:
-                v = b.vis[name] = [0, 0, 0, 0, 0, 0, 0]
+                v = b.vis[name] = VisitorCounts()
                 b.clients[name] = {}
                 b.uniques[name] = set()
                 b.families[name] = set()
-            for f in range(7):
-                v[f] += int(counts[f][j])
+            add_counts(v, {f: int(c[j]) for f, c in counts.items()})
         first, inv = groups(start, actor, key)
         cnt = np.bincount(inv)
         for s, a, k, c in zip(start[first].tolist(), actor[first].tolist(), key[first].tolist(), cnt.tolist(),
@@ -449,23 +462,20 @@ class ColumnarFeeder:
         first, _ = groups(start, actor, family)
         for s, a, f in zip(start[first].tolist(), actor[first].tolist(), family[first].tolist(), strict=True):
             buckets[s].families[tv[a]].add(tv[f])
+
+    def _fill_networks(self, start: np.ndarray, net: np.ndarray, flags: dict[str, np.ndarray]) -> None:
+        tv, buckets = self.tags.values, self.pipe.buckets
         first, inv = groups(start, net)
         m = len(first)
-        ncounts = [np.bincount(inv, minlength=m), np.bincount(inv, weights=login_post, minlength=m),
-                   np.bincount(inv, weights=auth_fail, minlength=m),
-                   np.bincount(inv, weights=actor != human, minlength=m)]
+        counts = {"requests": np.bincount(inv, minlength=m)}
+        counts.update((name, np.bincount(inv, weights=flag, minlength=m)) for name, flag in flags.items())
         for j, (s, nk) in enumerate(zip(start[first].tolist(), net[first].tolist(), strict=True)):
             nets = buckets[s].nets
             k = tv[nk]
             v = nets.get(k)
             if v is None:
-                v = nets[k] = [0, 0, 0, 0]
-            for f in range(4):
-                v[f] += int(ncounts[f][j])
-        rows, cnt = np.unique(start, return_counts=True)
-        for s, c in zip(rows.tolist(), cnt.tolist(), strict=True):
-            buckets[s].count("parsed", c)
-        self.pipe._dirty.update(rows.tolist())
+                v = nets[k] = NetworkCounts()
+            add_counts(v, {f: int(c[j]) for f, c in counts.items()})
 
     def _close(self, newest: int, newest0: int) -> None:
         """Close what the newest line closed, as ``WeblogPipeline._advance`` does line by line."""
