@@ -215,6 +215,17 @@ def plan(
     raise typer.Exit(run(_settings(), campaign, fmt, every=every, audience=audience))
 
 
+@app.command()
+def report(
+    campaign: str = typer.Argument(..., help="Campaign id or name (see `campaigns list`)."),
+    fmt: str = typer.Option("table", "--format", help="table, json or csv (the series per 10 minutes)."),
+) -> None:
+    """How a campaign went: visits and leads from its link, over the usual, cost per lead all in, forecast vs actual."""
+    from commands.report import run
+
+    raise typer.Exit(run(_settings(), campaign, fmt))
+
+
 campaigns_app = typer.Typer(help="Import, list and export announced campaigns (state DB).", no_args_is_help=True)
 app.add_typer(campaigns_app, name="campaigns")
 

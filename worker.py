@@ -190,7 +190,19 @@ class Worker:
                 from alerts.notify.dispatch import Notifier
 
                 self.notifier = Notifier.from_settings(self.settings.notify, self.state)
+                self.notifier.results_line = self.campaign_results
             return self.notifier
+
+    def campaign_results(self, inc: Any) -> str | None:
+        """One line of how the campaign of a resolved surge went so far (``capacity.results``), by id or name."""
+        from capacity.results import report
+
+        ref = str(inc.campaign)
+        c = self.state.get_campaign(ref) or next(
+            (o for o in self.state.list_campaigns(site=inc.site) if o.name.casefold() == ref.casefold()), None)
+        if c is None:
+            return None
+        return report(self.store, self.state, c, self.settings.capacity, now=self.clock()).line()
 
     def rollup(self) -> None:
         roll_recent(self.store, self.clock())

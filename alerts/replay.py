@@ -27,14 +27,14 @@ from alerts.detection.buckets import load_traffic, sites
 from alerts.detection.detect import DetectorConfig
 from alerts.detection.seasonal_history import ProfileCache
 from alerts.detection.slices import TOTAL, find_surges
-from alerts.live import BLIP_GRACE, RECENT_SECONDS, first_detection, run_detection
+from alerts.live import BLIP_GRACE, first_detection, run_detection
 from alerts.notify.dispatch import Notifier
 from alerts.notify.message import Note, NotifyEvent
 from store.base import TimeSeriesStore
 
 QUIET_STEP = 300   # seconds between runs outside the candidate windows
-LEAD = 300         # a window opens this long before its rise or drop starts
-AFTER = RECENT_SECONDS + BLIP_GRACE + 60  # and closes once the live job has let it go
+LEAD = 120         # a window opens this long before its rise or drop starts
+AFTER = BLIP_GRACE + 300  # and closes once the live job has seen it end (an open incident keeps the fine step)
 
 
 def iso_z(ts: float) -> str:
@@ -79,23 +79,27 @@ class RecordingChannel:
 
 def replay(store: TimeSeriesStore, state: Any, start: int, end: int, *, step: int = 10,
            detector: DetectorConfig = TOTAL, notifier: Notifier | None = None,
-           progress: Callable[[int, int], None] | None = None) -> list[Seen]:
+           progress: Callable[[int, int], None] | None = None,
+           profiles: ProfileCache | None | bool = True) -> list[Seen]:
     """Run the live job every ``step`` seconds from ``start`` to ``end`` (epoch seconds); what on-call saw.
 
     ``state`` is a state DB (``store.state.StateDB``) holding the campaigns; incidents and
     notification records are written to it as the worker would. ``notifier`` brings the
     notification settings (hold, verdicts, confidence); its channels are replaced by a recorder.
+    ``profiles``: the time-of-day profiles from the history before each window, as the worker
+    reads them (True), given, or none (False: the total judged against its recent level only).
     """
     channel = RecordingChannel()
     notifier = notifier or Notifier(state, [])
     notifier.state, notifier.channels, notifier.attempts = state, [channel], 1
-    profiles = ProfileCache()
+    if profiles is True:
+        profiles = ProfileCache()
     seen: dict[str, Seen] = {}
     windows = candidate_windows(store, start, end, detector)
     now = int(first_detection(start, step))
     total = max(1, (end - now) // step + 1)
     while now <= end:
-        found = run_detection(store, state, now, profiles=profiles, detector=detector)
+        found = run_detection(store, state, now, profiles=profiles or None, detector=detector)
         channel.now = now
         notifier.process(found, datetime.fromtimestamp(now, UTC))
         for inc in found:

@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -138,7 +139,7 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
     first request) to the first incident and to the first incident showing the true verdict.
     """
     from alerts.incidents.outages import OUTAGE_VERDICTS
-    from alerts.live import first_detection, run_detection
+    from alerts.replay import replay
     from collectors.weblog.options import WeblogOptions
     from collectors.weblog.pipeline import ingest_lines
     from store.embedded import EmbeddedStore
@@ -147,7 +148,7 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
     lines = list(merged_lines([path]))
     host = own_host(lines[:50_000])
     ingest_lines(lines, store, site="analyze", source="bench", options=WeblogOptions(own_hosts=[host] if host else []))
-    sink = _CalendarSink(campaigns)
+    state = _calendar(campaigns)
     truth = sim.truth[0]
     onset = int(truth.start.timestamp())
     doubled = int((truth.doubled or truth.start).timestamp())
@@ -156,21 +157,16 @@ def _live_delay(path: Path, sim, campaigns: list[CampaignInfo], steps: int) -> d
     # doubled the traffic), the share ``mixed`` asks of the excess.
     bots_at = sim.bots_reach_share() if truth.label == "mixed" else None
     judged_from = max(doubled, int(bots_at.timestamp())) if bots_at else doubled
-    first = right = None
-    shown_bot = False
     try:
-        # The worker's schedule: every 10 s, just after each bucket boundary (``first_detection``).
-        now = int(first_detection(onset, 10)) - 10
-        # Every 10 s until the right verdict shows (at most ``steps`` after doubling), then on for the
-        # surge's first WATCH seconds: a human surge must never be shown as bot on the way.
-        while now < judged_from + 10 * steps and (right is None or now < doubled + WATCH):
-            now += 10
-            surges = [i for i in run_detection(store, sink, now, profiles=None) if i.verdict not in OUTAGE_VERDICTS]
-            if surges and first is None:
-                first = now
-            if right is None and any(i.verdict == truth.label for i in surges):
-                right = now
-            shown_bot = shown_bot or any(i.verdict == "bot" for i in surges)
+        # The worker's job on its schedule (every 10 s, just after each bucket boundary), replayed from
+        # the onset until ``steps`` steps after the surge doubled; a human surge must never be shown
+        # as bot on the way, over its first WATCH seconds at least.
+        seen = replay(store, state, onset, max(judged_from + 10 * steps, doubled + WATCH), profiles=False)
+        surges = [s for s in seen if s.verdicts and s.verdicts[0]["verdict"] not in OUTAGE_VERDICTS]
+        shown = [(v["at"], v["verdict"]) for s in surges for v in s.verdicts]
+        first = min((s.opened_at for s in surges), default=None)
+        right = min((at for at, v in shown if v == truth.label and at <= judged_from + 10 * steps), default=None)
+        shown_bot = any(v == "bot" and at <= doubled + WATCH for at, v in shown)
         noise = _doubling_noise(store, onset)
     finally:
         store.close()
@@ -195,24 +191,18 @@ def _doubling_noise(store, onset: int) -> float:  # noqa: ANN001 - an EmbeddedSt
     return float(found.levels[-1] / found.spreads[-1])
 
 
-class _CalendarSink:
-    """A memory incident sink that also lists the scenario's campaigns, like the state DB does."""
+def _calendar(campaigns: list[CampaignInfo]):  # noqa: ANN202 - a StateDB
+    """An in-memory state DB holding the scenario's campaigns, as the worker's would."""
+    from campaigns.model import parse_campaign
+    from store.state import StateDB
 
-    def __init__(self, campaigns: list[CampaignInfo]) -> None:
-        from alerts.incidents.model import MemoryIncidentSink
-
-        self._sink = MemoryIncidentSink()
-        self._campaigns = [{"name": c.name, "channel": c.channel, "start": c.start, "regions": c.regions,
-                            "utm_campaign": c.utm_campaign} for c in campaigns]
-
-    def upsert(self, incident: dict) -> None:
-        self._sink.upsert(incident)
-
-    def get_incident(self, incident_id: str) -> dict | None:
-        return self._sink.get_incident(incident_id)
-
-    def list_campaigns(self, **_: object) -> list[dict]:
-        return self._campaigns
+    state = StateDB(":memory:")
+    for c in campaigns:
+        when = {k: datetime.fromtimestamp(v, UTC) for k, v in (("start", c.start), ("end", c.end)) if v is not None}
+        state.upsert_campaign(parse_campaign({"name": c.name, "channel": c.channel, **when, "regions": c.regions,
+                                              "utm_campaign": c.utm_campaign, "landing": c.landing,
+                                              "site": "analyze"}), user="bench")
+    return state
 
 
 def _live_brief(d: dict | None) -> str:

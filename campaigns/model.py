@@ -240,3 +240,13 @@ def nonexistent_local_time(value: datetime) -> str | None:
         return (f"{value:%Y-%m-%d %H:%M} does not exist in {value.tzinfo} (the clocks skip it for daylight "
                 f"saving); pick a time before or after the change")
     return None
+
+
+DEFAULT_WINDOW_HOURS = 12  # a campaign without an end is followed this long after its start
+
+
+def window_of(c: Campaign) -> tuple[int, int]:
+    """The campaign's window in epoch seconds: its start to its end, or 12 hours after the start."""
+    start = int(c.start.timestamp())
+    end = int(c.end.timestamp()) if c.end is not None else start + DEFAULT_WINDOW_HOURS * 3600
+    return start, max(end, start + 1)

@@ -31,7 +31,10 @@ class CapacitySettings(BaseModel):
                                     description="Minutes to keep extra instances after demand falls back.")
     instance_cost_per_hour: float | None = Field(None, ge=0, le=100_000,
                                                  description="Cost of one instance for one hour.")
-    currency: str = Field("EUR", description="ISO 4217 code of instance_cost_per_hour (e.g. EUR, USD).")
+    cdn_cost_per_gb: float | None = Field(None, ge=0, le=100_000,
+                                          description="Cost of one GB (10^9 bytes) delivered by the CDN, for a "
+                                                      "campaign's results.")
+    currency: str = Field("EUR", description="ISO 4217 code of instance_cost_per_hour and cdn_cost_per_gb.")
     remind_before_minutes: float = Field(
         180, ge=0, le=10_080,
         description="Tell on-call this long before an announced campaign starts, with its scaling plan (0: never).")

@@ -51,7 +51,8 @@ def _files(c: Any) -> list[dict[str, Any]]:
             size: int | None = os.stat(path).st_size
         except OSError:
             size = None
-        out.append({"path": path, "offset": int(getattr(f, "offset", 0) or 0), "size": size,
+        where = getattr(f, "pos", f)  # a followed access log keeps its offset in its position (content, inode)
+        out.append({"path": path, "offset": int(getattr(where, "offset", 0) or 0), "size": size,
                     "problem": getattr(f, "problem", None)})
     return out
 

@@ -87,7 +87,11 @@ def merged_lines(paths: list[Path]) -> Iterator[str]:
 
 def own_host(lines: list[str]) -> str | None:
     """The site's own host: the referrer most lines carry (pages refer their assets and links)."""
-    counts = Counter(m.group(1).lower() for line in lines if (m := _REFERER.search(line)))
+    from collectors.weblog.referrer import referrer_class
+
+    # A webmail, social site or search engine refers many arrivals but is never the site itself.
+    counts = Counter(h for line in lines if (m := _REFERER.search(line))
+                     and referrer_class(f"https://{(h := m.group(1).lower())}/") == "other")
     if not counts:
         return None
     host, n = counts.most_common(1)[0]

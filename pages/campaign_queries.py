@@ -13,6 +13,9 @@ import pycountry
 
 from campaigns.files import campaigns_to_csv, campaigns_to_ics, campaigns_to_json
 from campaigns.model import Campaign, Status
+from capacity.results import Results, report
+from capacity.results_rows import rows
+from capacity.settings import CapacitySettings
 from pages import queries
 from pages.queries import campaign_end
 from store.base import TimeSeriesStore
@@ -163,3 +166,14 @@ def judgement(linked: pd.DataFrame, name: str) -> str:
              "errors": "as errors answered to visitors", "drop": "as a drop in traffic"}
     parts = [f"{n} {words.get(str(v), f'as {v}')}" for v, n in counts.items()]
     return f"IT judged {len(linked)} surge(s) tied to {name}: " + "; ".join(parts) + "."
+
+
+def results(store: TimeSeriesStore, state: StateDB, c: Campaign, settings: CapacitySettings,
+            now: datetime) -> Results:
+    """How the campaign went, exactly as ``surgewatch report`` says it (``capacity.results.report``)."""
+    return report(store, state, c, settings, now=now)
+
+
+def results_table(r: Results) -> pd.DataFrame:
+    """The report's lines (what, value), as the command's table shows them."""
+    return pd.DataFrame(rows(r), columns=["what", "value"])

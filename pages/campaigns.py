@@ -18,12 +18,14 @@ import streamlit as st
 
 from auth.roles import Forbidden, Identity, Permission
 from campaigns.model import Campaign, CampaignError, Channel, Status
+from capacity.plan import money
 from pages import campaign_actions as actions
+from pages import campaign_charts, charts, queries
 from pages import campaign_queries as cq
-from pages import charts, queries
 from pages.context import View, inside_app_frame, view
 from pages.signin import allowed, plain
 from pages.signin import who as signed_in
+from store.base import StoreError
 
 FLASH = "campaign_flash"
 NEW = ""  # the campaign picker's "announce a new one"
@@ -244,6 +246,45 @@ def calendar_section(v: View, now: datetime) -> None:
                "`./surgewatch campaigns import` reads back.")
 
 
+def results_part(v: View, c: Campaign, now: datetime) -> None:
+    """Visits and leads from the campaign's link, over the usual, what each lead cost, forecast against actual."""
+    try:
+        r = cq.results(v.store, v.state, c, v.settings.capacity, now)
+    except StoreError as exc:
+        st.error(plain(f"The store could not be read for this campaign's results ({exc}); check that it is "
+                       "reachable."))
+        return
+    d = r.as_dict()
+    cost = d["cost"]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Visits from its link", f"{d['attributed']['visits']:,}")
+    m2.metric("Leads", f"{d['attributed']['conversions']:,}",
+              help="Visits that began on the campaign's link and reached a conversion page.")
+    m3.metric("During, not attributed", f"{d['during_not_attributed']:,}",
+              help="Conversions while it ran of visits that did not begin on its link.")
+    m4.metric("Total cost per lead", money(cost["per_lead"]["total"]["actual"], cost["currency"], digits=3))
+    st.text(d["incremental"]["plain"])
+    if d["mailchimp"]:
+        m = d["mailchimp"]
+        st.text(f"Mailchimp counted {m['sent']:,} sent, {m['opens']:,} opens and {m['clicks']:,} clicks (the "
+                "sender's own numbers, beside the site's visits and leads above).")
+    chart = campaign_charts.results_chart(r.series, v.tz)
+    st.altair_chart(chart, width="stretch")
+    st.dataframe(cq.results_table(r), hide_index=True, width="stretch")
+    for note in [*r.notes, *r.costs.notes]:
+        st.caption(plain(note))
+    left, right = st.columns(2)
+    left.download_button("Download the series (CSV)", r.csv(), file_name=f"{c.id}-results.csv", mime="text/csv",
+                         key="cp_results_csv", width="stretch")
+    try:
+        png = campaign_charts.results_png(chart)
+    except Exception as exc:  # noqa: BLE001 - the PNG is an extra: the page stays up without it
+        right.caption(plain(f"No PNG of the chart ({type(exc).__name__})."))
+    else:
+        right.download_button("Download the chart (PNG)", png, file_name=f"{c.id}-results.png", mime="image/png",
+                              key="cp_results_png", width="stretch")
+
+
 def review_section(v: View, now: datetime) -> None:
     """How a past campaign went: traffic by who sent it around its start, and how IT judged its surge."""
     done = cq.past(v.state, now)
@@ -254,6 +295,7 @@ def review_section(v: View, now: datetime) -> None:
     chosen = st.selectbox("Campaign", list(by_id), key="cp_review",
                           format_func=lambda i: f"{by_id[i].name} · {_local(by_id[i].start, v.tz)}")
     c = by_id[chosen]
+    results_part(v, c, now)
     traffic = cq.traffic_around(v.store, c, now)
     linked = cq.linked_incidents(v.state, c)
     start, end = cq.aftermath_window(c, now)

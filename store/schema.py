@@ -107,6 +107,15 @@ MEASUREMENTS: dict[str, Measurement] = {
             "Lines read by a collector: reason parsed, late, or why a line was malformed.",
         ),
         Measurement(
+            "campaign_visits",
+            _parted + ("campaign",),
+            {"visits": Kind.COUNTER, "conversions": Kind.COUNTER, "unattributed": Kind.COUNTER,
+             "landing_requests": Kind.COUNTER, "landing_4xx": Kind.COUNTER, "landing_5xx": Kind.COUNTER},
+            "People's visits by the campaign whose link they began on (campaign 'none': no campaign), the visits "
+            "that converted, conversions during a campaign of visits not from its link, and its landing pages' "
+            "requests and errors. Visits are followed in memory only (see collectors.weblog.attribution).",
+        ),
+        Measurement(
             "cdn",
             _common + ("provider", "country", "status"),
             {"requests": Kind.COUNTER, "cached": Kind.COUNTER, "misses": Kind.COUNTER, "bytes": Kind.COUNTER,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +50,8 @@ class Notifier:
         self.attempts = attempts
         self.backoff = backoff
         self._thread: threading.Thread | None = None
+        # the campaign's results in one line, for a resolved surge tied to it (set by the worker, which reads them)
+        self.results_line: Callable[[Incident], str | None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Any, state: Any) -> Notifier:
@@ -89,7 +91,20 @@ class Notifier:
             if channel.refreshes and told["delivered"] and inc.status != "closed" and due:
                 return NotifyEvent("refresh", inc, told["sent"])
             return None
-        return NotifyEvent("resolved" if inc.status == "closed" else "changed", inc, told["sent"])
+        if inc.status != "closed":
+            return NotifyEvent("changed", inc, told["sent"])
+        return NotifyEvent("resolved", inc, told["sent"], self._results(inc))
+
+    def _results(self, inc: Incident) -> str | None:
+        """The campaign's results line for a resolved surge tied to one; None without one or when unreadable."""
+        if not inc.campaign or self.results_line is None:
+            return None
+        try:
+            return self.results_line(inc)
+        except Exception as exc:  # noqa: BLE001 - the message goes out without the line
+            metrics.ERRORS.labels("notify", "campaign_results").inc()
+            log.warning("campaign results for incident %s not added to its message: %s", inc.id, exc)
+            return None
 
     def _incidents(self, found: Iterable[Incident | dict[str, Any]]) -> list[Incident]:
         """This run's incidents, plus those told as open that detection no longer returns (closed since)."""

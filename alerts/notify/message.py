@@ -28,6 +28,7 @@ class NotifyEvent:
     kind: EventKind
     incident: Incident
     previous: dict[str, Any] | None = None  # the snapshot sent last time (verdict, campaign, status)
+    results: str | None = None  # a resolved campaign surge: the campaign's visits, leads and cost per lead so far
 
 
 def snapshot(inc: Incident) -> dict[str, Any]:
@@ -157,6 +158,8 @@ def body(event: NotifyEvent, dashboard_url: str | None = None) -> str:
         lines.append(f"Peak {inc.peak_rps:.1f} req/s against a baseline of {inc.baseline_rps:.1f} req/s")
     ended = f", ended {_when(inc.end)}" if inc.status == "closed" else ", still going on"
     lines.append(f"Started {_when(inc.start)}{ended}")
+    if event.results:
+        lines.append(f"Campaign results so far: {event.results}")
     if inc.evidence:
         lines += ["", "Evidence:", *(f"- {e}" for e in inc.evidence)]
     lines += _block_lines(inc.block if inc.verdict in ("bot", "mixed") else None)

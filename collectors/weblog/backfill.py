@@ -19,6 +19,7 @@ The command itself (options, summary, exit codes) is ``commands.ingest``.
 from __future__ import annotations
 
 import io
+import os
 import struct
 import sys
 from collections.abc import Callable
@@ -38,7 +39,7 @@ from store.base import TimeSeriesStore
 from store.files import INGEST, TAIL, FileRegistry
 from store.state import StateDB
 
-PARTED = ("http", "visitors", "networks", "ingest")
+PARTED = ("http", "visitors", "networks", "campaign_visits", "ingest")
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -89,13 +90,29 @@ class _Counted(io.RawIOBase):
         return n or 0
 
 
-def content_size(path: Path) -> int:
-    """Bytes of a file's content: its size, or for gzip the size its trailer gives (mod 4 GiB)."""
+def readable_size(path: Path) -> int:
+    """Bytes of content a reader gets out of ``path`` (decompressed, up to any damage), counted by reading it."""
+    with open_decompressed(path) as raw:
+        guarded = GuardedStream(raw)
+        return sum(len(block) for block in iter(lambda: guarded.read(1 << 20), b""))
+
+
+def grown_since(path: Path, done_bytes: int) -> bool:
+    """Whether ``path`` holds more content than the ``done_bytes`` an earlier ingest read of it.
+
+    A plain file by its size. A gzip by the size its trailer gives (mod 4 GiB) when that agrees
+    with ``done_bytes`` (an unchanged copy: nothing decompressed); else by reading it, as the
+    trailer is only a claim: a ``.gz`` cut part-way ends in bytes of its compressed data, and a
+    concatenated one gives only its last member's size.
+    """
     with path.open("rb") as f:
         if f.read(2) != GZIP_MAGIC:
-            return path.stat().st_size
-        f.seek(-4, io.SEEK_END)
-        return struct.unpack("<I", f.read(4))[0]
+            return os.fstat(f.fileno()).st_size > done_bytes
+        if f.seek(0, io.SEEK_END) >= 18:  # shorter than a gzip header (10) and trailer (8): no trailer to read
+            f.seek(-4, io.SEEK_END)
+            if struct.unpack("<I", f.read(4))[0] == done_bytes % (1 << 32):
+                return False
+    return readable_size(path) > done_bytes
 
 
 def _already_stored(registry: FileRegistry, cid: ContentId, path: Path) -> tuple[str, bool]:
@@ -108,7 +125,7 @@ def _already_stored(registry: FileRegistry, cid: ContentId, path: Path) -> tuple
     done = known.get(INGEST)
     if done is None:
         return "", False
-    if content_size(path) > done.bytes:
+    if grown_since(path, done.bytes):
         return "", True  # grown since: read again, its part replaced
     return f"already ingested ({done.lines} lines from {done.path} at {done.at})", True
 

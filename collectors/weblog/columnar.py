@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from collectors.weblog.actors import actors_in_order
 from collectors.weblog.aggregate import Bucket, NetworkCounts, VisitorCounts, add_counts
+from collectors.weblog.attribution import PAGE_GROUPS
 from collectors.weblog.clf import parse_clf
 from collectors.weblog.formats import MAX_LINE
 from collectors.weblog.linereader import CUT_BYTES, cut_line
@@ -366,7 +367,25 @@ class ColumnarFeeder:
         net_flags = {"login_posts": login_post, "auth_failures": auth_fail, "automated": actor != tags.code("human")}
         self._fill(start[idx], [country, client, actor, ref, group, sclass, meth, utm], size[idx], actor,
                    vis_flags, net_flags, key, vid, family, net)
+        self._attribute(actor, lts, vid, group, rinv, tinfo, ref, country, st)
         self._close(g[-1], newest0)
+
+    def _attribute(self, actor: np.ndarray, ts: np.ndarray, vid: np.ndarray, group: np.ndarray,
+                   rinv: np.ndarray, tinfo: list[tuple], ref: np.ndarray, country: np.ndarray,
+                   status: np.ndarray) -> None:
+        """People's page requests, in line order, to the visits of ``pipe.attribution``."""
+        tags = self.tags
+        pages = np.isin(group, [tags.code(g) for g in PAGE_GROUPS])
+        rows = np.flatnonzero((actor == tags.code("human")) & pages)
+        if not len(rows):
+            return
+        add, tv = self.pipe.attribution.add, tags.values
+        bucket = ts - ts % BUCKET_SECONDS
+        for t, b, v, r, f, c, s in zip(ts[rows].tolist(), bucket[rows].tolist(), vid[rows].tolist(),
+                                          rinv[rows].tolist(), ref[rows].tolist(), country[rows].tolist(),
+                                          status[rows].tolist(), strict=True):
+            info = tinfo[r]
+            add(t, b, v, info[0], info[3], info[1], tv[f], tv[c], s)
 
     def _count_reasons(self, reason: np.ndarray, g: np.ndarray, lines: pa.StringArray) -> None:
         pipe = self.pipe

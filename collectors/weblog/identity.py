@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -81,9 +82,19 @@ def open_decompressed(path: Path) -> Iterator[BinaryIO]:
 
 
 def read_head(path: Path) -> bytes:
-    """The first bytes of a file's content, enough for its identity."""
+    """The first bytes of a file's content, enough for its identity (of a damaged ``.gz``, those before the damage)."""
+    want = HEADER_BYTES + IDENTITY_BYTES
+    head = b""
     with open_decompressed(path) as f:
-        return f.read(HEADER_BYTES + IDENTITY_BYTES)
+        try:
+            while len(head) < want:
+                data = f.read1(want - len(head)) if hasattr(f, "read1") else f.read(want - len(head))
+                if not data:
+                    break
+                head += data
+        except (EOFError, zlib.error, gzip.BadGzipFile):  # truncated or corrupt part-way: what came before it
+            pass
+    return head
 
 
 def file_id(path: Path) -> ContentId | None:

@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import IO, BinaryIO
 
-from collectors.weblog.formats import MAX_LINE, parser_for
+from collectors.weblog.formats import MAX_LINE, AutoParser, parser_for
 from collectors.weblog.record import LogRecord
 from collectors.weblog.timestamps import parse_time_local
 
@@ -40,9 +40,15 @@ class NotOrderable(ValueError):
     """The file's header changes mid-way; its lines must be read in file order."""
 
 
-def line_time(fmt: str) -> Callable[[bytes], int]:
-    """Epoch second of a line for ordering (-1 when the line has none: it goes first)."""
-    parser = parser_for(fmt)
+def line_time(fmt: str, *, follow: bool = False) -> Callable[[bytes], int]:
+    """Epoch second of a line for ordering (-1 when the line has none: it goes first).
+
+    ``follow`` (a format sniffed, not given): lines are read as the pipeline reads them, by an
+    ``AutoParser`` that starts from ``fmt`` and follows the file where it changes format, so a
+    log that turns to JSON lines part-way has those lines sorted by their time too. The key is
+    called on every line in file order, headers included (a W3C ``#Fields`` names the columns).
+    """
+    parser = AutoParser(fmt) if follow else parser_for(fmt)
 
     def parsed(line: bytes) -> int:
         rec = parser(line.decode("utf-8", "replace"))
@@ -108,6 +114,7 @@ class OrderedLines:
             self.lines += 1
             if line.startswith(b"#"):
                 headers.append(line)
+                key(line)  # a parser that reads columns from the header learns them
                 if line.startswith(b"#Fields:"):
                     fields.add(line.strip())
                     if len(fields) > 1:
@@ -155,7 +162,7 @@ class LineStream(io.RawIOBase):
         return n
 
 
-def ordered_stream(f: BinaryIO, fmt: str) -> tuple[BinaryIO, OrderedLines]:
-    """``f``'s lines in time order as a binary stream, and the reader that counts them."""
-    lines = OrderedLines(f, line_time(fmt))
+def ordered_stream(f: BinaryIO, fmt: str, *, follow: bool = False) -> tuple[BinaryIO, OrderedLines]:
+    """``f``'s lines in time order as a binary stream, and the reader that counts them (``follow``: ``line_time``)."""
+    lines = OrderedLines(f, line_time(fmt, follow=follow))
     return io.BufferedReader(LineStream(iter(lines)), buffer_size=1 << 20), lines  # type: ignore[arg-type]

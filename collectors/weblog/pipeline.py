@@ -14,8 +14,10 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from collectors.weblog.aggregate import Bucket
+from collectors.weblog.attribution import Attribution
 from collectors.weblog.behaviour import ActorTracker
 from collectors.weblog.cardinality import CampaignFolder
 from collectors.weblog.client_address import ClientAddress, named_peer
@@ -32,6 +34,9 @@ from collectors.weblog.useragent import classify, verify
 from collectors.weblog.writes import BucketWrites, _Sent
 from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore
 from store.schema import NONE
+
+if TYPE_CHECKING:
+    from campaigns.model import Campaign
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +108,8 @@ class WeblogPipeline(BucketWrites):
         self.closed_before = -1             # buckets starting before this are closed
         self._orphans: dict[str, int] = {}  # counts before the first bucket exists
         self._who: dict[tuple[str, str], tuple | None] = {}
-        self._targets: dict[tuple[str, str], tuple[str, str | None, bool]] = {}
+        self._targets: dict[tuple[str, str], tuple[str, str | None, bool, str]] = {}
+        self.attribution = Attribution()
         self._campaigns_seen: tuple[int, int] | None = None
         self._campaigns_read = 0.0
         self.refresh_campaigns()
@@ -130,6 +136,7 @@ class WeblogPipeline(BucketWrites):
             return
         self.set_campaigns([c.utm_campaign for c in campaigns if c.utm_campaign],
                            [p for c in campaigns for p in c.landing])
+        self.attribution.set_campaigns(campaigns)
 
     def set_campaigns(self, utm_campaigns: list[str], landing: list[str]) -> None:
         """Campaigns known in advance: their utm_campaign gets its own tag at once, landing pages their group."""
@@ -176,10 +183,10 @@ class WeblogPipeline(BucketWrites):
         self._who[(addr, ua)] = who
         return who
 
-    def _enrich_target(self, raw: str, method: str) -> tuple[str, str | None, bool]:
+    def _enrich_target(self, raw: str, method: str) -> tuple[str, str | None, bool, str]:
         path, query = split_target(raw)
         utm = utm_params(query, self._safe) if query else {}
-        out = (self._paths.group(path, method), utm.get("utm_campaign"), utm.get("utm_medium") in EMAIL_MEDIUMS)
+        out = (self._paths.group(path, method), utm.get("utm_campaign"), utm.get("utm_medium") in EMAIL_MEDIUMS, path)
         if len(self._targets) > 50_000:
             self._targets.clear()
         self._targets[(raw, method)] = out
@@ -227,6 +234,7 @@ class WeblogPipeline(BucketWrites):
             "orphans": self._orphans,
             "tracker": self._tracker.state(),
             "campaigns": self._folder.state(),
+            "attribution": self.attribution.state(),
         }
 
     def load(self, data: dict) -> None:
@@ -237,6 +245,7 @@ class WeblogPipeline(BucketWrites):
         self._orphans = dict(data.get("orphans", {}))
         self._tracker.load(data.get("tracker", {}))
         self._folder.load(data.get("campaigns", {}))
+        self.attribution.load(data.get("attribution", {}))
         self._recall_written()
         self._dirty = set(self.buckets)  # written again (networks too) at the next write_open
 
@@ -246,17 +255,23 @@ def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, sou
                  salt: bytes | None = None, state=None,  # noqa: ANN001
                  options: WeblogOptions | None = None, block_lines: int | None = None,
                  campaigns: tuple[list[str], list[str]] | None = None, part: str = "",
+                 announced: list[Campaign] | None = None,
                  on_progress: Callable[[int], None] | None = None) -> IngestStats:
     """Aggregate ``lines`` into 10 s buckets, write them to ``store``, flush every bucket at the end.
 
     Lines are read a block of ``block_lines`` at a time (``collectors.weblog.columnar``); the
-    buckets written do not depend on the block size. ``campaigns``
-    gives utm_campaign tags and landing prefixes known in advance when there is no state DB.
+    buckets written do not depend on the block size. ``campaigns`` gives utm_campaign tags and
+    landing prefixes known in advance when there is no state DB; ``announced``, whole campaigns
+    (their tags and landing prefixes too, and their visits attributed).
     """
     pipe = WeblogPipeline(store, site=site, source=source, fmt=fmt, options=options, salt=salt, state=state,
                           part=part)
     if campaigns:  # (utm_campaign tags, landing prefixes) known in advance, without a state DB
         pipe.set_campaigns(*campaigns)
+    if announced:
+        pipe.set_campaigns([c.utm_campaign for c in announced if c.utm_campaign],
+                           [p for c in announced for p in c.landing])
+        pipe.attribution.set_campaigns(announced)
     lines = iter(counted(lines, on_progress) if on_progress else lines)
     name = fmt.strip().lower()
     if name == "auto":  # the format most of the first lines are in; the parser follows any change after

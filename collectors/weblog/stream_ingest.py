@@ -28,9 +28,22 @@ class _Prefixed:
         self._head, self._f = head, f
 
     def readline(self, size: int = -1) -> bytes:
-        if self._head:
-            return self.read(size)  # the head is one whole line
-        return self._f.readline(size)
+        """One line (at most ``size`` bytes), as ``readline`` of the whole stream would give it.
+
+        The head holds many lines (``read_head``): each is handed on alone, so a reader that
+        keys every line (``ordering``) never takes several head lines for one; a last head line
+        cut before its newline is completed from ``f``.
+        """
+        if not self._head:
+            return self._f.readline(size)
+        nl = self._head.find(b"\n")
+        end = len(self._head) if nl < 0 else nl + 1
+        if 0 <= size < end:
+            end = size
+        out, self._head = self._head[:end], self._head[end:]
+        if not self._head and not out.endswith(b"\n") and (size < 0 or len(out) < size):
+            out += self._f.readline(size - len(out) if size >= 0 else -1)
+        return out
 
     def read(self, size: int = -1) -> bytes:
         if self._head:
@@ -74,7 +87,8 @@ def ingest_stream(f: BinaryIO, store: TimeSeriesStore, *, site: str, source: str
     if ordered:
         from collectors.weblog.ordering import ordered_stream
 
-        f, _ = ordered_stream(_Prefixed(head, f), name)  # type: ignore[arg-type]
+        auto = fmt.strip().lower() == "auto"  # sniffed: the keys follow a change of format as the parser does
+        f, _ = ordered_stream(_Prefixed(head, f), name if auto else fmt, follow=auto)  # type: ignore[arg-type]
         head = b""
         f.peek(1)  # sorts now: a NotOrderable file is known before any line is aggregated
     if name not in COLUMNAR_FORMATS:

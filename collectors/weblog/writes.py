@@ -87,6 +87,7 @@ class BucketWrites:
                       self.source, len(self.pending), exc)
             return 0
         self._sent.forget([b.start for b in self.pending])
+        self.attribution.forget([b.start for b in self.pending])  # type: ignore[attr-defined]
         self.pending = []
         self.stats.points_written += n  # type: ignore[attr-defined]
         return n
@@ -103,9 +104,12 @@ class BucketWrites:
     def _points(self, buckets: list[Bucket], networks_before: int | None = None) -> list[Point]:
         """Points of ``buckets``; networks only of those starting before ``networks_before`` (all if None)."""
         opts = self.options
-        return [p for b in buckets for p in b.points(
+        tags = {"site": self.site, "source": self.source, **({"part": self.part} if self.part else {})}
+        attribution = self.attribution  # type: ignore[attr-defined]
+        return [p for b in buckets for p in [*b.points(
             self.site, self.source, opts.top_networks, opts.top_automated_networks,
-            networks=networks_before is None or b.start < networks_before, part=self.part)]
+            networks=networks_before is None or b.start < networks_before, part=self.part),
+            *attribution.points(b.start, tags)]]
 
     def write_open(self, now: float | None = None) -> int:
         """Write what changed in the open buckets, as they stand (each later write replaces it).

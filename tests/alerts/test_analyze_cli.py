@@ -119,3 +119,12 @@ def test_table_is_the_default_format(campaign_log) -> None:
     out = analyze("--log", str(log), "--campaigns", str(campaigns))
     assert out.returncode == 0
     assert "CAMPAIGN" in out.stdout and names[0] in out.stdout
+
+
+def test_the_sites_own_host_is_never_a_webmail_social_site_or_search_engine() -> None:
+    """An email blast whose readers outnumber the shop's own clicks must not make Gmail the site's host."""
+    from commands.analyze import own_host
+
+    shop = '1.2.3.4 - - [02/Mar/2026:08:00:00 +0000] "GET /p HTTP/1.1" 200 5 "https://shop.example.com/" "x"'
+    mail = '5.6.7.8 - - [02/Mar/2026:08:00:01 +0000] "GET /s HTTP/1.1" 200 5 "https://mail.google.com/" "x"'
+    assert own_host([shop] * 40 + [mail] * 60) == "shop.example.com"

@@ -81,6 +81,39 @@ def test_a_truncated_gz_stores_the_lines_before_the_damage_and_is_recorded_parti
     assert _requests(db) == 20_000
 
 
+def test_a_gz_damaged_within_its_first_kilobytes_is_still_stored_up_to_the_damage(tmp_path: Path) -> None:
+    """The damage comes before the 64 KiB the file's identity is read from: what precedes it is stored once."""
+    text = "".join(combined(T0 + i, ip=f"81.2.69.{i % 200 + 1}", target=f"/p/{i}") + "\n" for i in range(300))
+    packed = gzip.compress(text.encode())
+    log = tmp_path / "access.log.2.gz"
+    log.write_bytes(packed[: len(packed) // 2])
+    readable = zlib.decompressobj(wbits=31).decompress(packed[: len(packed) // 2])
+    assert 1024 < len(readable) < 64 * 1024
+    expected = readable.count(b"\n")  # the cut last line is no_match (its status is cut off or absent)
+    db = tmp_path / "ts.db"
+    out = _ingest(str(log), "--store-path", str(db))
+    assert out.returncode == 1 and "damaged after" in out.stderr, out.stderr
+    assert _requests(db) == expected
+    again = _ingest(str(log), "--store-path", str(db))
+    assert "already ingested" in again.stderr and _requests(db) == expected
+
+
+def test_a_gz_grown_by_an_appended_member_is_read_again(tmp_path: Path) -> None:
+    """A gzip's trailer gives only its last member's size: a file grown by a member is known by its content."""
+    lines = [combined(T0 + i, ip=f"81.2.69.{i % 200 + 1}", target=f"/p/{i}") + "\n" for i in range(3_000)]
+    log = tmp_path / "access.log.1.gz"
+    log.write_bytes(gzip.compress("".join(lines[:2_000]).encode()))
+    db = tmp_path / "ts.db"
+    assert _ingest(str(log), "--store-path", str(db)).returncode == 0
+    assert _requests(db) == 2_000
+    log.write_bytes(log.read_bytes() + gzip.compress("".join(lines[2_000:]).encode()))  # as `cat a.gz b.gz`
+    grown = _ingest(str(log), "--store-path", str(db))
+    assert grown.returncode == 0 and "already ingested" not in grown.stderr, grown.stderr
+    assert _requests(db) == 3_000  # its part replaced, not added to
+    again = _ingest(str(log), "--store-path", str(db))
+    assert "already ingested" in again.stderr and _requests(db) == 3_000
+
+
 def test_printed_samples_are_redacted_like_stored_data(tmp_path: Path) -> None:
     bad = [combined(T0, ip="81.2.69.142", ua=APP_UA, target="/a?email=jo@example.com").replace(" 200 ", " 2x0 "),
            combined(T0, ip="2001:db8:1234:5678::9", ua=APP_UA).replace("14/Nov/2023", "14/Xyz/2023")]

@@ -9,6 +9,7 @@ stored. Both backends: the embedded store and a real influxd.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -153,3 +154,36 @@ def test_two_files_sharing_a_source_add_up_and_ingesting_again_changes_nothing(
     assert forced.stats is not None and forced.stats.parsed == len(base)
     assert requests(store, "shop") == 2 * len(base)
     assert stored(store, "shop") == before
+
+
+CADDY = Path(__file__).parent / "real_samples" / "caddy_json" / "matomo_caddy_json.log"  # origin in its README
+_CADDY_TS = re.compile(r'"ts":[0-9.]+')
+
+
+def _when(line: str) -> float:
+    """A line's time as the server wrote it: the bracketed stamp, or Caddy's ``ts``."""
+    m = _CADDY_TS.search(line)
+    return float(m.group(0)[5:]) if m else line_time(line)
+
+
+def test_a_log_that_turns_to_json_lines_part_way_is_sorted_by_the_time_of_both(
+        tmp_path: Path, store: TimeSeriesStore, state: StateDB) -> None:
+    """Combined lines, then the server's log switched to Caddy JSON (real lines, re-dated into the same
+    hour): shuffled, the file stores what its lines in time order store, none late."""
+    combined = [line for day in days_of_lines(1, copies_per_day=20, minute_step=1) for line in day]
+    start, caddy = line_time(combined[0]), CADDY.read_text().splitlines(keepends=True)
+    js = [_CADDY_TS.sub(f'"ts":{start + 60 * k + i / 10:.1f}', line, count=1)
+          for k in range(20) for i, line in enumerate(caddy)]
+    lines = combined + js
+    times = sorted(map(_when, js))
+    assert line_time(combined[0]) <= times[0] < times[-1] < line_time(combined[-1])  # the two formats interleave
+    reference = _ingest(_write(tmp_path / "sorted.log", sorted(lines, key=_when)), store, state, "sorted").stats
+    assert reference is not None and reference.late == 0 and requests(store, "sorted") == len(lines)
+    shuffled = lines[:]
+    random.Random(5).shuffle(shuffled)
+    st = _ingest(_write(tmp_path / "mixed.log", shuffled), store, state, "mixed").stats
+    assert st is not None and (st.lines, st.parsed, st.late) == (len(lines), len(lines), 0)
+    assert requests(store, "mixed") == len(lines)
+    got, expected = stored(store, "mixed"), stored(store, "sorted")
+    for m in MEASUREMENTS:
+        assert got[m] == expected[m], m

@@ -99,12 +99,14 @@ def test_invalid_utf8_is_counted_bad_encoding_on_both_paths() -> None:
     assert (_stored(store), stats.malformed) == (4, {"bad_encoding": 2})
 
 
+@pytest.mark.parametrize("ordered", [False, True])
 @pytest.mark.parametrize("fmt", ["auto", "json"])
-def test_a_line_of_megabytes_is_too_long_and_read_in_bounded_pieces(fmt: str) -> None:
+def test_a_line_of_megabytes_is_too_long_and_read_in_bounded_pieces(fmt: str, ordered: bool) -> None:
     good = combined(T0).encode() + b"\n"
     data = good * 3 + b"x" * (3 << 20) + b"\n" + good * 2 + b"y" * (MAX_LINE + 10)  # the last one unterminated
     store = EmbeddedStore(":memory:")
-    stats = ingest_stream(io.BytesIO(data), store, site="s", source="t", fmt=fmt, salt=SALT, options=OPTS)
+    stats = ingest_stream(io.BytesIO(data), store, site="s", source="t", fmt=fmt, salt=SALT, options=OPTS,
+                          ordered=ordered)  # ordered: as `ingest` reads it, the long line among the sniffed ones
     expected = {"too_long": 2} if fmt == "auto" else {"too_long": 2, "bad_json": 5}
     assert stats.lines == 7 and stats.malformed == expected
     assert _stored(store) == (5 if fmt == "auto" else 0)
