@@ -10,10 +10,12 @@ a restart from a checkpoint decides exactly as an uninterrupted run would.
 from __future__ import annotations
 
 from collectors.weblog.options import WeblogOptions
+from store.schema import AUTOMATED, CRAWLER, HUMAN, SCANNER
 
-_FIXED = {"crawler": "crawler", "search_crawler": "crawler", "mail_scanner": "scanner",
-          "script": "automated", "headless": "automated"}
-_W = 60
+# the actor of a client class whatever it does (the other classes, browser and app, by behaviour)
+FIXED_ACTORS = {"crawler": CRAWLER, "search_crawler": CRAWLER, "mail_scanner": SCANNER,
+                "script": AUTOMATED, "headless": AUTOMATED}
+WINDOW = 60  # seconds: the sliding minute
 
 
 class ActorTracker:
@@ -26,10 +28,10 @@ class ActorTracker:
         self.pruned_at = -1  # the ``now`` of the last prune
 
     def actor(self, key: int, ts: int, client: str, asset: bool, page: bool, login_post: bool) -> str:
-        fixed = _FIXED.get(client)
+        fixed = FIXED_ACTORS.get(client)
         if fixed is not None:
             return fixed
-        win = ts // _W
+        win = ts // WINDOW
         e = self.clients.get(key)
         if e is None:
             e = self.clients[key] = [win, 0, 0, 0, 0, 0, 0, 0, 0]
@@ -49,17 +51,17 @@ class ActorTracker:
                 e[2] += 1
             if login_post:
                 e[4] += 1
-        carry = 1.0 - (ts % _W) / _W
+        carry = 1.0 - (ts % WINDOW) / WINDOW
         if e[1] + e[5] * carry > self.rate or e[4] + e[8] * carry >= self.logins:
-            return "automated"
+            return AUTOMATED
         if client == "browser" and e[2] + e[6] >= self.bare_pages and e[3] + e[7] == 0:
-            return "automated"
-        return "human"
+            return AUTOMATED
+        return HUMAN
 
     def prune(self, now: int) -> None:
         """Forget clients not seen for two windows."""
         self.pruned_at = max(self.pruned_at, now)
-        oldest = now // _W - 1
+        oldest = now // WINDOW - 1
         for key in [k for k, e in self.clients.items() if e[0] < oldest]:
             del self.clients[key]
 

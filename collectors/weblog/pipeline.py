@@ -118,7 +118,7 @@ class WeblogPipeline(BucketWrites):
         self._filling: set[int] = set()     # written by write_open without networks: their 10 s were not over
         self._warned_format = False
         self._sent = _Sent()                # fields last written per bucket and series (unchanged: not resent)
-        self.feeder = None                  # the block feeder (``columnar.feeder_of``), made at the first block
+        self.feeder = None                  # the block feeder (``blocks.feeder_of``), made at the first block
 
     # -- campaigns -----------------------------------------------------------------------------
     def refresh_campaigns(self) -> None:
@@ -147,7 +147,7 @@ class WeblogPipeline(BucketWrites):
     # -- parse, enrich, aggregate: a block of lines at a time (``collectors.weblog.columnar``) --------
     def feed(self, lines: Iterable[str], block_lines: int | None = None) -> int:
         """Process lines; write buckets that closed; return how many lines were read."""
-        from collectors.weblog.columnar import BLOCK_LINES, feed_lines
+        from collectors.weblog.blocks import BLOCK_LINES, feed_lines
 
         n = feed_lines(self, lines, block_lines or BLOCK_LINES)
         st = self.stats

@@ -2,7 +2,7 @@
 
 ``ingest_lines`` takes text lines, so every line is decoded into a Python string, joined
 and encoded again before the block path splits it. For a file the block path can read the
-bytes as they are (``columnar.feed_binary``): cut at the last newline of each read, a line
+bytes as they are (``blocks.feed_binary``): cut at the last newline of each read, a line
 that is not UTF-8 counted ``bad_encoding`` as the text path counts it. Formats the block path
 does not read go through the per-line path via ``linereader.bounded_lines`` (lines in bounded
 memory), so every format works. With ``fmt="auto"`` the format is sniffed from the first lines
@@ -95,7 +95,7 @@ def ingest_stream(f: BinaryIO, store: TimeSeriesStore, *, site: str, source: str
         lines: Iterable[str] = bounded_lines(f, head)
         pipe.feed(counted(lines, on_progress) if on_progress else lines)
         return finish(pipe)
-    from collectors.weblog.columnar import feed_binary
+    from collectors.weblog.blocks import feed_binary
 
     feed_binary(pipe, _Prefixed(head, f), on_block=on_progress)
     return finish(pipe)

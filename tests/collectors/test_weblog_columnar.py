@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from collectors.weblog.columnar import groups, lines_array
+from collectors.weblog.arrowlines import groups, lines_array
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
 from simulate.scenarios import build
@@ -124,8 +124,8 @@ def test_byte_screen_sends_exactly_the_odd_and_too_long_lines_to_the_per_line_pa
         find_at_most: int, ascii_only: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     import pyarrow.compute as pc
 
-    from collectors.weblog import columnar
-    from collectors.weblog.columnar import _ODD, MAX_LINE, _odd_or_too_long
+    from collectors.weblog import arrowlines as columnar
+    from collectors.weblog.arrowlines import _ODD, MAX_LINE, _odd_or_too_long
 
     monkeypatch.setattr(columnar, "_FIND_AT_MOST", find_at_most)  # numpy scan, or bytes.find
     base = combined(T0)
