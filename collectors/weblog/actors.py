@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from collectors.weblog.behaviour import WINDOW, ActorTracker
+from collectors.weblog.behaviour import WINDOW, ActorTracker, ClientMinutes
 
 
 class TagCodes(Protocol):
@@ -76,7 +76,7 @@ def _decide_by_key(tracker: ActorTracker, key: np.ndarray, ts: np.ndarray, brows
     first[1:] = k[1:] != k[:-1]
     back = ~first & (win < np.concatenate(([0], win[:-1])))
     starts = np.flatnonzero(first)
-    w0 = np.array([(tracker.clients.get(x) or (-1,))[0] for x in k[starts].tolist()], np.int64)
+    w0 = np.array([_window(tracker.clients.get(x)) for x in k[starts].tolist()], np.int64)
     back[starts] |= win[starts] < w0
     bad_keys = np.unique(k[back])
     walk = np.isin(key, bad_keys)
@@ -93,7 +93,7 @@ def _decide_by_key(tracker: ActorTracker, key: np.ndarray, ts: np.ndarray, brows
         oldest = p_end // WINDOW - 1
         done = set(np.unique(key).tolist())
         clients = tracker.clients
-        for x in [x for x, e in clients.items() if e[0] < oldest and x not in done]:
+        for x in [x for x, e in clients.items() if e.window < oldest and x not in done]:
             del clients[x]
         tracker.pruned_at = p_end
     return out
@@ -108,13 +108,13 @@ def _walk(tracker: ActorTracker, key: np.ndarray, ts: np.ndarray, browser: np.nd
     for k, t, b, a, p, lp, pn in zip(key.tolist(), ts.tolist(), browser.tolist(), is_asset.tolist(),
                                      is_page.tolist(), login_post.tolist(), prune_now.tolist(), strict=True):
         e = clients.get(k)
-        if e is not None and pn > seen.get(k, p0) and e[0] < pn // WINDOW - 1:
+        if e is not None and pn > seen.get(k, p0) and e.window < pn // WINDOW - 1:
             del clients[k]
         seen[k] = pn
         out.append(tracker.actor(k, t, "browser" if b else "app", a, p, lp) != "human")
     for k, pn in seen.items():
         e = clients.get(k)
-        if e is not None and p_end > pn and e[0] < p_end // WINDOW - 1:
+        if e is not None and p_end > pn and e.window < p_end // WINDOW - 1:
             del clients[k]
     return np.array(out, bool)
 
@@ -135,7 +135,7 @@ def _decide_ordered(tracker: ActorTracker, key: np.ndarray, ts: np.ndarray, brow
     clients = tracker.clients
     init = [clients.get(x) for x in k[starts].tolist()]
     has = np.array([e is not None for e in init], bool)
-    state = np.array([e if e is not None else [-1] * 9 for e in init], np.int64).reshape(-1, 9)
+    state = np.array([e.row() if e is not None else [-1] * 9 for e in init], np.int64).reshape(-1, 9)  # fields in order
     w0 = state[:, 0]
     kept = has & ~((pn[starts] > p0) & (pn[starts] // WINDOW - 1 > w0))   # not pruned before the key's first line
     kid = np.cumsum(first) - 1                                     # which key (index into starts) a line has
@@ -183,8 +183,12 @@ def _decide_ordered(tracker: ActorTracker, key: np.ndarray, ts: np.ndarray, brow
         if drop:
             clients.pop(x, None)
         else:
-            clients[x] = row
+            clients[x] = ClientMinutes(*row)
     out = np.empty(n, bool)
     out[order] = auto
     return out
 
+
+
+def _window(e: ClientMinutes | None) -> int:
+    return -1 if e is None else e.window
