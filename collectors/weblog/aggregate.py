@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from types import MappingProxyType
 
@@ -100,7 +100,7 @@ class Bucket:
             sketch = new_sketch()
             for vid in sorted(self.uniques.get(actor, ())):  # sorted: the same sketch bytes whatever the order
                 sketch.update(vid)
-            fields: dict[str, float | int | str] = dict(zip(VIS_FIELDS, astuple(v), strict=True))
+            fields: dict[str, float | int | str] = _as_dict(v, VIS_FIELDS)
             fields.update(
                 clients=len(counts), uniques=to_b64(sketch), rpc_p50=_rank(counts, 0.5), rpc_p90=_rank(counts, 0.9),
                 rpc_max=counts[-1] if counts else 0, ua_families=len(self.families.get(actor, ())),
@@ -132,11 +132,11 @@ class Bucket:
         return {
             "start": self.start,
             "http": [[list(k), v] for k, v in self.http.items()],
-            "vis": {a: list(astuple(v)) for a, v in self.vis.items()},
+            "vis": {a: [getattr(v, f) for f in VIS_FIELDS] for a, v in self.vis.items()},
             "clients": {a: [[k, n] for k, n in c.items()] for a, c in self.clients.items()},
             "uniques": {a: list(s) for a, s in self.uniques.items()},
             "families": {a: sorted(s) for a, s in self.families.items()},
-            "nets": [[list(k), list(astuple(v))] for k, v in self.nets.items()],
+            "nets": [[list(k), [getattr(v, f) for f in NET_FIELDS]] for k, v in self.nets.items()],
             "ingest": self.ingest,
             "written": sorted(list(k) for k in self.written),
         }
@@ -162,6 +162,10 @@ def _http_tags(site: str, source: str, part: str, key: tuple) -> Mapping[str, st
     return MappingProxyType({**base, **dict(zip(HTTP_TAGS, key, strict=True))})
 
 
+def _as_dict(counts: VisitorCounts | NetworkCounts, names: tuple[str, ...]) -> dict[str, float | int | str]:
+    return {f: getattr(counts, f) for f in names}
+
+
 def _by_requests(kv: tuple[tuple[str, str], NetworkCounts]) -> tuple:
     return -kv[1].requests, kv[0]
 
@@ -177,4 +181,4 @@ def _rank(sorted_counts: list[int], q: float) -> float:
 
 
 def _net_fields(values: NetworkCounts) -> dict[str, float | int | str]:
-    return dict(zip(NET_FIELDS, astuple(values), strict=True))
+    return _as_dict(values, NET_FIELDS)

@@ -9,7 +9,7 @@ a restart from a checkpoint decides exactly as an uninterrupted run would.
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from collectors.weblog.options import WeblogOptions
 from store.schema import AUTOMATED, CRAWLER, HUMAN, SCANNER
@@ -36,7 +36,8 @@ class ClientMinutes:
 
     def row(self) -> list[int]:
         """The fields in order (the numpy walk in ``actors`` and checkpoints read them so)."""
-        return list(astuple(self))
+        return [self.window, self.requests, self.pages, self.assets, self.logins, self.prev_requests,
+                self.prev_pages, self.prev_assets, self.prev_logins]
 
     def move_to(self, win: int) -> None:
         """Start minute ``win``: the current minute becomes the previous one if ``win`` follows it."""
