@@ -45,7 +45,7 @@ from collectors.weblog.record import LogRecord, request_of
 from collectors.weblog.referrer import referrer_class
 from collectors.weblog.timestamps import parse_time_local
 from store.base import BUCKET_SECONDS
-from store.schema import NONE
+from store.schema import HUMAN, NONE, OTHER
 
 
 # characters Python's ``\s`` matches but RE2's does not, and the backslash (escaped quotes)
@@ -230,7 +230,7 @@ class ColumnarFeeder(BucketFill):
         group = np.array([tags.code(t[0]) for t in tinfo], np.int64)[rinv]
         email_med = np.array([t[2] for t in tinfo], bool)[rinv]
         campaign = [t[1] for t in tinfo]
-        meth = np.array([tags.code(METHOD_CLASS.get(self.keys.values[k][0], "other")) for k in ureq.tolist()],
+        meth = np.array([tags.code(METHOD_CLASS.get(self.keys.values[k][0], OTHER)) for k in ureq.tolist()],
                         np.int64)[rinv]
         # campaign admission follows the lines in order
         utm = np.full(len(idx), tags.code(NONE), np.int64)
@@ -270,7 +270,7 @@ class ColumnarFeeder(BucketFill):
         conv = group == tags.code("conversion")
         vis_flags = {"pages": is_page, "assets": is_asset & ~is_page, "login_posts": login_post,
                      "auth_failures": auth_fail, "conversions": conv, "datacenter": dc.astype(bool)}
-        net_flags = {"login_posts": login_post, "auth_failures": auth_fail, "automated": actor != tags.code("human")}
+        net_flags = {"login_posts": login_post, "auth_failures": auth_fail, "automated": actor != tags.code(HUMAN)}
         self._fill(start[idx], [country, client, actor, ref, group, sclass, meth, utm], size[idx], actor,
                    vis_flags, net_flags, key, vid, family, net)
         self._attribute(actor, lts, vid, group, rinv, tinfo, ref, country, st)
@@ -281,7 +281,7 @@ class ColumnarFeeder(BucketFill):
         """People's page requests, in line order, to the visits of ``pipe.attribution``."""
         tags = self.tags
         pages = np.isin(group, [tags.code(g) for g in PAGE_GROUPS])
-        rows = np.flatnonzero((actor == tags.code("human")) & pages)
+        rows = np.flatnonzero((actor == tags.code(HUMAN)) & pages)
         if not len(rows):
             return
         add, tv = self.pipe.attribution.add, tags.values

@@ -33,15 +33,15 @@ from collectors.weblog.referrer import EMAIL_MEDIUMS
 from collectors.weblog.useragent import classify, verify
 from collectors.weblog.writes import BucketWrites, _Sent
 from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore
-from store.schema import NONE
+from store.schema import METHODS, NONE, OTHER, STATUS_CLASSES
 
 if TYPE_CHECKING:
     from campaigns.model import Campaign
 
 log = logging.getLogger(__name__)
 
-STATUS_CLASS = {i: f"{i}xx" for i in range(1, 6)}
-METHOD_CLASS = {"GET": "GET", "POST": "POST", "HEAD": "HEAD"}
+STATUS_CLASS = dict(enumerate(STATUS_CLASSES, start=1))      # status // 100 -> class; 6xx and up count as 5xx
+METHOD_CLASS = {m: m for m in METHODS if m != OTHER}          # any other method is "other"
 SAMPLES_PER_REASON = 3
 COLUMNAR_FORMATS = ("combined", "common", "vhost_combined", "varnishncsa", "combined_request_time",
                     "traefik_clf", "ingress_nginx", "clf", "ncsa")
