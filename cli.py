@@ -67,7 +67,7 @@ def ingest(
     state_path: Path | None = typer.Option(None, "--state-path", help="State DB (default: the configured one)."),
 ) -> None:
     """Backfill access logs into the store, with a progress bar and a summary."""
-    from collectors.weblog.backfill import run
+    from commands.ingest import run
 
     raise typer.Exit(run(files, fmt=fmt, site=site, source=source, force=force, store_path=store_path,
                          state_path=state_path))

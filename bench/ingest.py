@@ -1,12 +1,13 @@
 """Access-log ingest speed vs GoAccess on the same simulated combined log, in the same run.
 
-Generates a combined log with the simulator (many addresses, hundreds of user agents),
-then times (1) Surgewatch's parse + enrich + aggregate (+ writing the buckets to an
-embedded store file), single core, in a fresh process so its peak memory is its own,
-and (2) ``goaccess --log-format=COMBINED -o json`` on the same file. Prints both lines/s,
+Generates a combined log with the simulator (many addresses, hundreds of user agents) over
+three days written in a shuffled day order (newest day first), then times (1) Surgewatch's
+parse + enrich + aggregate (+ writing the buckets to an embedded store file) as ``ingest`` runs
+them (lines put in time order first, no lateness window), single core, in a fresh process so its
+peak memory is its own, and (2) ``goaccess --log-format=COMBINED -o json`` on the same file. Prints both lines/s,
 the ratio and our peak memory (the store is a file in the temp dir). Our side runs in a child
 pinned to one core (``sched_setaffinity``); GoAccess runs as it ships. Default 200,000 lines;
-``--full`` for 1.5 million (``simulate.big.write_big``, seed 0). The file is read as ``cli.py
+``--full`` for 1.5 million (``simulate.big.write_big``, seeds 0-2). The file is read as ``cli.py
 ingest`` reads it (raw bytes, a block at a time). The geo tables are cached once per install
 (``collectors.weblog.geo_tables``); the parent makes sure they exist before the timed child runs.
 ``--tail`` also measures live-tail latency (p95 from append to visible in the store).
@@ -31,11 +32,31 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def make_log(path: Path, lines: int, seed: int = 0) -> int:
-    """The simulator's big combined log (many addresses, hundreds of user agents), exactly ``lines`` lines."""
+DAYS = 3
+
+
+def make_log(path: Path, lines: int, seed: int = 0, days: int = DAYS) -> int:
+    """The simulator's big combined log (many addresses, hundreds of user agents), exactly ``lines`` lines.
+
+    ``days`` days (each the simulator's 6-hour log of one day, its own seed) written in a shuffled day
+    order (newest day first, then the others), as logs of several days concatenated in any order come.
+    """
+    from datetime import UTC, datetime, timedelta
+
     from simulate.big import write_big
 
-    return write_big(path, lines=lines, seed=seed)
+    first = datetime(2025, 3, 10, 6, 0, tzinfo=UTC)
+    order = [days - 1, *range(days - 1)]  # e.g. day 3, day 1, day 2
+    written = 0
+    with path.open("wb") as out:
+        for k, day in enumerate(order):
+            n = lines // days + (1 if k < lines % days else 0)
+            piece = path.with_name(f"day{day}.log")
+            written += write_big(piece, lines=n, seed=seed + day, start=first + timedelta(days=day))
+            with piece.open("rb") as f:
+                shutil.copyfileobj(f, out, 1 << 20)
+            piece.unlink()
+    return written
 
 
 def run_ours(path: Path) -> dict:
@@ -47,11 +68,12 @@ def run_ours(path: Path) -> dict:
     store = EmbeddedStore(path.with_name("bench-store.db"))
     t0 = time.perf_counter()
     with path.open("rb") as f:  # as ``cli.py ingest`` reads a file: raw bytes, a block at a time
-        stats = ingest_stream(f, store, site="bench", source="bench", salt=b"b" * 32)
+        stats = ingest_stream(f, store, site="bench", source="bench", salt=b"b" * 32, ordered=True)
     store.close()
     seconds = time.perf_counter() - t0
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"lines": stats.lines, "parsed": stats.parsed, "seconds": seconds, "peak_mb": peak_kb / 1024,
+    return {"lines": stats.lines, "parsed": stats.parsed, "late": stats.late, "seconds": seconds,
+            "peak_mb": peak_kb / 1024,
             "points": stats.points_written, "cores": len(os.sched_getaffinity(0))}
 
 
@@ -139,13 +161,15 @@ def main() -> int:
         from collectors.weblog.geo_tables import load
 
         load()  # one-off per install, like GoAccess's bundled database: not part of the timed run
-        print(f"log: {n:,} lines, {path.stat().st_size / 1e6:.0f} MB, generated in {time.perf_counter() - t0:.0f} s")
+        print(f"log: {n:,} lines over {DAYS} days in shuffled day order, {path.stat().st_size / 1e6:.0f} MB, "
+              f"generated in {time.perf_counter() - t0:.0f} s")
         child = subprocess.run([sys.executable, __file__, "--child", str(path)], check=True, capture_output=True,
                                text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         ours = json.loads(child.stdout.strip().splitlines()[-1])
         theirs = run_goaccess(path)
     ours_rate = ours["lines"] / ours["seconds"]
-    print(f"surgewatch: {ours['lines']:,} lines in {ours['seconds']:.2f} s = {ours_rate:,.0f} lines/s "
+    print(f"surgewatch: {ours['lines']:,} lines ({ours['parsed']:,} parsed, {ours['late']:,} late) "
+          f"in {ours['seconds']:.2f} s = {ours_rate:,.0f} lines/s "
           f"(parse + enrich + aggregate + store write, pinned to {ours['cores']} core), "
           f"peak memory {ours['peak_mb']:.0f} MB (ru_maxrss of the ingest-only child)")
     if theirs is None:

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from collectors.weblog.behaviour import _W, ActorTracker
+from collectors.weblog.behaviour import WINDOW, ActorTracker, ClientMinutes
 
 
 class TagCodes(Protocol):
@@ -71,12 +71,12 @@ def _decide_by_key(tracker: ActorTracker, key: np.ndarray, ts: np.ndarray, brows
     p0 = tracker.pruned_at
     prune_now = np.maximum.accumulate(np.maximum(newest, p0))     # the tracker's last prune before each line
     order = np.argsort(key, kind="stable")
-    k, win = key[order], ts[order] // _W
+    k, win = key[order], ts[order] // WINDOW
     first = np.ones(len(k), bool)
     first[1:] = k[1:] != k[:-1]
     back = ~first & (win < np.concatenate(([0], win[:-1])))
     starts = np.flatnonzero(first)
-    w0 = np.array([(tracker.clients.get(x) or (-1,))[0] for x in k[starts].tolist()], np.int64)
+    w0 = np.array([_window(tracker.clients.get(x)) for x in k[starts].tolist()], np.int64)
     back[starts] |= win[starts] < w0
     bad_keys = np.unique(k[back])
     walk = np.isin(key, bad_keys)
@@ -90,10 +90,10 @@ def _decide_by_key(tracker: ActorTracker, key: np.ndarray, ts: np.ndarray, brows
                                   prune_now[ok], p0, int(prune_now[-1]))
     p_end = int(prune_now[-1])
     if p_end > p0:  # the prunes also dropped idle keys the block never saw
-        oldest = p_end // _W - 1
+        oldest = p_end // WINDOW - 1
         done = set(np.unique(key).tolist())
         clients = tracker.clients
-        for x in [x for x, e in clients.items() if e[0] < oldest and x not in done]:
+        for x in [x for x, e in clients.items() if e.window < oldest and x not in done]:
             del clients[x]
         tracker.pruned_at = p_end
     return out
@@ -108,13 +108,13 @@ def _walk(tracker: ActorTracker, key: np.ndarray, ts: np.ndarray, browser: np.nd
     for k, t, b, a, p, lp, pn in zip(key.tolist(), ts.tolist(), browser.tolist(), is_asset.tolist(),
                                      is_page.tolist(), login_post.tolist(), prune_now.tolist(), strict=True):
         e = clients.get(k)
-        if e is not None and pn > seen.get(k, p0) and e[0] < pn // _W - 1:
+        if e is not None and pn > seen.get(k, p0) and e.window < pn // WINDOW - 1:
             del clients[k]
         seen[k] = pn
         out.append(tracker.actor(k, t, "browser" if b else "app", a, p, lp) != "human")
     for k, pn in seen.items():
         e = clients.get(k)
-        if e is not None and p_end > pn and e[0] < p_end // _W - 1:
+        if e is not None and p_end > pn and e.window < p_end // WINDOW - 1:
             del clients[k]
     return np.array(out, bool)
 
@@ -126,7 +126,7 @@ def _decide_ordered(tracker: ActorTracker, key: np.ndarray, ts: np.ndarray, brow
     n = len(key)
     order = np.argsort(key, kind="stable")
     k, t = key[order], ts[order]
-    win = t // _W
+    win = t // WINDOW
     pn = prune_now[order]
     first = np.ones(n, bool)
     first[1:] = k[1:] != k[:-1]
@@ -135,14 +135,14 @@ def _decide_ordered(tracker: ActorTracker, key: np.ndarray, ts: np.ndarray, brow
     clients = tracker.clients
     init = [clients.get(x) for x in k[starts].tolist()]
     has = np.array([e is not None for e in init], bool)
-    state = np.array([e if e is not None else [-1] * 9 for e in init], np.int64).reshape(-1, 9)
+    state = np.array([e.row() if e is not None else [-1] * 9 for e in init], np.int64).reshape(-1, 9)  # fields in order
     w0 = state[:, 0]
-    kept = has & ~((pn[starts] > p0) & (pn[starts] // _W - 1 > w0))   # not pruned before the key's first line
+    kept = has & ~((pn[starts] > p0) & (pn[starts] // WINDOW - 1 > w0))   # not pruned before the key's first line
     kid = np.cumsum(first) - 1                                     # which key (index into starts) a line has
     # a prune between two lines of a key drops it if its minute is two behind the prune's
     prev_pn = np.concatenate(([p0], pn[:-1]))
     prev_win = np.concatenate(([0], win[:-1]))
-    dropped = ~first & (pn > prev_pn) & (pn // _W - 1 > prev_win)
+    dropped = ~first & (pn > prev_pn) & (pn // WINDOW - 1 > prev_win)
     fresh = (first & ~kept[kid]) | dropped                         # the line opens a new entry
     opened = np.cumsum(fresh)
     from_init = opened - (opened - fresh)[starts][kid] == 0        # still on the entry the block started with
@@ -171,20 +171,24 @@ def _decide_ordered(tracker: ActorTracker, key: np.ndarray, ts: np.ndarray, brow
     seg_prev[follows] = seg_tot[np.flatnonzero(follows) - 1]
     cur = cur + seg_cur0[seg]
     prev = seg_prev[seg]
-    carry = 1.0 - (t % _W) / _W
+    carry = 1.0 - (t % WINDOW) / WINDOW
     auto = (cur[:, 0] + prev[:, 0] * carry > tracker.rate) | (cur[:, 3] + prev[:, 3] * carry >= tracker.logins)
     auto |= browser[order] & (cur[:, 1] + prev[:, 1] >= tracker.bare_pages) & (cur[:, 2] + prev[:, 2] == 0)
     # write back each key's entry as it stands after its last line (or drop it if a later prune did)
     last = np.append(starts[1:], n) - 1
     rows = np.concatenate((win[last][:, None], cur[last], prev[last]), axis=1).tolist()
     touched = k[starts].tolist()
-    gone = (p_end > pn[last]) & (p_end // _W - 1 > win[last])      # pruned after the key's last line
+    gone = (p_end > pn[last]) & (p_end // WINDOW - 1 > win[last])      # pruned after the key's last line
     for x, row, drop in zip(touched, rows, gone.tolist(), strict=True):
         if drop:
             clients.pop(x, None)
         else:
-            clients[x] = row
+            clients[x] = ClientMinutes(*row)
     out = np.empty(n, bool)
     out[order] = auto
     return out
 
+
+
+def _window(e: ClientMinutes | None) -> int:
+    return -1 if e is None else e.window

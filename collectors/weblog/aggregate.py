@@ -17,7 +17,8 @@ earlier point, none is left stale, and ``networks`` always sums to the bucket's 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from types import MappingProxyType
 
@@ -25,9 +26,47 @@ from store.base import Point
 from store.schema import OTHER
 from store.sketch import new_sketch, to_b64
 
-# per-actor counters, in this order
-VIS_FIELDS = ("requests", "pages", "assets", "login_posts", "auth_failures", "conversions", "datacenter")
-NET_FIELDS = ("requests", "login_posts", "auth_failures", "automated")
+
+@dataclass(slots=True)
+class VisitorCounts:
+    """One actor's counters in a bucket, written as these ``visitors`` fields (a new counter: a new field)."""
+
+    requests: int = 0
+    pages: int = 0
+    assets: int = 0
+    login_posts: int = 0
+    auth_failures: int = 0
+    conversions: int = 0
+    datacenter: int = 0
+
+
+@dataclass(slots=True)
+class NetworkCounts:
+    """One client network's counters in a bucket, written as these ``networks`` fields."""
+
+    requests: int = 0
+    login_posts: int = 0
+    auth_failures: int = 0
+    automated: int = 0
+
+
+VIS_FIELDS = tuple(f.name for f in fields(VisitorCounts))
+NET_FIELDS = tuple(f.name for f in fields(NetworkCounts))
+
+
+def add_counts(into: VisitorCounts | NetworkCounts, counts: Mapping[str, int]) -> None:
+    """Add ``counts`` (field name -> amount) to ``into``."""
+    for name, n in counts.items():
+        setattr(into, name, getattr(into, name) + n)
+
+
+def _sum_networks(rows: Iterable[NetworkCounts]) -> NetworkCounts:
+    total = NetworkCounts()
+    for v in rows:
+        add_counts(total, {name: getattr(v, name) for name in NET_FIELDS})
+    return total
+
+
 _OTHER_KEY = (OTHER, OTHER)
 HTTP_TAGS = ("country", "client", "actor", "referrer", "path_group", "status", "method", "utm_campaign")
 
@@ -38,11 +77,11 @@ class Bucket:
     def __init__(self, start: int) -> None:
         self.start = start
         self.http: dict[tuple, list[int]] = {}
-        self.vis: dict[str, list[int]] = {}
+        self.vis: dict[str, VisitorCounts] = {}
         self.clients: dict[str, dict[int, int]] = {}
         self.uniques: dict[str, set[int]] = {}
         self.families: dict[str, set[str]] = {}
-        self.nets: dict[tuple[str, str], list[int]] = {}
+        self.nets: dict[tuple[str, str], NetworkCounts] = {}
         self.ingest: dict[str, int] = {}
         self.written: set[tuple[str, str]] = set()  # networks (and "other") already written for this bucket
 
@@ -61,7 +100,7 @@ class Bucket:
             sketch = new_sketch()
             for vid in sorted(self.uniques.get(actor, ())):  # sorted: the same sketch bytes whatever the order
                 sketch.update(vid)
-            fields: dict[str, float | int | str] = dict(zip(VIS_FIELDS, v, strict=True))
+            fields: dict[str, float | int | str] = _as_dict(v, VIS_FIELDS)
             fields.update(
                 clients=len(counts), uniques=to_b64(sketch), rpc_p50=_rank(counts, 0.5), rpc_p90=_rank(counts, 0.9),
                 rpc_max=counts[-1] if counts else 0, ua_families=len(self.families.get(actor, ())),
@@ -73,18 +112,18 @@ class Bucket:
         out.extend(Point("ingest", {**base, "reason": r}, {"lines": n}, t) for r, n in self.ingest.items())
         return out
 
-    def network_rows(self, top_networks: int, top_automated: int) -> list[tuple[tuple[str, str], list[int]]]:
+    def network_rows(self, top_networks: int, top_automated: int) -> list[tuple[tuple[str, str], NetworkCounts]]:
         """(prefix, asn) and counters of every network to write now, ``other`` last; grows ``written``."""
         nets, written = self.nets, self.written
         written.update(k for k, _ in heapq.nsmallest(max(0, top_networks), nets.items(), key=_by_requests))
         if top_automated > 0:
-            automated = [kv for kv in nets.items() if kv[1][3] > 0 and kv[0] not in written]
+            automated = [kv for kv in nets.items() if kv[1].automated > 0 and kv[0] not in written]
             written.update(k for k, _ in heapq.nsmallest(top_automated, automated, key=_by_automated))
-        rows = [(k, nets.get(k) or [0] * len(NET_FIELDS)) for k in sorted(written) if k != _OTHER_KEY]
-        rest = [sum(col) for col in zip(*nets.values(), strict=True)] if nets else [0] * len(NET_FIELDS)
+        rows = [(k, nets.get(k) or NetworkCounts()) for k in sorted(written) if k != _OTHER_KEY]
+        rest = _sum_networks(nets.values())
         for _, v in rows:
-            rest = [a - b for a, b in zip(rest, v, strict=True)]
-        if rest[0] or _OTHER_KEY in written:  # once written, "other" is rewritten even when it drops to zero
+            add_counts(rest, {name: -getattr(v, name) for name in NET_FIELDS})
+        if rest.requests or _OTHER_KEY in written:  # once written, "other" is rewritten even when it drops to zero
             written.add(_OTHER_KEY)
             rows.append((_OTHER_KEY, rest))
         return rows
@@ -93,11 +132,11 @@ class Bucket:
         return {
             "start": self.start,
             "http": [[list(k), v] for k, v in self.http.items()],
-            "vis": self.vis,
+            "vis": {a: [getattr(v, f) for f in VIS_FIELDS] for a, v in self.vis.items()},
             "clients": {a: [[k, n] for k, n in c.items()] for a, c in self.clients.items()},
             "uniques": {a: list(s) for a, s in self.uniques.items()},
             "families": {a: sorted(s) for a, s in self.families.items()},
-            "nets": [[list(k), v] for k, v in self.nets.items()],
+            "nets": [[list(k), [getattr(v, f) for f in NET_FIELDS]] for k, v in self.nets.items()],
             "ingest": self.ingest,
             "written": sorted(list(k) for k in self.written),
         }
@@ -106,11 +145,11 @@ class Bucket:
     def from_state(cls, data: dict) -> Bucket:
         b = cls(int(data["start"]))
         b.http = {tuple(k): list(v) for k, v in data["http"]}
-        b.vis = {a: list(v) for a, v in data["vis"].items()}
+        b.vis = {a: VisitorCounts(*v) for a, v in data["vis"].items()}
         b.clients = {a: {int(k): int(n) for k, n in c} for a, c in data["clients"].items()}
         b.uniques = {a: set(s) for a, s in data["uniques"].items()}
         b.families = {a: set(s) for a, s in data["families"].items()}
-        b.nets = {tuple(k): list(v) for k, v in data["nets"]}
+        b.nets = {tuple(k): NetworkCounts(*v) for k, v in data["nets"]}
         b.ingest = dict(data["ingest"])
         b.written = {(str(p), str(a)) for p, a in data.get("written", [])}
         return b
@@ -123,12 +162,16 @@ def _http_tags(site: str, source: str, part: str, key: tuple) -> Mapping[str, st
     return MappingProxyType({**base, **dict(zip(HTTP_TAGS, key, strict=True))})
 
 
-def _by_requests(kv: tuple[tuple[str, str], list[int]]) -> tuple:
-    return -kv[1][0], kv[0]
+def _as_dict(counts: VisitorCounts | NetworkCounts, names: tuple[str, ...]) -> dict[str, float | int | str]:
+    return {f: getattr(counts, f) for f in names}
 
 
-def _by_automated(kv: tuple[tuple[str, str], list[int]]) -> tuple:
-    return -kv[1][3], -kv[1][0], kv[0]
+def _by_requests(kv: tuple[tuple[str, str], NetworkCounts]) -> tuple:
+    return -kv[1].requests, kv[0]
+
+
+def _by_automated(kv: tuple[tuple[str, str], NetworkCounts]) -> tuple:
+    return -kv[1].automated, -kv[1].requests, kv[0]
 
 
 def _rank(sorted_counts: list[int], q: float) -> float:
@@ -137,5 +180,5 @@ def _rank(sorted_counts: list[int], q: float) -> float:
     return float(sorted_counts[min(len(sorted_counts) - 1, int(q * len(sorted_counts)))])
 
 
-def _net_fields(values: list[int]) -> dict[str, float | int | str]:
-    return dict(zip(NET_FIELDS, values, strict=True))
+def _net_fields(values: NetworkCounts) -> dict[str, float | int | str]:
+    return _as_dict(values, NET_FIELDS)

@@ -15,20 +15,29 @@ outputs reach a bucket.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
-from typing import BinaryIO
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from collectors.weblog.actors import actors_in_order
 from collectors.weblog.aggregate import Bucket
+from collectors.weblog.arrowlines import (
+    _DIGITS,
+    _HEAD,
+    _MIDDLE,
+    _Codes,
+    _dict,
+    _np,
+    _odd_or_too_long,
+    _or,
+    _valid_lines,
+    groups,
+)
 from collectors.weblog.attribution import PAGE_GROUPS
+from collectors.weblog.behaviour import FIXED_ACTORS
 from collectors.weblog.clf import parse_clf
+from collectors.weblog.fill import BucketFill
 from collectors.weblog.formats import MAX_LINE
-from collectors.weblog.linereader import CUT_BYTES, cut_line
 from collectors.weblog.pipeline import METHOD_CLASS, SAMPLES_PER_REASON, STATUS_CLASS, WeblogPipeline
 from collectors.weblog.privacy import redact
 from collectors.weblog.reasons import Reason
@@ -36,132 +45,17 @@ from collectors.weblog.record import LogRecord, request_of
 from collectors.weblog.referrer import referrer_class
 from collectors.weblog.timestamps import parse_time_local
 from store.base import BUCKET_SECONDS
-from store.schema import NONE
+from store.schema import HUMAN, NONE, OTHER
 
-BLOCK_LINES = 8_192
-BLOCK_BYTES = 2 << 20
+
 # characters Python's ``\s`` matches but RE2's does not, and the backslash (escaped quotes)
-_ODD = r'[\\\x0b\x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]'
-# first bytes of those characters in UTF-8: a line without any of them has none
-_ODD_BYTES = np.zeros(256, bool)
-_ODD_BYTES[[0x5C, 0x0B, 0x1C, 0x1D, 0x1E, 0x1F, 0xC2, 0xE1, 0xE2, 0xE3]] = True
-_ODD_ASCII = [bytes([b]) for b in np.flatnonzero(_ODD_BYTES[:128]).tolist()]
-_FIND_AT_MOST = 2_000
-_HEAD = r"^\S+ \S+ \S+ \[[^\]]*\] $"
-_MIDDLE = r"^ \S+ \S+ $"
-_DIGITS = r"^[0-9]{1,18}$"
-_FIXED = {"crawler": "crawler", "search_crawler": "crawler", "mail_scanner": "scanner",
-          "script": "automated", "headless": "automated"}
-
-
-class _Codes:
-    """Interns values as small ints, so columns of strings become numpy arrays of codes."""
-
-    def __init__(self) -> None:
-        self.index: dict = {}
-        self.values: list = []
-
-    def code(self, value: object) -> int:
-        c = self.index.get(value)
-        if c is None:
-            c = self.index[value] = len(self.values)
-            self.values.append(value)
-        return c
-
-    def many(self, values: list) -> np.ndarray:
-        return np.fromiter((self.code(v) for v in values), np.int64, len(values))
-
-
-def lines_array(data: bytes) -> pa.StringArray:
-    """Whole lines of ``data`` (each keeping its newline, as a text file yields them), as one Arrow array."""
-    nb = np.frombuffer(data, np.uint8)
-    ends = np.flatnonzero(nb == 10) + 1
-    if len(data) and data[-1] != 10:
-        ends = np.append(ends, len(data))
-    offsets = np.concatenate(([0], ends)).astype(np.int32)
-    return pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
-
-
-def _valid_lines(data: bytes) -> tuple[pa.StringArray, bytes, np.ndarray | None]:
-    """The lines of ``data``, their bytes, and which lines were not UTF-8 (None: all were).
-
-    A line that is not UTF-8 is counted ``bad_encoding``; its bytes are replaced (``errors="replace"``)
-    only so that the block stays one valid Arrow array and its redacted sample can be shown.
-    """
-    lines = lines_array(data)
-    try:
-        lines.validate(full=True)  # checks UTF-8 without building a Python str of the block
-        return lines, data, None
-    except pa.ArrowInvalid:
-        pass
-    pieces = data.split(b"\n")
-    bad = np.zeros(len(pieces), bool)
-    for i, piece in enumerate(pieces):
-        try:
-            piece.decode("utf-8")
-        except UnicodeDecodeError:
-            bad[i] = True
-            pieces[i] = piece.decode("utf-8", "replace").encode("utf-8")
-    data = b"\n".join(pieces)
-    lines = lines_array(data)
-    return lines, data, bad[:len(lines)]
-
-
-def _odd_or_too_long(lines: pa.StringArray, data: bytes) -> np.ndarray:
-    """Lines longer than ``MAX_LINE`` characters or holding an ``_ODD`` character: for the per-line parser.
-
-    ``data`` is the block's bytes (``lines``' data buffer). Raw bytes are screened first (a line
-    with no byte that can start such a character, and no more bytes than ``MAX_LINE``, cannot be
-    one); only the few candidates are checked exactly. In an all-ASCII block (the usual case)
-    the few such bytes are found with ``bytes.find`` (memchr) instead of a numpy pass over every byte.
-    """
-    n = len(lines)
-    offs = np.frombuffer(lines.buffers()[1], np.int32, n + 1, lines.offset * 4)
-    hits = _ascii_odd_bytes(data) if data.isascii() else None
-    if hits is None:
-        hits = np.flatnonzero(_ODD_BYTES[np.frombuffer(data, np.uint8)])
-    cand = np.zeros(n, bool)
-    cand[np.searchsorted(offs, hits, "right") - 1] = True
-    cand |= np.diff(offs) > MAX_LINE
-    idx = np.flatnonzero(cand)
-    out = np.zeros(n, bool)
-    if len(idx):
-        some = lines.take(pa.array(idx))
-        out[idx] = _np(pc.match_substring_regex(some, _ODD)) | (_np(pc.utf8_length(some)) > MAX_LINE)
-    return out
-
-
-def _ascii_odd_bytes(data: bytes) -> np.ndarray | None:
-    """Where the odd ASCII bytes are in ``data`` (memchr per byte value); None if there are too many to list."""
-    found: list[int] = []
-    for b in _ODD_ASCII:
-        i = data.find(b)
-        while i >= 0:
-            if len(found) >= _FIND_AT_MOST:
-                return None
-            found.append(i)
-            i = data.find(b, i + 1)
-    return np.array(found, np.int64)
-
-
-def _dict(arr: pa.Array) -> tuple[np.ndarray, list]:
-    enc = pc.dictionary_encode(arr)
-    return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary.to_pylist()
-
-
-def _np(arr: pa.Array) -> np.ndarray:
-    return arr.to_numpy(zero_copy_only=False)
-
-
-class ColumnarFeeder:
+class ColumnarFeeder(BucketFill):
     """Feeds blocks of combined-log lines into a ``WeblogPipeline``'s buckets."""
 
     def __init__(self, pipe: WeblogPipeline) -> None:
         self.pipe = pipe
         self.tags = _Codes()      # every tag value (country, client, actor, ...) as one code space
-        self.keys = _Codes()      # (method, target) pairs
-        self._req_cache: dict[str, object] = {}
-        self._parse = pipe._parser if pipe._parser is not None else parse_clf  # lines off the plain shape
+        self.keys = _Codes()      # (method, target) pairs of the block
 
     # -- parse ----------------------------------------------------------------------------------
     def feed_block(self, data: bytes) -> int:
@@ -170,6 +64,11 @@ class ColumnarFeeder:
             return 0
         lines, data, bad_utf8 = _valid_lines(data)
         n = len(lines)
+        self.keys = _Codes()
+        if len(self.tags.values) > 200_000:  # a long live tail: the codes of tags no longer seen go
+            self.tags = _Codes()
+        if not self.pipe.combined_shape():
+            return self._parse_lines(lines, bad_utf8)
         parts = pc.split_pattern(lines, '"')
         nparts = _np(pc.list_value_length(parts))
         # behind trusted proxies a quoted field after the agent may be X-Forwarded-For: such lines go per line
@@ -227,8 +126,31 @@ class ColumnarFeeder:
             agent[fast] = ua_codes.many(["" if u == "-" else u for u in uv])[ui]
             fi, fv = _dict(pc.list_element(sub, 3))
             referer[fast] = ref_codes.many(["" if f == "-" else f for f in fv])[fi]
+        self._parse_slow(lines, slow, bad_utf8, reason, ts, status, size, req, addr, agent, referer,
+                         addr_codes, ua_codes, ref_codes)
+        self._aggregate(n, lines, reason, ts, req, status, size, addr, agent, referer,
+                        addr_codes.values, ua_codes.values, ref_codes.values)
+        return n
+
+    def _parse_lines(self, lines: pa.StringArray, bad_utf8: np.ndarray | None) -> int:
+        """A block in a format the block parser does not split: every line through the format's parser."""
+        n = len(lines)
+        reason = np.full(n, -1, np.int64)
+        ts, status, size = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
+        req, addr, agent, referer = (np.full(n, -1, np.int64) for _ in range(4))
+        addr_codes, ua_codes, ref_codes = _Codes(), _Codes(), _Codes()
+        self._parse_slow(lines, np.arange(n), bad_utf8, reason, ts, status, size, req, addr, agent, referer,
+                         addr_codes, ua_codes, ref_codes)
+        self._aggregate(n, lines, reason, ts, req, status, size, addr, agent, referer,
+                        addr_codes.values, ua_codes.values, ref_codes.values)
+        return n
+
+    def _parse_slow(self, lines: pa.StringArray, slow: np.ndarray, bad_utf8: np.ndarray | None,
+                    reason: np.ndarray, ts: np.ndarray, status: np.ndarray, size: np.ndarray, req: np.ndarray,
+                    addr: np.ndarray, agent: np.ndarray, referer: np.ndarray, addr_codes: _Codes,
+                    ua_codes: _Codes, ref_codes: _Codes) -> None:
         texts = lines.take(pa.array(slow, pa.int64())).to_pylist() if len(slow) else []
-        parse, clients = self._parse, self.pipe._clients
+        parse, clients = self.pipe._parser or parse_clf, self.pipe._clients
         for i, line in zip(slow.tolist(), texts, strict=True):
             if bad_utf8 is not None and bad_utf8[i]:
                 reason[i] = _R[Reason.BAD_ENCODING]
@@ -242,9 +164,6 @@ class ColumnarFeeder:
             peer = clients.resolve(rec.remote, rec.xff, rec.cfip) if clients.enabled else rec.remote
             addr[i], agent[i] = addr_codes.code(peer), ua_codes.code(rec.ua)
             referer[i] = ref_codes.code(rec.referer)
-        self._aggregate(n, lines, reason, ts, req, status, size, addr, agent, referer,
-                        addr_codes.values, ua_codes.values, ref_codes.values)
-        return n
 
     def _request(self, request: str) -> int:
         return self.keys.code(request_of(request))
@@ -287,7 +206,16 @@ class ColumnarFeeder:
         if len(idx) == 0:
             self._close(g[-1], newest0)
             return
-        who_ok = pinv[~pbad[pinv]]
+        self._enrich_and_fill(idx, g, start, ts, req, status, size, addr, agent, referer, who, pinv[~pbad[pinv]],
+                              addrs, uas, refs)
+        self._close(g[-1], newest0)
+
+    def _enrich_and_fill(self, idx: np.ndarray, g: np.ndarray, start: np.ndarray, ts: np.ndarray, req: np.ndarray,
+                         status: np.ndarray, size: np.ndarray, addr: np.ndarray, agent: np.ndarray,
+                         referer: np.ndarray, who: list, who_ok: np.ndarray, addrs: list[str], uas: list[str],
+                         refs: list[str]) -> None:
+        """The lines ``idx`` (requests, neither late nor of a bad address): enriched, given actors, aggregated."""
+        pipe = self.pipe
         tags = self.tags
         W = [(tags.code(w[0]), tags.code(w[1]), tags.code((w[4], w[2])), 1 if w[3] else 0, tags.code(w[5]))
              if w is not None else (0, 0, 0, 0, 0) for w in who]
@@ -302,7 +230,7 @@ class ColumnarFeeder:
         group = np.array([tags.code(t[0]) for t in tinfo], np.int64)[rinv]
         email_med = np.array([t[2] for t in tinfo], bool)[rinv]
         campaign = [t[1] for t in tinfo]
-        meth = np.array([tags.code(METHOD_CLASS.get(self.keys.values[k][0], "other")) for k in ureq.tolist()],
+        meth = np.array([tags.code(METHOD_CLASS.get(self.keys.values[k][0], OTHER)) for k in ureq.tolist()],
                         np.int64)[rinv]
         # campaign admission follows the lines in order
         utm = np.full(len(idx), tags.code(NONE), np.int64)
@@ -336,13 +264,16 @@ class ColumnarFeeder:
         is_asset = group == tags.code("asset")
         is_page = np.isin(group, [tags.code("page"), tags.code("conversion"), tags.code("checkout")])
         login_post = (group == tags.code("login")) & (meth == tags.code("POST"))
-        actor = actors_in_order(pipe._tracker, tags, client, key, lts, g_ok, is_asset, is_page, login_post, _FIXED)
+        actor = actors_in_order(pipe._tracker, tags, client, key, lts, g_ok, is_asset, is_page, login_post,
+                                FIXED_ACTORS)
         auth_fail = (st == 401) | (st == 403)
         conv = group == tags.code("conversion")
-        self._fill(start[idx], [country, client, actor, ref, group, sclass, meth, utm], size[idx], actor, is_page,
-                   is_asset, login_post, auth_fail, conv, dc.astype(bool), key, vid, family, net)
+        vis_flags = {"pages": is_page, "assets": is_asset & ~is_page, "login_posts": login_post,
+                     "auth_failures": auth_fail, "conversions": conv, "datacenter": dc.astype(bool)}
+        net_flags = {"login_posts": login_post, "auth_failures": auth_fail, "automated": actor != tags.code(HUMAN)}
+        self._fill(start[idx], [country, client, actor, ref, group, sclass, meth, utm], size[idx], actor,
+                   vis_flags, net_flags, key, vid, family, net)
         self._attribute(actor, lts, vid, group, rinv, tinfo, ref, country, st)
-        self._close(g[-1], newest0)
 
     def _attribute(self, actor: np.ndarray, ts: np.ndarray, vid: np.ndarray, group: np.ndarray,
                    rinv: np.ndarray, tinfo: list[tuple], ref: np.ndarray, country: np.ndarray,
@@ -350,7 +281,7 @@ class ColumnarFeeder:
         """People's page requests, in line order, to the visits of ``pipe.attribution``."""
         tags = self.tags
         pages = np.isin(group, [tags.code(g) for g in PAGE_GROUPS])
-        rows = np.flatnonzero((actor == tags.code("human")) & pages)
+        rows = np.flatnonzero((actor == tags.code(HUMAN)) & pages)
         if not len(rows):
             return
         add, tv = self.pipe.attribution.add, tags.values
@@ -395,74 +326,6 @@ class ColumnarFeeder:
                 pipe._orphans = {}
         return b
 
-    def _fill(self, start: np.ndarray, http_cols: list[np.ndarray], size: np.ndarray, actor: np.ndarray,
-              is_page: np.ndarray, is_asset: np.ndarray, login_post: np.ndarray, auth_fail: np.ndarray,
-              conv: np.ndarray, dc: np.ndarray, key: np.ndarray, vid: np.ndarray, family: np.ndarray,
-              net: np.ndarray) -> None:
-        tv = self.tags.values
-        human = self.tags.code("human")
-        for s in np.unique(start).tolist():
-            self._bucket(s)
-        buckets = self.pipe.buckets
-        first, inv = groups(start, *http_cols)
-        reqs = np.bincount(inv)
-        byts = np.bincount(inv, weights=size)
-        cols = [c[first].tolist() for c in http_cols]
-        for s, n, b, *k in zip(start[first].tolist(), reqs.tolist(), byts.tolist(), *cols, strict=True):
-            h = buckets[s].http
-            hk = tuple(tv[c] for c in k)
-            v = h.get(hk)
-            if v is None:
-                h[hk] = [n, int(b)]
-            else:
-                v[0] += n
-                v[1] += int(b)
-        first, inv = groups(start, actor)
-        m = len(first)
-        counts = [np.bincount(inv, minlength=m)] + [
-            np.bincount(inv, weights=flag, minlength=m) for flag in (is_page, is_asset & ~is_page, login_post,
-                                                                     auth_fail, conv, dc)]
-        for j, (s, a) in enumerate(zip(start[first].tolist(), actor[first].tolist(), strict=True)):
-            b = buckets[s]
-            name = tv[a]
-            v = b.vis.get(name)
-            if v is None:
-                v = b.vis[name] = [0, 0, 0, 0, 0, 0, 0]
-                b.clients[name] = {}
-                b.uniques[name] = set()
-                b.families[name] = set()
-            for f in range(7):
-                v[f] += int(counts[f][j])
-        first, inv = groups(start, actor, key)
-        cnt = np.bincount(inv)
-        for s, a, k, c in zip(start[first].tolist(), actor[first].tolist(), key[first].tolist(), cnt.tolist(),
-                              strict=True):
-            d = buckets[s].clients[tv[a]]
-            d[k] = d.get(k, 0) + c
-        first, _ = groups(start, actor, vid)
-        for s, a, v in zip(start[first].tolist(), actor[first].tolist(), vid[first].tolist(), strict=True):
-            buckets[s].uniques[tv[a]].add(v)
-        first, _ = groups(start, actor, family)
-        for s, a, f in zip(start[first].tolist(), actor[first].tolist(), family[first].tolist(), strict=True):
-            buckets[s].families[tv[a]].add(tv[f])
-        first, inv = groups(start, net)
-        m = len(first)
-        ncounts = [np.bincount(inv, minlength=m), np.bincount(inv, weights=login_post, minlength=m),
-                   np.bincount(inv, weights=auth_fail, minlength=m),
-                   np.bincount(inv, weights=actor != human, minlength=m)]
-        for j, (s, nk) in enumerate(zip(start[first].tolist(), net[first].tolist(), strict=True)):
-            nets = buckets[s].nets
-            k = tv[nk]
-            v = nets.get(k)
-            if v is None:
-                v = nets[k] = [0, 0, 0, 0]
-            for f in range(4):
-                v[f] += int(ncounts[f][j])
-        rows, cnt = np.unique(start, return_counts=True)
-        for s, c in zip(rows.tolist(), cnt.tolist(), strict=True):
-            buckets[s].count("parsed", c)
-        self.pipe._dirty.update(rows.tolist())
-
     def _close(self, newest: int, newest0: int) -> None:
         """Close what the newest line closed, as ``WeblogPipeline._advance`` does line by line."""
         pipe = self.pipe
@@ -478,96 +341,6 @@ class ColumnarFeeder:
             pipe._tracker.prune(newest)
             if len(pipe.pending) >= 30:
                 pipe.write_closed()
-
-
-def feed_lines(pipe: WeblogPipeline, lines: Iterable[str], block_lines: int = BLOCK_LINES) -> int:
-    """Feed text lines (newline-terminated or not) a block at a time; returns lines read."""
-    feeder = ColumnarFeeder(pipe)
-    batch: list[str] = []
-    n = 0
-    for line in lines:
-        batch.append(line if line[-1:] == "\n" else line + "\n")
-        if len(batch) >= block_lines:
-            n += _timed(pipe, feeder, _encode("".join(batch)))
-            batch = []
-    if batch:
-        n += _timed(pipe, feeder, _encode("".join(batch)))
-    return n
-
-
-def _encode(text: str) -> bytes:
-    """Text lines back to bytes: undecodable bytes as they were read, any other lone surrogate as invalid UTF-8."""
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass")
-
-
-def feed_binary(pipe: WeblogPipeline, f: BinaryIO, block_bytes: int = BLOCK_BYTES,
-                on_block: Callable[[int], None] | None = None) -> int:
-    """Feed a binary stream (plain or gzip) in blocks cut at line ends; returns lines read."""
-    feeder = ColumnarFeeder(pipe)
-    rest = b""
-    n = 0
-    skipping = False  # inside a line too long to keep: its start was kept, the rest is dropped
-    while True:
-        data = f.read(block_bytes)
-        if not data:
-            break
-        if skipping:
-            nl = data.find(b"\n")
-            if nl < 0:
-                continue
-            rest, data, skipping = rest + b"\n", data[nl + 1:], False
-        data = rest + data if rest else data
-        cut = data.rfind(b"\n") + 1
-        if cut == 0:
-            rest = data
-            if len(rest) > CUT_BYTES:  # bounded memory: keep enough to count it too_long and show its start
-                rest, skipping = cut_line(rest), True
-            continue
-        rest = data[cut:]
-        if len(rest) > CUT_BYTES:
-            rest, skipping = cut_line(rest), True
-        k = _timed(pipe, feeder, data[:cut] if cut < len(data) else data)
-        n += k
-        if on_block is not None:
-            on_block(k)
-    if rest:
-        k = _timed(pipe, feeder, rest)
-        n += k
-        if on_block is not None:
-            on_block(k)
-    return n
-
-
-def _timed(pipe: WeblogPipeline, feeder: ColumnarFeeder, data: bytes) -> int:
-    t0 = time.perf_counter()
-    n = feeder.feed_block(data)
-    _POOL.release_unused()  # Arrow's allocator would otherwise keep every block's buffers mapped
-    pipe.stats.seconds += time.perf_counter() - t0
-    return n
-
-
-def groups(*cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows grouped by equal values in ``cols``: (index of each group's first row, group of each row)."""
-    key = np.zeros(len(cols[0]), np.int64)
-    for c in cols:
-        c = np.asarray(c, np.int64)
-        lo = int(c.min())
-        span = int(c.max()) - lo + 1
-        if span > 1 << 24:
-            c = np.unique(c, return_inverse=True)[1].ravel()
-            lo, span = 0, int(c.max()) + 1
-        if int(key.max()) * span + span >= 1 << 62:
-            key = np.unique(key, return_inverse=True)[1].ravel().astype(np.int64)
-        key = key * span + (c - lo)
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    return first, inv.ravel()
-
-
-def _or(value: int | None, default: int) -> int:
-    return default if value is None else value
 
 
 _POOL = pa.default_memory_pool()

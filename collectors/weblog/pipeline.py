@@ -13,7 +13,7 @@ import itertools
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,28 +22,27 @@ from collectors.weblog.attribution import Attribution
 from collectors.weblog.behaviour import ActorTracker
 from collectors.weblog.cardinality import CampaignFolder
 from collectors.weblog.client_address import ClientAddress, named_peer
-from collectors.weblog.formats import MAX_LINE, AutoParser, Parser, parser_for, sniff, unknown_format_message
+from collectors.weblog.formats import AutoParser, Parser, parser_for, sniff, unknown_format_message
 from collectors.weblog.geo import GeoLookup, NetInfo
 from collectors.weblog.mail_security import MailSecurityNetworks
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.paths import PathGrouper
-from collectors.weblog.privacy import DailyIds, redact
+from collectors.weblog.privacy import DailyIds
 from collectors.weblog.query import split_target, utm_params
 from collectors.weblog.reasons import Reason
-from collectors.weblog.record import LogRecord
-from collectors.weblog.referrer import EMAIL_MEDIUMS, referrer_class
+from collectors.weblog.referrer import EMAIL_MEDIUMS
 from collectors.weblog.useragent import classify, verify
 from collectors.weblog.writes import BucketWrites, _Sent
 from store.base import BUCKET_SECONDS, StoreError, TimeSeriesStore
-from store.schema import NONE
+from store.schema import METHODS, NONE, OTHER, STATUS_CLASSES
 
 if TYPE_CHECKING:
     from campaigns.model import Campaign
 
 log = logging.getLogger(__name__)
 
-STATUS_CLASS = {i: f"{i}xx" for i in range(1, 6)}
-METHOD_CLASS = {"GET": "GET", "POST": "POST", "HEAD": "HEAD"}
+STATUS_CLASS = dict(enumerate(STATUS_CLASSES, start=1))      # status // 100 -> class; 6xx and up count as 5xx
+METHOD_CLASS = {m: m for m in METHODS if m != OTHER}          # any other method is "other"
 SAMPLES_PER_REASON = 3
 COLUMNAR_FORMATS = ("combined", "common", "vhost_combined", "varnishncsa", "combined_request_time",
                     "traefik_clf", "ingress_nginx", "clf", "ncsa")
@@ -121,6 +120,7 @@ class WeblogPipeline(BucketWrites):
         self._filling: set[int] = set()     # written by write_open without networks: their 10 s were not over
         self._warned_format = False
         self._sent = _Sent()                # fields last written per bucket and series (unchanged: not resent)
+        self.feeder = None                  # the block feeder (``blocks.feeder_of``), made at the first block
 
     # -- campaigns -----------------------------------------------------------------------------
     def refresh_campaigns(self) -> None:
@@ -146,145 +146,28 @@ class WeblogPipeline(BucketWrites):
         if self._paths.set_landing(landing):
             self._targets.clear()
 
-    # -- parse ---------------------------------------------------------------------------------
-    def _count(self, reason: str, line: str | None = None) -> None:
-        b = self.buckets.get(self.newest)
-        if b is None:
-            self._orphans[reason] = self._orphans.get(reason, 0) + 1
-        else:
-            b.count(reason)
-        st = self.stats
-        if reason == Reason.LATE:
-            st.late += 1
-        elif reason == Reason.COMMENT:
-            st.comments += 1
-        else:
-            st.malformed[reason] = st.malformed.get(reason, 0) + 1
-            if line is not None:
-                samples = st.samples.setdefault(reason, [])
-                if len(samples) < SAMPLES_PER_REASON:
-                    samples.append(redact(line.rstrip("\r\n")))
-
-    def feed(self, lines: Iterable[str]) -> int:
+    # -- parse, enrich, aggregate: a block of lines at a time (``collectors.weblog.columnar``) --------
+    def feed(self, lines: Iterable[str], block_lines: int | None = None) -> int:
         """Process lines; write buckets that closed; return how many lines were read."""
-        t0 = time.perf_counter()
-        parser = self._parser
-        n = 0
+        from collectors.weblog.blocks import BLOCK_LINES, feed_lines
+
+        n = feed_lines(self, lines, block_lines or BLOCK_LINES)
         st = self.stats
-        for line in lines:
-            n += 1
-            if len(line) > MAX_LINE:
-                self._count(Reason.TOO_LONG, line)
-                continue
-            if not line.isascii() and not _utf8(line):
-                self._count(Reason.BAD_ENCODING, line)
-                continue
-            rec = parser(line)
-            if type(rec) is not LogRecord:
-                self._count(rec, line if rec is not Reason.COMMENT and rec is not Reason.EMPTY else None)
-                continue
-            reason = self._add(rec)
-            if reason is not None:
-                self._count(reason, line if reason is not Reason.LATE else None)
-            else:
-                st.parsed += 1
-        st.lines += n
+        parser = self._parser
         if not self._warned_format and isinstance(parser, AutoParser) and parser.name is None and st.lines >= 50:
             self._warned_format = True  # the live tail: nothing read so far is in a known format
             log.warning("accesslog %s", unknown_format_message(self.source, [next(iter(st.samples.get(
                 Reason.NO_MATCH, [""])))]))
+        t0 = time.perf_counter()
         self.write_closed()
         st.seconds += time.perf_counter() - t0
         return n
 
-    # -- client address, enrich, privacy, aggregate ----------------------------------------
-    def _add(self, rec: LogRecord) -> Reason | None:
-        ts = rec.ts
-        start = ts - ts % BUCKET_SECONDS
-        if start < self.closed_before:
-            return Reason.LATE
-        if start > self.newest:
-            self._advance(start)
-        addr = self._clients.resolve(rec.remote, rec.xff, rec.cfip) if self._clients.enabled else rec.remote
-        ua = rec.ua
-        who_key = (addr, ua)
-        who = self._who.get(who_key, False)
-        if who is False:
-            who = self._enrich_client(addr, ua)
-        if who is None:
-            return Reason.BAD_ADDRESS
-        country, client, asn, dc, prefix, family = who
-        method = rec.method
-        tkey = (rec.target, method)
-        target = self._targets.get(tkey)
-        if target is None:
-            target = self._enrich_target(rec.target, method)
-        group, campaign, email_medium, path = target
-        utm = self._folder.tag(campaign) if campaign else NONE
-        ref = referrer_class(rec.referer, self._own)
-        if email_medium and ref == "direct":
-            ref = "email"
-        day = ts // 86_400
-        ids = self._ids
-        key = ids.client_key(addr, day)
-        is_asset = group == "asset"
-        is_page = group in ("page", "conversion", "checkout")
-        login_post = group == "login" and method == "POST"
-        actor = self._tracker.actor(key, ts, client, is_asset, is_page, login_post)
-        status = rec.status
-        auth_fail = status == 401 or status == 403
-        if actor == "human":
-            self.attribution.add(ts, start, ids.visitor(addr, ua, day), group, path, campaign, ref, country, status)
-
-        b = self.buckets.get(start)
-        if b is None:  # an earlier bucket that no line had opened yet (lines slightly out of order)
-            b = self.buckets[start] = Bucket(start)
-        self._dirty.add(start)
-        hk = (country, client, actor, ref, group, STATUS_CLASS.get(status // 100, "5xx"),
-              METHOD_CLASS.get(method, "other"), utm)
-        h = b.http.get(hk)
-        if h is None:
-            b.http[hk] = [1, rec.size]
-        else:
-            h[0] += 1
-            h[1] += rec.size
-        v = b.vis.get(actor)
-        if v is None:
-            v = b.vis[actor] = [0, 0, 0, 0, 0, 0, 0]
-            b.clients[actor] = {}
-            b.uniques[actor] = set()
-            b.families[actor] = set()
-        v[0] += 1
-        if is_page:
-            v[1] += 1
-        elif is_asset:
-            v[2] += 1
-        if login_post:
-            v[3] += 1
-        if auth_fail:
-            v[4] += 1
-        if group == "conversion":
-            v[5] += 1
-        if dc:
-            v[6] += 1
-        c = b.clients[actor]
-        c[key] = c.get(key, 0) + 1
-        b.uniques[actor].add(ids.visitor(addr, ua, day))
-        b.families[actor].add(family)
-        nk = (prefix, asn)
-        nv = b.nets.get(nk)
-        if nv is None:
-            nv = b.nets[nk] = [0, 0, 0, 0]
-        nv[0] += 1
-        if login_post:
-            nv[1] += 1
-        if auth_fail:
-            nv[2] += 1
-        if actor != "human":
-            nv[3] += 1
-        ing = b.ingest
-        ing["parsed"] = ing.get("parsed", 0) + 1
-        return None
+    def combined_shape(self) -> bool:
+        """Whether lines of the combined shape may be split by the block parser (the format is combined-like)."""
+        parser = self._parser
+        name = parser.name if isinstance(parser, AutoParser) else self.fmt.strip().lower()
+        return name in COLUMNAR_FORMATS
 
     def _enrich_client(self, addr: str, ua: str) -> tuple | None:
         net = self._geo.lookup(addr)
@@ -372,26 +255,18 @@ class WeblogPipeline(BucketWrites):
 
 
 
-def _utf8(line: str) -> bool:
-    """False for a line read with ``surrogateescape`` that held bytes that are not UTF-8."""
-    try:
-        line.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
-                 salt: bytes | None = None, state=None, progress: bool = False,  # noqa: ANN001
-                 options: WeblogOptions | None = None, columnar: bool = True,
+                 salt: bytes | None = None, state=None,  # noqa: ANN001
+                 options: WeblogOptions | None = None, block_lines: int | None = None,
                  campaigns: tuple[list[str], list[str]] | None = None, part: str = "",
-                 announced: list[Campaign] | None = None) -> IngestStats:
+                 announced: list[Campaign] | None = None,
+                 on_progress: Callable[[int], None] | None = None) -> IngestStats:
     """Aggregate ``lines`` into 10 s buckets, write them to ``store``, flush every bucket at the end.
 
-    Combined logs go through the block-at-a-time path (``columnar``), which writes the same
-    buckets as the per-line path (``columnar=False``) several times faster. ``campaigns``
-    gives utm_campaign tags and landing prefixes known in advance when there is no state DB;
-    ``announced``, whole campaigns (their tags and landing prefixes too, and their visits attributed).
+    Lines are read a block of ``block_lines`` at a time (``collectors.weblog.columnar``); the
+    buckets written do not depend on the block size. ``campaigns`` gives utm_campaign tags and
+    landing prefixes known in advance when there is no state DB; ``announced``, whole campaigns
+    (their tags and landing prefixes too, and their visits attributed).
     """
     pipe = WeblogPipeline(store, site=site, source=source, fmt=fmt, options=options, salt=salt, state=state,
                           part=part)
@@ -401,24 +276,27 @@ def ingest_lines(lines: Iterable[str], store: TimeSeriesStore, *, site: str, sou
         pipe.set_campaigns([c.utm_campaign for c in announced if c.utm_campaign],
                            [p for c in announced for p in c.landing])
         pipe.attribution.set_campaigns(announced)
-    if progress:
-        from collectors.weblog.progress import with_progress
-
-        lines = with_progress(lines)
-    lines = iter(lines)
+    lines = iter(counted(lines, on_progress) if on_progress else lines)
     name = fmt.strip().lower()
     if name == "auto":  # the format most of the first lines are in; the parser follows any change after
         head = list(itertools.islice(lines, 20))
         name = sniff(head) or "combined"
         pipe._parser = AutoParser(name)
         lines = itertools.chain(head, lines)
-    if columnar and name in COLUMNAR_FORMATS:
-        from collectors.weblog.columnar import feed_lines
-
-        feed_lines(pipe, lines)
-    else:
-        pipe.feed(lines)
+    pipe.feed(lines, block_lines)
     return finish(pipe)
+
+
+def counted(lines: Iterable[str], on_progress: Callable[[int], None], every: int = 20_000) -> Iterator[str]:
+    """``lines`` as they are, calling ``on_progress`` with how many were read every ``every`` lines and at the end."""
+    n = 0
+    for line in lines:
+        yield line
+        n += 1
+        if n == every:
+            on_progress(n)
+            n = 0
+    on_progress(n)
 
 
 def finish(pipe: WeblogPipeline) -> IngestStats:

@@ -2,7 +2,7 @@
 
 ``ingest_lines`` takes text lines, so every line is decoded into a Python string, joined
 and encoded again before the block path splits it. For a file the block path can read the
-bytes as they are (``columnar.feed_binary``): cut at the last newline of each read, a line
+bytes as they are (``blocks.feed_binary``): cut at the last newline of each read, a line
 that is not UTF-8 counted ``bad_encoding`` as the text path counts it. Formats the block path
 does not read go through the per-line path via ``linereader.bounded_lines`` (lines in bounded
 memory), so every format works. With ``fmt="auto"`` the format is sniffed from the first lines
@@ -11,13 +11,13 @@ and followed line by line if it changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
 from collectors.weblog.formats import SNIFF_LINES, AutoParser, sniff
 from collectors.weblog.linereader import bounded_lines
 from collectors.weblog.options import WeblogOptions
-from collectors.weblog.pipeline import COLUMNAR_FORMATS, IngestStats, WeblogPipeline, finish
+from collectors.weblog.pipeline import COLUMNAR_FORMATS, IngestStats, WeblogPipeline, counted, finish
 from store.base import TimeSeriesStore
 
 
@@ -65,13 +65,15 @@ def read_head(f: BinaryIO, lines: int = SNIFF_LINES) -> bytes:
 
 
 def ingest_stream(f: BinaryIO, store: TimeSeriesStore, *, site: str, source: str, fmt: str = "combined",
-                  salt: bytes | None = None, state=None, progress: bool = False,  # noqa: ANN001
-                  options: WeblogOptions | None = None, part: str = "", ordered: bool = False) -> IngestStats:
+                  salt: bytes | None = None, state=None,  # noqa: ANN001
+                  options: WeblogOptions | None = None, part: str = "", ordered: bool = False,
+                  on_progress: Callable[[int], None] | None = None) -> IngestStats:
     """Aggregate the lines of a binary stream into 10 s buckets and write them, as ``ingest_lines`` does.
 
     ``ordered``: read the whole stream first and hand its lines on in time order
     (``collectors.weblog.ordering``), so none is late whatever the order in the file;
     raises ``NotOrderable`` (before writing anything) for a file that cannot be sorted.
+    ``on_progress`` is called with the number of lines read, as they are read.
     ``part`` tags what this stream writes (one part per file, see ``store.parts``).
     """
     pipe = WeblogPipeline(store, site=site, source=source, fmt=fmt, options=options, salt=salt, state=state,
@@ -91,19 +93,9 @@ def ingest_stream(f: BinaryIO, store: TimeSeriesStore, *, site: str, source: str
         f.peek(1)  # sorts now: a NotOrderable file is known before any line is aggregated
     if name not in COLUMNAR_FORMATS:
         lines: Iterable[str] = bounded_lines(f, head)
-        if progress:
-            from collectors.weblog.progress import with_progress
-
-            lines = with_progress(lines)
-        pipe.feed(lines)
+        pipe.feed(counted(lines, on_progress) if on_progress else lines)
         return finish(pipe)
-    from collectors.weblog.columnar import feed_binary
+    from collectors.weblog.blocks import feed_binary
 
-    if progress:
-        from collectors.weblog.progress import block_progress
-
-        with block_progress() as done:
-            feed_binary(pipe, _Prefixed(head, f), on_block=done)
-    else:
-        feed_binary(pipe, _Prefixed(head, f))
+    feed_binary(pipe, _Prefixed(head, f), on_block=on_progress)
     return finish(pipe)

@@ -90,10 +90,10 @@ def totals(store: EmbeddedStore) -> dict[str, dict[str, int]]:
     return out
 
 
-@pytest.mark.parametrize("columnar", [True, False], ids=["block", "per-line"])
-def test_visits_and_conversions_are_attributed_exactly(columnar: bool) -> None:
+@pytest.mark.parametrize("block_lines", [None, 1], ids=["block", "per-line"])
+def test_visits_and_conversions_are_attributed_exactly(block_lines: int | None) -> None:
     store = EmbeddedStore(":memory:")
-    ingest_lines(story(), store, site="s", source="t", salt=b"a" * 32, columnar=columnar, announced=[SPRING])
+    ingest_lines(story(), store, site="s", source="t", salt=b"a" * 32, block_lines=block_lines, announced=[SPRING])
     got = totals(store)
     assert {k: got["spring-sale"][k] for k in EXPECTED["spring-sale"]} == EXPECTED["spring-sale"]
     assert got["none"]["visits"] == EXPECTED["none"]["visits"]
@@ -142,9 +142,9 @@ def test_a_real_apache_log_attributed_the_same_by_both_paths() -> None:
     geekery = Campaign(id="geekery", name="Geekery", channel="ads", start=datetime(2015, 5, 17, 10, tzinfo=UTC),
                        end=datetime(2015, 5, 17, 12, tzinfo=UTC), landing=["/blog/geekery"])
     seen = []
-    for columnar in (True, False):
+    for block_lines in (None, 1):
         store = EmbeddedStore(":memory:")
-        ingest_lines(lines, store, site="s", source="t", salt=b"a" * 32, columnar=columnar, announced=[geekery])
+        ingest_lines(lines, store, site="s", source="t", salt=b"a" * 32, block_lines=block_lines, announced=[geekery])
         seen.append(totals(store))
     assert seen[0] == seen[1]
     assert seen[0]["geekery"] == {"visits": 1, "conversions": 0, "unattributed": 0, "landing_requests": 2,

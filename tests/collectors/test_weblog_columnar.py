@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from collectors.weblog.columnar import groups, lines_array
+from collectors.weblog.arrowlines import groups, lines_array
 from collectors.weblog.options import WeblogOptions
 from collectors.weblog.pipeline import ingest_lines
 from simulate.scenarios import build
@@ -26,9 +26,9 @@ def _points(store: EmbeddedStore) -> dict[str, dict]:
 
 def _both(lines: list[str], **kw: object) -> tuple[dict, dict, object, object]:
     out = []
-    for columnar in (False, True):
+    for block_lines in (97, None):  # small blocks cut anywhere, as a live tail reads, and whole blocks
         store = EmbeddedStore(":memory:")
-        stats = ingest_lines(lines, store, site="shop", source="t", salt=SALT, columnar=columnar, **kw)
+        stats = ingest_lines(lines, store, site="shop", source="t", salt=SALT, block_lines=block_lines, **kw)
         out.append((_points(store), stats))
     (a, sa), (b, sb) = out
     return a, b, sa, sb
@@ -124,8 +124,8 @@ def test_byte_screen_sends_exactly_the_odd_and_too_long_lines_to_the_per_line_pa
         find_at_most: int, ascii_only: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     import pyarrow.compute as pc
 
-    from collectors.weblog import columnar
-    from collectors.weblog.columnar import _ODD, MAX_LINE, _odd_or_too_long
+    from collectors.weblog import arrowlines as columnar
+    from collectors.weblog.arrowlines import _ODD, MAX_LINE, _odd_or_too_long
 
     monkeypatch.setattr(columnar, "_FIND_AT_MOST", find_at_most)  # numpy scan, or bytes.find
     base = combined(T0)

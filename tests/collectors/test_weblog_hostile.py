@@ -56,9 +56,10 @@ def test_both_backfill_paths_count_every_line_of_hostile_input(junk: list[str], 
     good = [combined(T0 + i) for i in range(5)]
     lines = [x.replace("\n", " ").replace("\r", " ") for x in junk] + good
     totals = []
-    for columnar in (True, False):
+    for block_lines in (None, 3):
         store = EmbeddedStore(":memory:")
-        stats = ingest_lines(lines, store, site="s", source="t", fmt=fmt, salt=SALT, options=OPTS, columnar=columnar)
+        stats = ingest_lines(lines, store, site="s", source="t", fmt=fmt, salt=SALT, options=OPTS,
+                             block_lines=block_lines)
         assert stats.lines == len(lines)
         assert stats.lines == _stored(store) + sum(stats.malformed.values()) + stats.comments + stats.late
         totals.append((_stored(store), dict(stats.malformed), stats.comments))
@@ -118,14 +119,14 @@ def test_garbage_and_empty_requests_are_traffic_of_their_status() -> None:
              f'{base} "" 400 0 "-" "-"', f'{base} "-" 408 0 "-" "-"',
              f'{base} "MGLNDD_81.2.69.142_443" 400 166 "-" "-"',
              f'{base} "GET / HTTP/1.1" 200 5 "-" "-"']
-    for columnar in (True, False):
+    for block_lines in (None, 3):
         store = EmbeddedStore(":memory:")
-        stats = ingest_lines(lines, store, site="s", source="t", salt=SALT, options=OPTS, columnar=columnar)
+        stats = ingest_lines(lines, store, site="s", source="t", salt=SALT, options=OPTS, block_lines=block_lines)
         by = {}
         for p in store.points("http", 0, END):
             key = (p.tags["method"], p.tags["status"])
             by[key] = by.get(key, 0) + int(p.fields["requests"])
-        assert stats.malformed == {} and by == {("other", "4xx"): 4, ("GET", "2xx"): 1}, columnar
+        assert stats.malformed == {} and by == {("other", "4xx"): 4, ("GET", "2xx"): 1}, block_lines
 
 
 def test_hostname_and_unix_socket_peers_count_with_country_and_network_none() -> None:
@@ -173,9 +174,9 @@ def test_nginx_main_format_forwarded_list_after_the_agent_names_the_client_behin
     lines += [combined(T0 + 5, ip="10.0.0.1", extra=' "-"'), combined(T0 + 6, ip="81.2.69.143", extra=' "10.1.1.1"')]
     opts = OPTS.model_copy(update={"trusted_proxies": ["10.0.0.0/8"]})
     seen = []
-    for columnar in (True, False):
+    for block_lines in (None, 3):
         store = EmbeddedStore(":memory:")
-        ingest_lines(lines, store, site="s", source="t", salt=SALT, options=opts, columnar=columnar)
+        ingest_lines(lines, store, site="s", source="t", salt=SALT, options=opts, block_lines=block_lines)
         nets = {}
         for p in store.points("networks", 0, END):
             nets[p.tags["prefix"]] = nets.get(p.tags["prefix"], 0) + int(p.fields["requests"])

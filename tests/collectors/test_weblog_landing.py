@@ -24,10 +24,10 @@ def _groups(store: EmbeddedStore) -> dict[str, int]:
     return {f"{r.path_group}:{r.utm_campaign}": int(r.requests) for r in df.itertuples()}
 
 
-@pytest.mark.parametrize("columnar", [True, False])
-def test_landing_pages_of_known_campaigns_are_their_own_group(columnar: bool) -> None:
+@pytest.mark.parametrize("block_lines", [None, 1])
+def test_landing_pages_of_known_campaigns_are_their_own_group(block_lines: int | None) -> None:
     store = EmbeddedStore(":memory:")
-    ingest_lines(LINES, store, site="s", source="t", columnar=columnar, campaigns=(["flash-gb"], ["/flash-sale"]))
+    ingest_lines(LINES, store, site="s", source="t", block_lines=block_lines, campaigns=(["flash-gb"], ["/flash-sale"]))
     assert _groups(store) == {"landing:flash-gb": 1, "landing:none": 2, "asset:none": 1, "page:none": 1}
 
 

@@ -103,9 +103,9 @@ def test_real_sample_is_stored_line_for_line(name: str) -> None:
             st = _ordered(data, store)
         elif how == "bytes":  # the same in file order
             st = ingest_stream(io.BytesIO(data), store, site="s", source="f", fmt="auto", salt=SALT, options=OPTS)
-        else:  # the per-line path of the live tail
+        else:  # text lines, as the live tail reads them
             st = ingest_lines(io.StringIO(data.decode()), store, site="s", source="f", fmt="auto", salt=SALT,
-                              options=OPTS, columnar=False)
+                              options=OPTS)
         stored, classes, others = _stored(store)
         assert st.lines == n_lines == stored + sum(st.malformed.values()) + st.comments + st.late, how
         assert (stored, st.late, dict(st.malformed), st.comments) == (requests, 0, malformed, headers), how

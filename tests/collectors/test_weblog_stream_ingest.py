@@ -31,7 +31,7 @@ def _compare(data: bytes, fmt: str, block_bytes: int | None = None) -> None:
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape", newline="\n")
     sa = ingest_lines(text, a, site="shop", source="t", salt=SALT, fmt=fmt, options=OPTS)
     if block_bytes is not None:
-        import collectors.weblog.columnar as columnar
+        import collectors.weblog.blocks as columnar
 
         default = columnar.feed_binary.__defaults__
         columnar.feed_binary.__defaults__ = (block_bytes, None)
