@@ -233,6 +233,14 @@ def _dimensions(win: pd.DataFrame, ref: pd.DataFrame, human_rows: pd.Series, aut
     return dims, human_dims, auto_dims
 
 
+def _scanner_note(why: str, at_send: np.ndarray) -> str:
+    """The bare-pages note, saying how many of them came right after the send (the recipients' link scanners)."""
+    if not at_send.any():
+        return why
+    return why.replace("counted as automated", f"counted as automated ({at_send.sum():,.0f} of them right after the "
+                                                "send: the recipients' link scanners)")
+
+
 def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None = None,
               regions: tuple[str, ...] = ()) -> Excess:
     """Split the surge's extra requests by actor and by every dimension.
@@ -240,11 +248,13 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
     ``recent``: only its last this many buckets, still against the baseline before the surge
     (what the surge is made of now: a wave of programs inside a long campaign surge);
     ``regions``: countries of the campaigns running, where the site's usual clients may surge from.
+    People's part is judged against their own baseline too (when only programs surge, people's traffic
+    keeps its daily rise, which is no surge of theirs); when people's extra is found to be programs',
+    it is all counted as programs' and their baseline is subtracted once, on the programs' side.
     """
     grid, cube = traffic.grid, traffic.cube
     i1 = surge.i1
-    r1i = surge.i0 - 1
-    r0i = max(0, surge.i0 - REFERENCE_BUCKETS)
+    r0i, r1i = max(0, surge.i0 - REFERENCE_BUCKETS), surge.i0 - 1
     i0 = max(surge.i0, i1 - recent + 1) if recent else surge.i0
     t0, t1 = int(grid[i0]), int(grid[i1])
     r0, r1 = int(grid[r0i]), int(grid[max(r1i, 0)])
@@ -285,19 +295,14 @@ def excess_of(traffic: Traffic, surge: Surge, det: Detection, recent: int | None
         return seen - (expected if own is None else np.maximum(expected, own))
 
     levels = det.levels[i0:i1 + 1]
-    # People's part against their own baseline too: when only programs surge, people's traffic keeps
-    # its daily rise, which is no surge of theirs.
-    own = det.human_levels[i0:i1 + 1] if det.human_levels is not None else None
-    # People's extra all counted as programs': their baseline is subtracted once, on the programs' side.
+    own = det.human_levels[i0:i1 + 1] if det.human_levels is not None else None  # people's own baseline
     human_b = per_bucket(human_rows, (HUMAN,), own) if not why else np.zeros(i1 - i0 + 1)
     auto_b = per_bucket(auto_rows, AUTOMATED_ACTORS + ((HUMAN,) if why else ()))
     if not why and HUMAN in behaviour and human > 0:
         bare, bare_why = _bare_pages(traffic.visitors, grid, i0, i1, behaviour[HUMAN])
         if bare_why:
             at_send = _at_send(bare, grid[i0:i1 + 1], surge)
-            notes.append(bare_why if not at_send.any() else bare_why.replace(
-                "counted as automated", f"counted as automated ({at_send.sum():,.0f} of them right after the "
-                                        "send: the recipients' link scanners)"))
+            notes.append(_scanner_note(bare_why, at_send))
             moved = min(float(bare.sum()), human)
             scanned = min(float(at_send.sum()), moved)
             human -= moved
