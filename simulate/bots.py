@@ -16,6 +16,7 @@ from simulate.addresses import (
     GOOGLEBOT_PREFIXES,
     IMAGE_PROXY_PREFIXES,
     MAIL_SCANNER_PREFIXES,
+    UNLISTED_SCANNER_PREFIXES,
     country_pool,
     prefix_pool,
 )
@@ -25,6 +26,7 @@ from simulate.agents import (
     SCRAPER_AGENTS,
     SCRIPT_AGENTS,
     SEARCH_CRAWLER_AGENTS,
+    UNLISTED_SCANNER_AGENTS,
 )
 from simulate.engine import Rate, Record, arrivals
 from simulate.humans import World
@@ -172,6 +174,7 @@ class MailBurst:
     scanners: int
     prefetches: int
     burst: float = 90.0
+    unlisted_share: float = 0.35  # scanners of a vendor no published list names, with browser agents
     role: str = "scanner"
     _done: bool = False
 
@@ -179,9 +182,12 @@ class MailBurst:
         if self._done or not t0 <= self.send < t1:
             return
         self._done = True
-        addresses = prefix_pool(rng, MAIL_SCANNER_PREFIXES, self.scanners)
-        for ip in addresses:
-            agent = rng.choice(MAIL_SCANNER_AGENTS)
+        unlisted = int(self.scanners * self.unlisted_share)
+        scanners = [(ip, rng.choice(MAIL_SCANNER_AGENTS))
+                    for ip in prefix_pool(rng, MAIL_SCANNER_PREFIXES, self.scanners - unlisted)]
+        scanners += [(ip, rng.choice(UNLISTED_SCANNER_AGENTS))
+                     for ip in prefix_pool(rng, UNLISTED_SCANNER_PREFIXES, unlisted)] if unlisted else []
+        for ip, agent in scanners:
             t = self.send + rng.uniform(2, self.burst)
             for link in self.links:
                 target = link + (f"&mc_eid={rng.getrandbits(40):010x}" if "utm_" in link and rng.random() < 0.5
