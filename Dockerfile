@@ -10,6 +10,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY cli.py config.py worker.py metrics.py app.py surgewatch.example.toml ./
+COPY reference/ reference/
 COPY store/ store/
 COPY collectors/ collectors/
 COPY alerts/ alerts/
