@@ -182,12 +182,14 @@ class MailBurst:
         if self._done or not t0 <= self.send < t1:
             return
         self._done = True
+        addresses = prefix_pool(rng, MAIL_SCANNER_PREFIXES, self.scanners)
+        own = random.Random(f"{self.name}:{self.send}:unlisted")  # its own stream: the rest of the traffic keeps its
         unlisted = int(self.scanners * self.unlisted_share)
-        scanners = [(ip, rng.choice(MAIL_SCANNER_AGENTS))
-                    for ip in prefix_pool(rng, MAIL_SCANNER_PREFIXES, self.scanners - unlisted)]
-        scanners += [(ip, rng.choice(UNLISTED_SCANNER_AGENTS))
-                     for ip in prefix_pool(rng, UNLISTED_SCANNER_PREFIXES, unlisted)] if unlisted else []
-        for ip, agent in scanners:
+        unlisted_ips = prefix_pool(own, UNLISTED_SCANNER_PREFIXES, unlisted) if unlisted else []
+        for k, ip in enumerate(addresses):
+            agent = rng.choice(MAIL_SCANNER_AGENTS)
+            if k < unlisted:
+                ip, agent = unlisted_ips[k], own.choice(UNLISTED_SCANNER_AGENTS)
             t = self.send + rng.uniform(2, self.burst)
             for link in self.links:
                 target = link + (f"&mc_eid={rng.getrandbits(40):010x}" if "utm_" in link and rng.random() < 0.5

@@ -70,7 +70,8 @@ def email_campaign(world: World, p: dict, rng: random.Random, t0: float, base_rp
                       # sized on the visitors actually simulated, so a compressed live clock keeps proportions
                       scanners=max(3, int(nominal * time_scale * rng.uniform(0.05, 0.15))),
                       prefetches=max(5, int(nominal * time_scale * rng.uniform(0.1, 0.3))),
-                      burst=rng.uniform(60, 110) * max(time_scale, 0.5))
+                      burst=rng.uniform(60, 110) * max(time_scale, 0.5),
+                      unlisted_share=p.get("unlisted_scanner_share", 0.35))
     campaign = None
     sent = t0 - p.get("slip_minutes", 0.0) * 60 * time_scale  # what the calendar says, when a send slipped
     if announced:

@@ -74,6 +74,8 @@ class World:
     def person(self, rng: random.Random, audience: Audience) -> tuple[str, str | None]:
         """An address for one visitor and, for Private Relay users, the Safari agent that goes with it."""
         country = audience.country(rng)
+        if not (audience.relay_share or audience.vpn_share or audience.cgnat_share):
+            return self.address(rng, country), None
         roll = rng.random()
         if roll < audience.relay_share:
             safari = [b for b in self.browsers[:80] if "Version/" in b and "Safari/" in b]

@@ -46,7 +46,9 @@ UNLISTED_MAIL_SCANNERS = NetworkGroup("unlisted_mail_scanners", None, (
     "95.217.160.0/20", "135.125.128.0/20", "5.75.224.0/20",
 ))
 # Mail privacy image proxies: Gmail's (Google's network) and Apple Mail Privacy Protection.
-IMAGE_PROXIES = NetworkGroup("image_proxies", "image_proxy", ("66.102.8.0/24", "66.249.84.0/24", "17.58.96.0/20"))
+IMAGE_PROXIES = NetworkGroup("image_proxies", "image_proxy", (
+    "66.102.8.0/24", "66.249.84.0/24", "17.58.96.0/20", "104.28.36.0/22",  # Gmail; Apple MPP (own and relay egress)
+))
 GOOGLEBOT = NetworkGroup("googlebot", "search_crawler", ("66.249.64.0/20",))
 BINGBOT = NetworkGroup("bingbot", "search_crawler", ("157.55.39.0/24", "207.46.13.0/24", "40.77.167.0/24"))
 # People on iCloud Private Relay: egress of its partner CDNs (Cloudflare, Akamai, Fastly).

@@ -36,7 +36,7 @@ OVERRIDES: tuple[str, ...] = (
     "bot_delay_minutes", "bot_minutes", "regions", "audience", "landing", "utm_campaign", "campaign_id",
     "campaign_name", "conversion_rate", "rise_minutes", "decay_minutes", "owner", "small_campaign",
     "crawler_rps", "pool_size", "agents", "days", "rhythm", "slip_minutes", "relay_share", "vpn_share",
-    "cgnat_share", "outage_minutes",
+    "cgnat_share", "outage_minutes", "unlisted_scanner_share",
 )
 _THEMES = ("spring-sale", "summer-drop", "black-week", "new-arrivals", "vip-preview", "flash-sale",
            "members-day", "winter-clearance", "mid-season", "back-to-school")
@@ -166,23 +166,26 @@ def scenario_params(scenario: str, seed: int, overrides: dict) -> dict:
              campaign_name=f"{theme.replace('-', ' ').title()} {'/'.join(regions)} #{slug[-2:]}")
     kind = p["bot_kind"] if scenario == "bot_during_campaign" else scenario
     p["bot_minutes"] = {"credential_stuffing": rng.uniform(15, 60), "l7_botnet": rng.uniform(10, 40),
-                        "scraper": rng.uniform(30, 100), "campaign_plus_scraper": rng.uniform(60, 110),
-                        "scalper_bots": rng.uniform(20, 60), "origin_down_flood": rng.uniform(15, 40)}.get(kind, 30.0)
-    p["rhythm"] = "strong" if scenario == "daily_rhythm" else "mild"
-    p["days"] = 3
-    p["outage_minutes"] = rng.uniform(6, 20)
-    if scenario == "slipped_send":
-        p["slip_minutes"] = rng.uniform(20, 50)
-    if scenario == "campaign_via_relays":
-        p.update(relay_share=rng.uniform(0.15, 0.3), vpn_share=rng.uniform(0.1, 0.2), cgnat_share=0.2)
+                        "scraper": rng.uniform(30, 100), "campaign_plus_scraper": rng.uniform(60, 110)}.get(kind, 30.0)
+
     if scenario == "bot_during_campaign":
         p["bot_factor"] = log_uniform(rng, 2, 15) if p["small_campaign"] else p["surge_factor"] * rng.uniform(0.3, 1.5)
     elif scenario == "campaign_plus_scraper":
         p["bot_factor"] = p["surge_factor"] * rng.uniform(0.15, 0.8)
     else:
         p["bot_factor"] = log_uniform(rng, 2, {"scraper": 12, "scalper_bots": 10}.get(scenario, 29))
+    # the imperfect world's parameters, drawn after the older ones so those keep their values per seed
+    p["rhythm"] = "strong" if scenario == "daily_rhythm" else "mild"
+    p["days"] = 3
+    p["outage_minutes"] = rng.uniform(6, 20)
     if scenario == "origin_down_flood":
         p["bot_factor"] = log_uniform(rng, 6, 29)
+    if scenario in ("scalper_bots", "origin_down_flood"):
+        p["bot_minutes"] = rng.uniform(20, 60) if scenario == "scalper_bots" else rng.uniform(15, 40)
+    if scenario == "slipped_send":
+        p["slip_minutes"] = rng.uniform(20, 50)
+    if scenario == "campaign_via_relays":
+        p.update(relay_share=rng.uniform(0.15, 0.3), vpn_share=rng.uniform(0.1, 0.2), cgnat_share=0.2)
     p.update(overrides)
     if scenario == "bot_during_campaign" and p["small_campaign"] and "surge_factor" not in overrides:
         p["surge_factor"] = rng.uniform(0.2, 0.7)

@@ -36,9 +36,9 @@ PUBLISHED: dict[str, tuple[str, ...]] = {
     "cloud": tuple(c for cidrs in reference_networks.clouds().values() for c in cidrs),
 }
 # a group modelling X may overlap the published lists of these kinds (Apple's Mail Privacy Protection
-# proxies sit in Apple's own 17/8, which the reference files under Apple's crawler network)
+# proxies sit in Apple's own 17/8, which the reference files under Apple's crawler network, and in relay egress)
 MAY_OVERLAP: dict[str, set[str]] = {
-    "search_crawler": {"search_crawler"}, "image_proxy": {"image_proxy", "search_crawler"},
+    "search_crawler": {"search_crawler"}, "image_proxy": {"image_proxy", "search_crawler", "private_relay"},
     "mail_security": {"mail_security"}, "private_relay": {"private_relay"}, "cloud": {"cloud"},
 }
 DETECTOR_LISTS = (NEVER_BLOCK, DEFAULT_MAIL_SECURITY_NETWORKS)
