@@ -13,6 +13,7 @@ COPY cli.py worker.py demo.py app.py surgewatch.example.toml ./
 COPY config/ config/
 COPY metrics/ metrics/
 COPY campaigns/ campaigns/
+COPY reference/ reference/
 COPY store/ store/
 COPY collectors/ collectors/
 COPY alerts/ alerts/

@@ -207,6 +207,25 @@ def report(
     raise typer.Exit(run(_settings(), campaign, fmt))
 
 
+reference_app = typer.Typer(help="The reference data the detector relies on (published network ranges, agents).",
+                             no_args_is_help=True)
+app.add_typer(reference_app, name="reference")
+
+
+@reference_app.command("refresh")
+def reference_refresh(
+    source: list[str] = typer.Option([], "--source", help="Only this source (repeatable), e.g. googlebot, aws."),
+    base_url: str | None = typer.Option(None, "--base-url", help="Fetch every file from this mirror instead."),
+    url: list[str] = typer.Option([], "--url", help="NAME=URL for one source (repeatable), e.g. azure=URL."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Directory of the data files (default: the "
+                                         "package's, or SURGEWATCH_REFERENCE_DIR)."),
+) -> None:
+    """Download the published ranges again where the network allows; a source that fails keeps its old file."""
+    from reference.refresh import run
+
+    raise typer.Exit(run(source, base_url, url, data_dir))
+
+
 campaigns_app = typer.Typer(help="Import, list and export announced campaigns (state DB).", no_args_is_help=True)
 app.add_typer(campaigns_app, name="campaigns")
 

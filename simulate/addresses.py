@@ -2,8 +2,8 @@
 
 Residential addresses are drawn at random and kept only when geoip2fast places them in the wanted
 country and their network is not a hosting/cloud network, so downstream geolocation sees the
-countries a scenario intends. Bots come from real public cloud and hosting prefixes; mail link
-scanners, image proxies and search crawlers from the networks those services really use.
+countries a scenario intends. Programs, relays and VPNs come from the simulator's own network
+groups (``simulate.networks``), never from the detector's reference lists.
 Pools are cached per (country, seed, size) because sampling costs a few hundred milliseconds.
 """
 
@@ -17,32 +17,27 @@ from functools import lru_cache
 
 from geoip2fast import GeoIP2Fast
 
-# Real public cloud / hosting prefixes (AWS, GCP, Azure, DigitalOcean, OVH, Hetzner, Linode, Vultr,
-# Scaleway, Oracle, Alibaba, Contabo).
-DATACENTER_PREFIXES: tuple[str, ...] = (
-    "3.120.0.0/14", "18.196.0.0/15", "35.156.0.0/14", "52.28.0.0/16", "54.93.0.0/16",   # AWS eu-central-1
-    "34.240.0.0/13", "13.48.0.0/15", "54.64.0.0/15", "44.192.0.0/11", "52.95.0.0/16",   # AWS others
-    "34.64.0.0/10", "35.184.0.0/13", "104.154.0.0/15", "130.211.0.0/16",               # Google Cloud
-    "20.36.0.0/14", "40.74.0.0/15", "52.136.0.0/13", "13.64.0.0/11", "104.40.0.0/13",  # Azure
-    "104.131.0.0/16", "159.65.0.0/16", "167.99.0.0/16", "138.68.0.0/16", "64.225.0.0/16",  # DigitalOcean
-    "51.38.0.0/16", "51.68.0.0/16", "54.36.0.0/16", "145.239.0.0/16", "137.74.0.0/16",  # OVH
-    "5.9.0.0/16", "88.198.0.0/16", "95.216.0.0/16", "135.181.0.0/16", "65.21.0.0/16",   # Hetzner
-    "116.202.0.0/16", "168.119.0.0/16",
-    "45.33.0.0/17", "139.162.0.0/16", "172.104.0.0/15",                                # Linode / Akamai
-    "45.32.0.0/16", "45.76.0.0/16", "149.28.0.0/16",                                   # Vultr
-    "51.15.0.0/16", "163.172.0.0/16",                                                  # Scaleway
-    "129.146.0.0/16", "132.145.0.0/16",                                                # Oracle Cloud
-    "47.74.0.0/15", "161.97.0.0/16",                                                   # Alibaba, Contabo
+from simulate.networks import (
+    BINGBOT,
+    CORPORATE_VPN,
+    GOOGLEBOT,
+    GROUPS,
+    HOSTING_PREFIXES,
+    IMAGE_PROXIES,
+    MAIL_SCANNERS,
+    PRIVATE_RELAY,
+    UNLISTED_MAIL_SCANNERS,
 )
-# Corporate mail link scanners: Microsoft Exchange Online Protection, Proofpoint, Mimecast, Barracuda.
-MAIL_SCANNER_PREFIXES: tuple[str, ...] = (
-    "40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/14", "104.47.0.0/17",
-    "148.163.128.0/19", "67.231.144.0/20", "205.139.110.0/24", "207.211.30.0/24", "209.222.80.0/21",
-)
-# Mail privacy image proxies: Google (ggpht) and Apple Mail Privacy Protection egress.
-IMAGE_PROXY_PREFIXES: tuple[str, ...] = ("66.249.80.0/20", "66.102.6.0/23", "17.58.0.0/16", "104.28.0.0/16")
-GOOGLEBOT_PREFIXES: tuple[str, ...] = ("66.249.64.0/20",)
-BINGBOT_PREFIXES: tuple[str, ...] = ("157.55.39.0/24", "207.46.13.0/24", "40.77.167.0/24")
+
+# The simulator's own networks (simulate.networks), by the names the traffic sources use.
+DATACENTER_PREFIXES: tuple[str, ...] = HOSTING_PREFIXES
+MAIL_SCANNER_PREFIXES: tuple[str, ...] = MAIL_SCANNERS.prefixes
+UNLISTED_SCANNER_PREFIXES: tuple[str, ...] = UNLISTED_MAIL_SCANNERS.prefixes
+IMAGE_PROXY_PREFIXES: tuple[str, ...] = IMAGE_PROXIES.prefixes
+GOOGLEBOT_PREFIXES: tuple[str, ...] = GOOGLEBOT.prefixes
+BINGBOT_PREFIXES: tuple[str, ...] = BINGBOT.prefixes
+RELAY_PREFIXES: tuple[str, ...] = PRIVATE_RELAY.prefixes
+VPN_PREFIXES: tuple[str, ...] = CORPORATE_VPN.prefixes
 
 _HOSTING = re.compile(
     r"amazon|google|microsoft|digitalocean|ovh|hetzner|linode|akamai|cloudflare|oracle|alibaba|tencent|"
@@ -56,7 +51,7 @@ _IPV6_BLOCKS = tuple(
     for b in ("2001::/16", "2003::/16", "2a00::/12", "2400::/12", "2600::/12", "2800::/12", "2c00::/12")
 )
 POOL_TIERS = (200, 1500)  # master pool sizes: a few per country for botnets, many for visitors
-_DC_NETS = tuple(ipaddress.ip_network(p) for p in DATACENTER_PREFIXES)
+_DC_NETS = tuple(ipaddress.ip_network(p) for group in GROUPS for p in group.prefixes)
 _DC_RANGES = sorted((int(n.network_address), int(n.broadcast_address)) for n in _DC_NETS)
 _DC_STARTS = [start for start, _ in _DC_RANGES]
 
@@ -207,6 +202,9 @@ def prefix_pool(rng: random.Random, prefixes: tuple[str, ...], size: int) -> lis
     return pool
 
 
+_HOST_NETS = tuple(ipaddress.ip_network(p) for p in HOSTING_PREFIXES)
+
+
 def is_datacenter(ip: str) -> bool:
-    """Whether an address lies in one of the known cloud/hosting prefixes."""
-    return ":" not in ip and _in_ranges(int(ipaddress.IPv4Address(ip)))
+    """Whether an address lies in one of the simulator's hosting prefixes (attackers' servers)."""
+    return ":" not in ip and any(ipaddress.ip_address(ip) in n for n in _HOST_NETS)

@@ -61,6 +61,36 @@ IMAGE_PROXY_AGENTS: tuple[str, ...] = (
 )
 
 
+# Scanners of a mail-security vendor nobody lists: current browser strings, nothing that names them.
+UNLISTED_SCANNER_AGENTS: tuple[str, ...] = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.91 "
+    "Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 "
+    "Safari/605.1.15",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
+)
+# The shop's own apps and the libraries they call JSON APIs with (iOS: Alamofire/CFNetwork, Android: okhttp).
+LIBRARY_APP_AGENTS: tuple[str, ...] = (
+    "ShopApp/5.2 (iPhone; iOS 17.5.1; Scale/3.00) Alamofire/5.8.1",
+    "ShopApp/5.2 (iPhone; iOS 18.1; Scale/3.00) Alamofire/5.9.1",
+    "ShopApp/5.2 (iPad; iOS 17.6; Scale/2.00) Alamofire/5.8.1",
+    "ShopApp/5.2.1 CFNetwork/1496.0.7 Darwin/23.5.0",
+    "ShopApp/5.2.1 CFNetwork/1568.100.1 Darwin/24.0.0",
+    "okhttp/4.12.0",
+    "okhttp/4.11.0",
+    "ShopApp/5.2.1 (Android 14; SM-S918B; build 5210) okhttp/4.12.0",
+    "ShopApp/5.2.0 (Android 13; Pixel 7a; build 5200) okhttp/4.12.0",
+    "Dalvik/2.1.0 (Linux; U; Android 14; SM-A546B Build/UP1A.231005.007)",
+    "Dalvik/2.1.0 (Linux; U; Android 13; M2101K6G Build/TKQ1.221013.002)",
+)
+# What scalper bots put in their browsers: a handful of current desktop Chrome strings for a whole fleet.
+SCALPER_BROWSER_AGENTS: tuple[str, ...] = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+    "Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36",
+)
 def _chrome_version(rng: random.Random, major: int) -> str:
     if rng.random() < 0.6:  # reduced user-agent strings carry only the major version
         return f"{major}.0.0.0"
@@ -141,3 +171,10 @@ def popularity_weights(size: int) -> list[float]:
         total += 1.0 / (rank + 3) ** 0.9
         cumulative.append(total)
     return cumulative
+
+
+# every fixed list, for the test that keeps the simulator apart from the detector
+ALL_FIXED_AGENTS: tuple[tuple[str, ...], ...] = (
+    SEARCH_CRAWLER_AGENTS, SCRIPT_AGENTS, SCRAPER_AGENTS, MAIL_SCANNER_AGENTS, IMAGE_PROXY_AGENTS,
+    UNLISTED_SCANNER_AGENTS, LIBRARY_APP_AGENTS, SCALPER_BROWSER_AGENTS,
+)

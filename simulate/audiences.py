@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 
+from simulate.agents import LIBRARY_APP_AGENTS
 from simulate.humans import Audience
 from simulate.site import (
     NEWS_REFERRERS,
@@ -117,3 +118,20 @@ def press_audience(site: Site, market: str, product: str, conversion: float,
     mixed_countries, weights = _mix(countries, tuple(1.0 for _ in countries), market, 0.3)
     return Audience(mixed_countries, weights, entry, conversion=conversion, app_share=0.03, bounce=0.6)
 
+
+
+UTM_PUSH = "utm_source=push&utm_medium=push&utm_campaign="
+
+
+def push_audience(site: Site, market: str, regions: tuple[str, ...], landing: str, utm: str,
+                  conversion: float) -> Audience:
+    """People opening the shop's app from a push notification: a deep link, no referrer, nearly all in the app
+    (its library agents), a third of them on mobile data behind their carrier's CGNAT."""
+    def entry(rng: random.Random) -> tuple[str, str]:
+        path = landing if rng.random() < 0.7 else f"/products/{site.product(rng)}"
+        return "-", f"{path}?{UTM_PUSH}{utm}"
+
+    weights = tuple(2.0 if i == 0 else 1.0 for i in range(len(regions)))
+    countries, mixed = _mix(regions, weights, market, 0.1)
+    return Audience(countries, mixed, entry, conversion=conversion * 1.5, app_share=0.97, bounce=0.3,
+                    app_agents=LIBRARY_APP_AGENTS, cgnat_share=0.35)

@@ -16,6 +16,7 @@ from simulate.addresses import (
     GOOGLEBOT_PREFIXES,
     IMAGE_PROXY_PREFIXES,
     MAIL_SCANNER_PREFIXES,
+    UNLISTED_SCANNER_PREFIXES,
     country_pool,
     prefix_pool,
 )
@@ -25,6 +26,7 @@ from simulate.agents import (
     SCRAPER_AGENTS,
     SCRIPT_AGENTS,
     SEARCH_CRAWLER_AGENTS,
+    UNLISTED_SCANNER_AGENTS,
 )
 from simulate.engine import Rate, Record, arrivals
 from simulate.humans import World
@@ -172,6 +174,7 @@ class MailBurst:
     scanners: int
     prefetches: int
     burst: float = 90.0
+    unlisted_share: float = 0.35  # scanners of a vendor no published list names, with browser agents
     role: str = "scanner"
     _done: bool = False
 
@@ -180,8 +183,13 @@ class MailBurst:
             return
         self._done = True
         addresses = prefix_pool(rng, MAIL_SCANNER_PREFIXES, self.scanners)
-        for ip in addresses:
+        own = random.Random(f"{self.name}:{self.send}:unlisted")  # its own stream: the rest of the traffic keeps its
+        unlisted = int(self.scanners * self.unlisted_share)
+        unlisted_ips = prefix_pool(own, UNLISTED_SCANNER_PREFIXES, unlisted) if unlisted else []
+        for k, ip in enumerate(addresses):
             agent = rng.choice(MAIL_SCANNER_AGENTS)
+            if k < unlisted:
+                ip, agent = unlisted_ips[k], own.choice(UNLISTED_SCANNER_AGENTS)
             t = self.send + rng.uniform(2, self.burst)
             for link in self.links:
                 target = link + (f"&mc_eid={rng.getrandbits(40):010x}" if "utm_" in link and rng.random() < 0.5

@@ -67,6 +67,25 @@ def diurnal(t: float, utc_offset_hours: float) -> float:
     return max(level, 0.25) * (0.85 if local.weekday() >= 5 else 1.0)
 
 
+def _strong_level(hour: float) -> float:
+    night = 0.2
+    day = 1 / (1 + math.exp(-(hour - 7.5) * 1.6)) - 1 / (1 + math.exp(-(hour - 23.3) * 1.6))
+    lunch = math.exp(-((hour - 12.7) ** 2) / (2 * 0.9 ** 2))
+    evening = math.exp(-((hour - 20.5) ** 2) / (2 * 1.4 ** 2))
+    return night + 0.75 * day + 0.9 * lunch + 1.5 * evening
+
+
+_STRONG_MEAN = sum(_strong_level(m / 60) for m in range(24 * 60)) / (24 * 60)
+
+
+def strong_diurnal(t: float, utc_offset_hours: float) -> float:
+    """A shop with a strong daily rhythm (mean 1): nights at about a fifth of the mean, a lunch peak and a
+    higher evening peak, weekends a little lower."""
+    local = datetime.fromtimestamp(t, UTC) + timedelta(hours=utc_offset_hours)
+    level = _strong_level(local.hour + local.minute / 60) / _STRONG_MEAN
+    return level * (0.9 if local.weekday() >= 5 else 1.0)
+
+
 def surge_shape(t0: float, rise: float, decay: float) -> Rate:
     """0 before t0, a smooth rise to 1 over ``rise`` seconds, then exponential decay (time constant ``decay``)."""
     def shape(t: float) -> float:

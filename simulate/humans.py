@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from simulate.addresses import country_pool
+from simulate.addresses import RELAY_PREFIXES, VPN_PREFIXES, country_pool, prefix_pool
 from simulate.agents import app_agents, browser_agents, popularity_weights
 from simulate.engine import Rate, Record, arrivals
 from simulate.site import Site, asset_bytes, page_bytes
@@ -33,6 +33,7 @@ class World:
     pool_size: int = 600
     _browser_cum: list[float] = field(default_factory=list)
     _pools: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _shared: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, rng: random.Random, site: Site, seed: int, pool_size: int = 600,
@@ -55,6 +56,38 @@ class World:
         pool = self.pool(country) or self.pool(fallback)
         return rng.choice(pool)
 
+    def shared(self, kind: str, country: str = "") -> list[str]:
+        """Addresses many people share: Private Relay egress, corporate VPN egress, or a mobile carrier's
+        CGNAT gateways in ``country`` (a dozen addresses for hundreds of people each)."""
+        key = f"{kind}:{country}"
+        if key not in self._shared:
+            rng = random.Random(f"{self.seed}:{key}")
+            if kind == "relay":
+                self._shared[key] = prefix_pool(rng, RELAY_PREFIXES, 120)
+            elif kind == "vpn":
+                self._shared[key] = prefix_pool(rng, VPN_PREFIXES, 40)
+            else:
+                pool = list(country_pool(country, self.seed + 7919, 200) or self.pool("US"))
+                self._shared[key] = rng.sample(pool, min(12, len(pool)))
+        return self._shared[key]
+
+    def person(self, rng: random.Random, audience: Audience) -> tuple[str, str | None]:
+        """An address for one visitor and, for Private Relay users, the Safari agent that goes with it."""
+        country = audience.country(rng)
+        if not (audience.relay_share or audience.vpn_share or audience.cgnat_share):
+            return self.address(rng, country), None
+        roll = rng.random()
+        if roll < audience.relay_share:
+            safari = [b for b in self.browsers[:80] if "Version/" in b and "Safari/" in b]
+            return rng.choice(self.shared("relay")), (rng.choice(safari) if safari else None)
+        roll -= audience.relay_share
+        if roll < audience.vpn_share:
+            return rng.choice(self.shared("vpn")), None
+        roll -= audience.vpn_share
+        if roll < audience.cgnat_share:
+            return rng.choice(self.shared("cgnat", country)), None
+        return self.address(rng, country), None
+
 
 @dataclass
 class Audience:
@@ -67,6 +100,11 @@ class Audience:
     app_share: float = 0.12
     bounce: float = 0.35
     login_share: float = 0.08
+    app_agents: tuple[str, ...] = ()  # the app's agents for this audience (default: the world's ShopApp/x.y)
+    relay_share: float = 0.0          # on iCloud Private Relay
+    vpn_share: float = 0.0            # behind a corporate VPN in a cloud network
+    cgnat_share: float = 0.0          # behind a mobile carrier's CGNAT
+    broken: str | None = None         # a path prefix that answers 404 (a broken landing page)
     _cum: list[float] = field(default_factory=list)
 
     def country(self, rng: random.Random) -> str:
@@ -83,10 +121,13 @@ def _app_target(path: str) -> str:
         return "/api/v2/home"
     if path.startswith("/search"):
         return "/api/v2/search" + path[len("/search"):]
-    return "/api/v2" + path.split("?")[0]
+    base, _, query = path.partition("?")
+    return "/api/v2" + base + (f"?{query}" if "utm_" in query else "")  # a deep link keeps its campaign tags
 
 
-def _page_status(rng: random.Random, path: str) -> int:
+def _page_status(rng: random.Random, path: str, broken: str | None = None) -> int:
+    if broken and path.startswith(broken):
+        return 404
     roll = rng.random()
     if roll < 0.003:
         return rng.choice((500, 502, 503, 504))
@@ -117,9 +158,9 @@ def session(rng: random.Random, world: World, audience: Audience, ts: float, com
             out: list[Record]) -> None:
     """Append every request of one visitor session starting at ``ts``."""
     site = world.site
-    ip = world.address(rng, audience.country(rng))
+    ip, relay_agent = world.person(rng, audience)
     app = rng.random() < audience.app_share
-    agent = rng.choice(world.apps) if app else world.browser(rng)
+    agent = rng.choice(audience.app_agents or world.apps) if app else (relay_agent or world.browser(rng))
     referrer, first = audience.entry(rng)
     proto = "HTTP/1.1" if app else rng.choice(("HTTP/2.0", "HTTP/2.0", "HTTP/1.1"))
     t = ts
@@ -132,6 +173,8 @@ def session(rng: random.Random, world: World, audience: Audience, ts: float, com
                 continue
             api = _app_target(target)
             status = 200 if method == "GET" else (201 if api.endswith("complete") else 200)
+            if audience.broken and target.startswith(audience.broken):
+                status = 404
             out.append((t, ip, method, api, proto, status, page_bytes(rng, api), "-", agent, comp))
             for _ in range(rng.randint(1, 3)):
                 call = rng.choice(("/api/v2/recommendations", "/api/v2/cart/count", "/api/v2/session",
@@ -144,7 +187,7 @@ def session(rng: random.Random, world: World, audience: Audience, ts: float, com
             status = (401 if rng.random() < 0.1 else 302) if target == "/login" else 303
             out.append((t, ip, method, target, proto, status, rng.randint(0, 600), site.url(target), agent, comp))
             continue
-        status = _page_status(rng, target)
+        status = _page_status(rng, target, audience.broken)
         out.append((t, ip, method, target, proto, status, 0 if status == 304 else page_bytes(rng, target), ref,
                     agent, comp))
         previous = target

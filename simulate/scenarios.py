@@ -1,9 +1,10 @@
 """Named traffic scenarios with their campaign calendar and ground-truth labels.
 
 ``build(scenario, seed)`` lays a diurnal baseline (people and search crawlers) over
-``history_hours``, injects the scenario's event at the surge time, runs the clock to the end and
-labels the surge from the volumes each part actually injected (see ``simulate.truth``). Every
-random choice comes from ``random.Random`` seeded by ``seed``; the same seed gives the same log.
+``history_hours``, injects the scenario's events at the surge time (``simulate.scenario_events``)
+and runs the clock to the end. The label is the one the scenario declares (``simulate.truth``),
+not one computed from the traffic. Every random choice comes from ``random.Random`` seeded by
+``seed``; the same seed gives the same log.
 """
 
 from __future__ import annotations
@@ -17,21 +18,25 @@ from pathlib import Path
 
 from simulate.audiences import MARKETS, REGION_GROUPS, baseline_audience
 from simulate.bots import SearchCrawlers
-from simulate.engine import Engine, Record, diurnal
-from simulate.events import Injection, bot_attack, email_campaign, log_uniform, press_wave, social_wave
+from simulate.engine import Engine, Record, diurnal, strong_diurnal
+from simulate.events import Injection, log_uniform
 from simulate.humans import HumanTraffic, World, requests_per_session
 from simulate.logline import CombinedFormatter
+from simulate.scenario_events import scenario_injections
 from simulate.site import Site
-from simulate.truth import decayed_minute, label, series
+from simulate.truth import declared
 
 SCENARIOS: tuple[str, ...] = ("campaign_surge", "unannounced_campaign", "viral_social", "press_flash_crowd",
                               "credential_stuffing", "l7_botnet", "scraper", "bot_during_campaign",
-                              "campaign_plus_scraper", "quiet_day", "campaign_flop")
+                              "campaign_plus_scraper", "quiet_day", "campaign_flop", "app_push_campaign",
+                              "scalper_bots", "daily_rhythm", "broken_landing", "origin_down_flood",
+                              "overlapping_campaigns", "slipped_send", "campaign_via_relays")
 OVERRIDES: tuple[str, ...] = (
     "market", "site", "tz_offset_minutes", "surge_factor", "flop_factor", "bot_factor", "bot_kind",
     "bot_delay_minutes", "bot_minutes", "regions", "audience", "landing", "utm_campaign", "campaign_id",
     "campaign_name", "conversion_rate", "rise_minutes", "decay_minutes", "owner", "small_campaign",
-    "crawler_rps", "pool_size", "agents",
+    "crawler_rps", "pool_size", "agents", "days", "rhythm", "slip_minutes", "relay_share", "vpn_share",
+    "cgnat_share", "outage_minutes", "unlisted_scanner_share",
 )
 _THEMES = ("spring-sale", "summer-drop", "black-week", "new-arrivals", "vip-preview", "flash-sale",
            "members-day", "winter-clearance", "mid-season", "back-to-school")
@@ -53,6 +58,8 @@ class Truth:
     campaign: str | None       # name of the campaign that explains it (campaign / mixed)
     looks_like: str | None     # organic only: "viral_social" | "press" | "unannounced_campaign"
     doubled: datetime | None = None  # UTC, when the surge's own traffic first equals the baseline's (for 30 s)
+    campaigns: tuple[str, ...] = ()  # every campaign behind the surge (two when sends overlap)
+    landing_errors: bool = False     # the campaign's landing page fails: the analysis owes an errors item
 
 
 @dataclass
@@ -160,12 +167,25 @@ def scenario_params(scenario: str, seed: int, overrides: dict) -> dict:
     kind = p["bot_kind"] if scenario == "bot_during_campaign" else scenario
     p["bot_minutes"] = {"credential_stuffing": rng.uniform(15, 60), "l7_botnet": rng.uniform(10, 40),
                         "scraper": rng.uniform(30, 100), "campaign_plus_scraper": rng.uniform(60, 110)}.get(kind, 30.0)
+
     if scenario == "bot_during_campaign":
         p["bot_factor"] = log_uniform(rng, 2, 15) if p["small_campaign"] else p["surge_factor"] * rng.uniform(0.3, 1.5)
     elif scenario == "campaign_plus_scraper":
         p["bot_factor"] = p["surge_factor"] * rng.uniform(0.15, 0.8)
     else:
-        p["bot_factor"] = log_uniform(rng, 2, 12 if scenario == "scraper" else 29)
+        p["bot_factor"] = log_uniform(rng, 2, {"scraper": 12, "scalper_bots": 10}.get(scenario, 29))
+    # the imperfect world's parameters, drawn after the older ones so those keep their values per seed
+    p["rhythm"] = "strong" if scenario == "daily_rhythm" else "mild"
+    p["days"] = 3
+    p["outage_minutes"] = rng.uniform(6, 20)
+    if scenario == "origin_down_flood":
+        p["bot_factor"] = log_uniform(rng, 6, 29)
+    if scenario in ("scalper_bots", "origin_down_flood"):
+        p["bot_minutes"] = rng.uniform(20, 60) if scenario == "scalper_bots" else rng.uniform(15, 40)
+    if scenario == "slipped_send":
+        p["slip_minutes"] = rng.uniform(20, 50)
+    if scenario == "campaign_via_relays":
+        p.update(relay_share=rng.uniform(0.15, 0.3), vpn_share=rng.uniform(0.1, 0.2), cgnat_share=0.2)
     p.update(overrides)
     if scenario == "bot_during_campaign" and p["small_campaign"] and "surge_factor" not in overrides:
         p["surge_factor"] = rng.uniform(0.2, 0.7)
@@ -182,42 +202,15 @@ def _surge_time(rng: random.Random, market: str) -> datetime:
     return (day + timedelta(hours=local_hour - MARKETS[market][2])).replace(second=0, microsecond=0)
 
 
-def scenario_injections(scenario: str, world: World, p: dict, rng: random.Random, t0: float, base_rps: float,
-                        time_scale: float = 1.0) -> list[Injection]:
-    """The events of a scenario starting at t0 (an empty list for quiet_day)."""
-    f = p["surge_factor"]
-    if scenario in ("campaign_surge", "unannounced_campaign"):
-        return [email_campaign(world, p, rng, t0, base_rps, f, scenario == "campaign_surge", time_scale)]
-    if scenario == "campaign_flop":
-        return [email_campaign(world, p, rng, t0, base_rps, p["flop_factor"], True, time_scale, nominal_factor=f)]
-    if scenario == "viral_social":
-        return [social_wave(world, p, rng, t0, base_rps, f, time_scale)]
-    if scenario == "press_flash_crowd":
-        return [press_wave(world, p, rng, t0, base_rps, f, time_scale)]
-    if scenario in ("credential_stuffing", "l7_botnet", "scraper"):
-        return [bot_attack(world, scenario, rng, t0, base_rps, p["bot_factor"], p["bot_minutes"], time_scale)]
-    if scenario == "bot_during_campaign":
-        delay = p["bot_delay_minutes"] * 60 * time_scale
-        return [email_campaign(world, p, rng, t0, base_rps, f, True, time_scale),
-                bot_attack(world, p["bot_kind"], rng, t0 + delay, base_rps, p["bot_factor"], p["bot_minutes"],
-                           time_scale)]
-    if scenario == "campaign_plus_scraper":
-        delay = rng.uniform(0, 30) * 60 * time_scale
-        return [email_campaign(world, p, rng, t0, base_rps, f, True, time_scale),
-                bot_attack(world, "scraper", rng, t0 + delay, base_rps, p["bot_factor"], p["bot_minutes"],
-                           time_scale)]
-    if scenario == "quiet_day":
-        return []
-    raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
-
-
-def baseline_components(world: World, market: str, base_rps: float, crawler_rps: float) -> list:
-    """People following the market's daily curve (mean ``base_rps`` requests/s) plus search crawlers."""
+def baseline_components(world: World, market: str, base_rps: float, crawler_rps: float,
+                        rhythm: str = "mild") -> list:
+    """People following the market's daily curve (mean ``base_rps`` requests/s) plus search crawlers;
+    ``rhythm`` "strong" gives nights at a fifth of the mean and lunch and evening peaks."""
     audience = baseline_audience(world.site, market)
     offset = MARKETS[market][2]
     sessions = max(base_rps - crawler_rps, 0.0) / requests_per_session(world, audience)
-    people = HumanTraffic("baseline visitors", "baseline", world, audience, sessions,
-                          lambda t: diurnal(t, offset))
+    curve = strong_diurnal if rhythm == "strong" else diurnal
+    people = HumanTraffic("baseline visitors", "baseline", world, audience, sessions, lambda t: curve(t, offset))
     return [people, SearchCrawlers("search crawlers", world.site, crawler_rps)]
 
 
@@ -231,6 +224,9 @@ def build(scenario: str, seed: int, *, history_hours: float = 4.0, surge_hours: 
     prng = random.Random(f"{seed}:sizes")
     p["scale"] = scale if scale is not None else 1.0
     p["base_rps"] = (base_rps if base_rps is not None else prng.uniform(5, 15)) * p["scale"]
+    if scenario == "daily_rhythm":  # several ordinary days of a small shop
+        p["base_rps"] = min(p["base_rps"], 2.0 * p["scale"])
+        history_hours = max(history_hours, 24.0 * p["days"] - surge_hours)
     if start is None:
         surge_at = _surge_time(prng, p["market"])
         start = surge_at - timedelta(hours=history_hours)
@@ -244,7 +240,7 @@ def build(scenario: str, seed: int, *, history_hours: float = 4.0, surge_hours: 
     rng = random.Random(f"{seed}:traffic")
     t0, t_start, t_end = surge_at.timestamp(), start.timestamp(), end.timestamp()
 
-    components = baseline_components(world, p["market"], p["base_rps"], p["crawler_rps"] * p["scale"])
+    components = baseline_components(world, p["market"], p["base_rps"], p["crawler_rps"] * p["scale"], p["rhythm"])
     injections = scenario_injections(scenario, world, p, rng, t0, p["base_rps"])
     for injection in injections:
         components += injection.components
@@ -252,8 +248,11 @@ def build(scenario: str, seed: int, *, history_hours: float = 4.0, surge_hours: 
     visitors = [i for i, c in enumerate(components) if isinstance(c, HumanTraffic) and c.role == "baseline"]
     engine.pre_roll(PRE_ROLL_SECONDS, random.Random(f"{seed}:pre-roll"), visitors)
     records = list(engine.run(t_end))
+    if scenario == "origin_down_flood":
+        records = _origin_down(records, random.Random(f"{seed}:outage"), injections[0].start + 90,
+                               p["outage_minutes"] * 60)
 
-    truth = _truth(engine, components, injections, t_start, t0, t_end, records)
+    truth = _truth(scenario, p, injections, t_start, t_end, records, [c.role for c in components])
     volumes: dict[str, int] = {}
     for i, component in enumerate(components):
         volumes[component.name] = volumes.get(component.name, 0) + sum(engine.per_minute.get(i, {}).values())
@@ -289,31 +288,33 @@ def _doubled(records: list, roles: list[str], t0: float, bots_only: bool, min_ex
     return None if hit is None else datetime.fromtimestamp(t0 + hit * step, UTC)
 
 
-def _truth(engine: Engine, components: list, injections: list[Injection], t_start: float, t0: float,
-           t_end: float, records: list) -> list[Truth]:
-    if not injections:
+def _origin_down(records: list[Record], rng: random.Random, down_at: float, seconds: float) -> list[Record]:
+    """The flood takes the origin down for everyone: from ``down_at`` for ``seconds``, nine requests in ten
+    (people's, crawlers' and the flood's alike) get a 502/503/504 with a small error page."""
+    out = []
+    for r in records:
+        if down_at <= r[0] < down_at + seconds and rng.random() < 0.9:
+            r = (*r[:5], rng.choice((502, 503, 503, 504)), rng.randint(150, 600), *r[7:])
+        out.append(r)
+    return out
+
+
+def _truth(scenario: str, p: dict, injections: list[Injection], t_start: float, t_end: float,
+           records: list, roles: list[str]) -> list[Truth]:
+    """The scenario's declared label (``simulate.truth``) with its event's own start and end."""
+    verdict, looks_like = declared(scenario, p)
+    if verdict is None or not injections:
         return []
-    minutes = int((t_end - t_start + 59) // 60)
-    roles = [c.role for c in components]
-    pick = [i for i, r in enumerate(roles) if r == "baseline"]
-    human = series(engine.per_minute, [i for i, r in enumerate(roles) if r == "human"], minutes)
-    bots = series(engine.per_minute, [i for i, r in enumerate(roles) if r == "bot"], minutes)
-    baseline = series(engine.per_minute, pick, minutes)
-    kind = next((i.kind for i in injections if i.kind), "campaign")
-    verdict = label(kind, human, bots, baseline)
-    if verdict is None:
-        return []
-    first = int((t0 - t_start) // 60)
-    injected = [h + b for h, b in zip(human, bots, strict=False)]
-    end_minute = decayed_minute(injected, baseline, first)
-    campaign = next((i.campaign["name"] for i in injections if i.campaign), None)
-    looks_like = next((i.looks_like for i in injections if i.looks_like), None)
-    if verdict == "bot":  # the surge is the bot wave, which may start after the campaign's send
-        first = next((m for m, n in enumerate(bots) if n), first)
-    start_dt = datetime.fromtimestamp(max(t0, t_start + first * 60), UTC)
-    doubled_dt = _doubled(records, roles, start_dt.timestamp(), verdict == "bot") or start_dt
-    end_dt = min(datetime.fromtimestamp(t_start + end_minute * 60, UTC),
-                 datetime.fromtimestamp(t_end, UTC))
-    return [Truth(label=verdict, start=start_dt, end=end_dt,
-                  campaign=campaign if verdict in ("campaign", "mixed") else None,
-                  looks_like=looks_like if verdict == "organic" else None, doubled=doubled_dt)]
+    names = tuple(i.campaign["name"] for i in injections if i.campaign)
+    event = injections[0]
+    if verdict == "bot" and len(injections) > 1:  # the surge is the bot wave, which starts after the send
+        event = injections[-1]
+    start = max(event.start, t_start)
+    end = min(max(i.end for i in injections), t_end)
+    start_dt = datetime.fromtimestamp(start, UTC)
+    doubled_dt = _doubled(records, roles, start, verdict == "bot") or start_dt
+    return [Truth(label=verdict, start=start_dt, end=datetime.fromtimestamp(end, UTC),
+                  campaign=names[0] if verdict in ("campaign", "mixed") and names else None,
+                  looks_like=looks_like if verdict == "organic" else None, doubled=doubled_dt,
+                  campaigns=names if verdict in ("campaign", "mixed") else (),
+                  landing_errors=scenario == "broken_landing")]

@@ -3,7 +3,7 @@
 Verified search-engine crawlers, mail privacy image proxies (Gmail's ggpht proxy, Apple Mail
 Privacy Protection) and corporate mail link scanners look automated, and during an email send
 they are many, but blocking them hides the site from search or breaks the campaign's links and
-images for its recipients. The ranges are the ones the operators publish.
+images for its recipients. The ranges are the ones the operators publish (``reference``).
 """
 
 from __future__ import annotations
@@ -11,17 +11,11 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 
-from collectors.weblog.mail_security import DEFAULT_MAIL_SECURITY_NETWORKS
+from reference import networks as reference_networks
 
-SEARCH_CRAWLER_NETWORKS: tuple[str, ...] = (
-    "66.249.64.0/19",                                   # Googlebot
-    "157.55.39.0/24", "207.46.13.0/24", "40.77.167.0/24", "13.66.139.0/24", "52.167.144.0/24",  # Bingbot
-    "17.0.0.0/8",                                       # Apple (Applebot, Mail Privacy Protection)
-    "5.255.250.0/24", "87.250.224.0/19", "213.180.192.0/19",  # Yandex
-)
-IMAGE_PROXY_NETWORKS: tuple[str, ...] = (
-    "66.102.0.0/20", "66.249.80.0/20",                  # Google image proxy (ggpht.com)
-)
+SEARCH_CRAWLER_NETWORKS: tuple[str, ...] = reference_networks.search_crawlers()  # Googlebot, bingbot, Apple, Yandex
+IMAGE_PROXY_NETWORKS: tuple[str, ...] = reference_networks.image_proxies()      # Google image proxy (ggpht.com)
+DEFAULT_MAIL_SECURITY_NETWORKS: tuple[str, ...] = reference_networks.mail_security()
 NEVER_BLOCK: tuple[str, ...] = SEARCH_CRAWLER_NETWORKS + IMAGE_PROXY_NETWORKS + DEFAULT_MAIL_SECURITY_NETWORKS
 
 

@@ -5,8 +5,9 @@ plain browser user agent ("Mozilla/5.0 ...Chrome/108"), so the agent alone calls
 The vendors publish the ranges their scanners and gateways use; a browser- or app-looking request
 from one of them is classed ``mail_scanner`` (actor ``scanner``: campaign automation, not an attack
 and not a visitor). The list is a setting (``accesslog.mail_security_networks``); these defaults are
-the vendors' published ranges. Mail privacy proxies (Apple Mail Privacy Protection) prefetch a
-message's images with the bare agent ``Mozilla/5.0``, which no browser sends: that is a scanner too.
+the vendors' published ranges, kept in ``reference/data/mail-security.json``. Mail privacy proxies
+(Apple Mail Privacy Protection) prefetch a message's images with the bare agent ``Mozilla/5.0``,
+which no browser sends: that is a scanner too.
 """
 
 from __future__ import annotations
@@ -14,18 +15,12 @@ from __future__ import annotations
 import ipaddress
 from bisect import bisect_right
 
-DEFAULT_MAIL_SECURITY_NETWORKS: tuple[str, ...] = (
-    # Microsoft Exchange Online Protection (Safe Links)
-    "40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/14", "104.47.0.0/17",
-    # Proofpoint
-    "148.163.128.0/19", "67.231.144.0/20",
-    # Mimecast
-    "205.139.110.0/24", "207.211.30.0/24",
-    # Barracuda
-    "209.222.80.0/21",
-)
+from reference import agents as reference_agents
+from reference import networks as reference_networks
+
+DEFAULT_MAIL_SECURITY_NETWORKS: tuple[str, ...] = reference_networks.mail_security()
 _RECLASSED = frozenset({"browser", "app"})  # declared scanners, crawlers and scripts keep their class
-PRIVACY_PROXY_AGENT = "Mozilla/5.0"
+PRIVACY_PROXY_AGENT: str = reference_agents.signatures()["mail_privacy_proxy_agent"]
 
 
 class MailSecurityNetworks:

@@ -14,41 +14,19 @@ from typing import NamedTuple
 from crawlerdetect import CrawlerDetect
 from ua_parser import parse_user_agent
 
-_MAIL_SCANNER = re.compile(
-    r"GoogleImageProxy|YahooMailProxy|Barracuda|Mimecast|Proofpoint|Microsoft Office Protection|"
-    r"Office 365 ATP|SafeLinks|Trend ?Micro|Symantec|Forcepoint|Sophos|FireEye|Cisco ?IronPort|"
-    r"Zscaler|Mailguard|SpamTitan|Hornet ?Security|Libraesva|Avanan|Abnormal ?Security",
-    re.I,
-)
-_HEADLESS = re.compile(r"HeadlessChrome|PhantomJS|Puppeteer|Playwright|Selenium|SlimerJS|Splash|Nightmare", re.I)
-_SCRIPT = re.compile(
-    r"^(curl|wget|python|python-requests|python-urllib|aiohttp|httpx|go-http-client|java/|apache-httpclient|"
-    r"libwww-perl|lwp|okhttp/[0-4]\.|node-fetch|axios|got |undici|ruby|php|guzzle|rest-client|httpie|"
-    r"powershell|winhttp|postmanruntime|insomnia|scrapy|http_request|fasthttp|reqwest|hackney|dart:io)",
-    re.I,
-)
-_BOT_WORD = re.compile(r"bot\b|crawl|spider|scan|monitor|preview|fetch", re.I)
-_APP_HINT = re.compile(r"CFNetwork|Dalvik|okhttp|\bApp/|Electron|FBAN|FBAV|Instagram|Alamofire", re.I)
+from reference import agents as reference_agents
 
-# claimed engine → the ASN names its crawlers really come from
-SEARCH_ENGINES: dict[str, tuple[str, ...]] = {
-    "google": ("GOOGLE",),
-    "bing": ("MICROSOFT",),
-    "apple": ("APPLE",),
-    "yandex": ("YANDEX",),
-    "baidu": ("BAIDU", "CHINANET", "CHINA UNICOM"),
-    "duckduckgo": ("MICROSOFT", "AMAZON", "DUCKDUCKGO"),
-    "yahoo": ("YAHOO", "OATH"),
-    "seznam": ("SEZNAM",),
-    "naver": ("NAVER",),
-}
-_ENGINE_RE = re.compile(
-    r"(?P<google>Googlebot|Google-InspectionTool|GoogleOther|AdsBot-Google|Mediapartners-Google|Storebot-Google)|"
-    r"(?P<bing>bingbot|BingPreview|adidxbot|msnbot)|(?P<apple>Applebot)|(?P<yandex>YandexBot|YandexImages)|"
-    r"(?P<baidu>Baiduspider)|(?P<duckduckgo>DuckDuckBot)|(?P<yahoo>Yahoo! Slurp)|(?P<seznam>SeznamBot)|"
-    r"(?P<naver>Yeti/)",
-    re.I,
-)
+_SIGNATURES = reference_agents.signatures()
+_MAIL_SCANNER = re.compile("|".join(_SIGNATURES["mail_scanner"]), re.I)
+_HEADLESS = re.compile("|".join(_SIGNATURES["headless"]), re.I)
+_SCRIPT = re.compile("^(" + "|".join(_SIGNATURES["script_prefixes"]) + ")", re.I)
+_APP_HINT = re.compile("|".join(_SIGNATURES["app_hints"]), re.I)
+_BOT_WORD = re.compile(r"bot\b|crawl|spider|scan|monitor|preview|fetch", re.I)
+
+# claimed engine → the ASN names its crawlers really come from (reference/data/agents.json)
+SEARCH_ENGINES: dict[str, tuple[str, ...]] = {name: e["asn"] for name, e in reference_agents.search_engines().items()}
+_ENGINE_RE = re.compile("|".join(f"(?P<{name}>{'|'.join(e['agents'])})"
+                                 for name, e in reference_agents.search_engines().items()), re.I)
 _detector = CrawlerDetect()
 
 

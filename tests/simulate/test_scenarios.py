@@ -14,7 +14,7 @@ import pytest
 from simulate import scenarios
 from simulate.addresses import MAIL_SCANNER_PREFIXES, country_of, is_datacenter
 from simulate.scenarios import SCENARIOS, Simulation, build
-from simulate.truth import label
+from simulate.truth import LABELS, declared
 
 COMBINED = re.compile(
     r'^(?P<ip>[0-9a-fA-F.:]+) - - \[(?P<time>\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] '
@@ -170,7 +170,7 @@ def test_quiet_day_and_campaign_flop_have_no_surge() -> None:
     assert flop.truth == [] and len(flop.campaigns) == 1
 
 
-def test_bot_wave_during_campaign_is_labelled_from_injected_volumes() -> None:
+def test_bot_wave_during_campaign_is_labelled_as_declared() -> None:
     big_bots = sim("bot_during_campaign", small_campaign=False, surge_factor=8.0, bot_factor=8.0,
                    bot_kind="credential_stuffing")
     few_bots = sim("bot_during_campaign", small_campaign=False, surge_factor=8.0, bot_factor=0.3,
@@ -213,13 +213,15 @@ def test_a_log_opens_on_sessions_already_going_not_on_thin_traffic(monkeypatch: 
     assert opening_share() < 0.9  # without the pre-roll: sessions all begin at the start
 
 
-def test_label_rules_on_injected_series() -> None:
-    base = [100] * 30
-    surge = [0] * 10 + [150] * 10 + [0] * 10
-    assert label("campaign", surge, [0] * 30, base) == "campaign"
-    assert label("campaign", surge, [0] * 10 + [60] * 10 + [0] * 10, base) == "mixed"
-    assert label("campaign", [0] * 10 + [30] * 10 + [0] * 10, [0] * 10 + [300] * 10 + [0] * 10, base) == "bot"
-    assert label("organic", [0] * 10 + [30] * 10 + [0] * 10, [0] * 30, base) is None
+def test_labels_are_declared_by_the_scenario_not_computed_from_its_traffic() -> None:
+    assert set(LABELS) | {"bot_during_campaign", "campaign_plus_scraper"} == set(SCENARIOS)
+    # the same bot wave over a big campaign is "mixed", over one that barely moves the traffic it is "bot"
+    big = {"small_campaign": False, "surge_factor": 8.0, "bot_factor": 4.0}
+    assert declared("bot_during_campaign", big) == ("mixed", None)
+    assert declared("bot_during_campaign", {**big, "small_campaign": True}) == ("bot", None)
+    assert declared("campaign_plus_scraper", {**big, "bot_factor": 1.0}) == ("campaign", None)
+    # a flop that sends almost no one stays no surge, however its traffic happens to fall
+    assert declared("campaign_flop", {}) == (None, None) and declared("daily_rhythm", {}) == (None, None)
 
 
 def test_unknown_scenario_or_override_is_refused_with_the_choices() -> None:
