@@ -78,6 +78,18 @@ class Forecast:
     def peak_index(self) -> int:
         return int(np.argmax(self.expected))
 
+    def busiest(self, minutes: int = 5, which: str = "expected", after: datetime | None = None) -> float:
+        """The mean requests/s of the busiest ``minutes`` of the p50 (or "low"/"high") forecast from ``after``
+        (default: the whole window): the statistic an actual peak is measured with, so a one-minute send burst
+        is not compared with a five-minute mean."""
+        series = getattr(self, which)
+        if after is not None:
+            series = series[self.times >= pd.Timestamp(after)]
+        k = max(1, round(minutes * 60 / self.step))
+        if len(series) < k:
+            return float(series.max()) if len(series) else 0.0
+        return float(np.convolve(series, np.ones(k) / k, mode="valid").max())
+
     @property
     def peak_time(self) -> pd.Timestamp:
         return self.times[self.peak_index]

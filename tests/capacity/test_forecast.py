@@ -112,3 +112,18 @@ def test_the_curve_fit_recovers_a_known_rise_and_decay() -> None:
     excess = 5 * shape(minutes, 0, 20, 90) + rng.normal(0, 0.2, len(minutes))
     lag, rise, decay, peak = fit(excess, 1)
     assert lag <= 2 and 13 <= rise <= 30 and 70 <= decay <= 115 and peak == pytest.approx(5, rel=0.1)
+
+
+def test_busiest_five_minutes_is_a_five_minute_mean_not_the_send_burst(history: History) -> None:
+    """The peak set against a measured busiest-5-minutes is the forecast's own 5-minute mean: the email's
+    one-minute send burst, far above the minutes around it, does not count five times over."""
+    store, state = _open(history)
+    f = forecast(store, state, history.target)
+    one_minute = float(f.expected[f.times >= history.target.start].max())
+    five = f.busiest(5, after=history.target.start)
+    window = f.expected[f.times >= history.target.start]
+    means = [float(window[i:i + 5].mean()) for i in range(len(window) - 4)]
+    assert five == pytest.approx(max(means))
+    assert five <= one_minute
+    assert f.busiest(1, after=history.target.start) == pytest.approx(one_minute)
+    assert f.busiest(5, "high") >= f.busiest(5) >= f.busiest(5, "low")
