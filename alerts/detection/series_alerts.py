@@ -16,7 +16,7 @@ spike). Values of a stretch stay out of the level; a stretch that lasts ``adopt`
 level shift and becomes the new normal: the level restarts from its values and no new alert
 follows.
 
-The live spike detector (``alerts.detect``) is separate: it judges 10 s traffic buckets with
+The live spike detector (``alerts.detection.detect``) is separate: it judges 10 s traffic buckets with
 volume guards and a time-of-day profile from the store's rollups.
 """
 

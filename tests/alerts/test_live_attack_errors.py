@@ -70,8 +70,6 @@ def test_alert_settings_set_how_big_a_spike_must_be(stuffing) -> None:
     assert [i["verdict"] for i in strict.incidents.values()] == ["errors"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: the send's link scanners of a vendor no list names (browser agents "
-                   "from a hoster) count as people and hide the login attack's errors item; passes without them")
 def test_a_login_attack_inside_a_campaign_is_raised_at_once_then_told_in_the_mixed_surge(tmp_path: Path) -> None:
     sim = build("bot_during_campaign", 3, bot_delay_minutes=4.0, small_campaign=False,
                 bot_kind="credential_stuffing", scale=0.5, history_hours=2.0, surge_hours=0.5)

@@ -23,9 +23,6 @@ SEEDS = {s: 7 for s in SCENARIOS}
 KNOWN_WRONG: dict[str, str] = {  # what the detector still gets wrong on these draws (issue 14, items 2-5)
     "bot_during_campaign": "a bot wave set at the campaign's size is called campaign, not mixed",
     "campaign_plus_scraper": "the block names networks of the campaign's and the shop's people (4 of 8)",
-    "origin_down_flood": "the block names networks the shop's people come from (5 of 369)",
-    "app_push_campaign": "the shop's app users (okhttp/Alamofire) are called mixed and their networks blocked",
-    "scalper_bots": "browser bots through residential proxies are called organic",
     "daily_rhythm": "ordinary nights and peaks of strong daily rhythm are called organic spikes",
     "broken_landing": "the campaign's 404 landing page gives no errors item",
 }

@@ -168,7 +168,7 @@ def test_sources_page_shows_each_collector_its_rate_chart_and_redacted_samples_i
     try:
         text, charts = rendered(driver, f"{svc.url}/sources", lambda t, n: all(
             w in t for w in ("Sources", "accesslog:web1", "accesslog:web2 **night**", "stale", "reachable",
-                             "samples (redacted)", "Time range")) and n >= 2, tmp_path / "sources.png")
+                             "samples (redacted)", "Time range", "web1.log")) and n >= 2, tmp_path / "sources.png")
         assert "Time range" in text, "a direct link to the page should open it inside the app (sidebar included)"
         assert "accesslog:web1" in text and "accesslog:web2 **night**" in text  # a stored name is text, not Markdown
         assert "stale" in text and "reachable" in text

@@ -1,7 +1,7 @@
 """The simulator's world is its own: it shares no list with the detector.
 
 The detector reads published ranges and agent signatures from ``reference`` (and its own
-``alerts.service_networks`` / collector defaults built from them). The simulator may not import
+``alerts.judgement.service_networks`` / collector defaults built from them). The simulator may not import
 them, and its networks may lie inside a published range only where a group says it deliberately
 models that service (Googlebot in Google's crawler ranges, Private Relay users in Apple's egress
 ranges, corporate VPN users in cloud ranges). Every other group, and every residential address it
@@ -15,8 +15,8 @@ import ipaddress
 from pathlib import Path
 
 import pytest
-from alerts.service_networks import NEVER_BLOCK
 
+from alerts.judgement.service_networks import NEVER_BLOCK
 from collectors.weblog.mail_security import DEFAULT_MAIL_SECURITY_NETWORKS
 from reference import agents as reference_agents
 from reference import networks as reference_networks
