@@ -9,9 +9,9 @@ non-zero with a message and prints nothing on stdout.
 
 from __future__ import annotations
 
-import calendar
 import gzip
 import heapq
+import io
 import itertools
 import json
 import re
@@ -19,6 +19,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,13 @@ from alerts.analysis import analyze_site, outage_report
 from alerts.judgement.correlate import CampaignInfo
 from campaigns.files import load_campaigns
 from campaigns.model import CampaignError
+from collectors.weblog.identity import open_decompressed
+from collectors.weblog.timestamps import parse_time_local
 
 SITE = "analyze"
-_TIME = re.compile(r"\[(\d{2})/(\w{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\]")
+_TIME = re.compile(r"\[(\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\]")
 _REFERER = re.compile(r'" \d{3} \S+ "https?://([^/":]+)')
 SNIFF_LINES = 50_000
-_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
-                                       "Nov", "Dec"), start=1)}
 
 
 class InputError(RuntimeError):
@@ -40,24 +41,17 @@ class InputError(RuntimeError):
 
 
 def _line_time(line: str, last: float) -> float:
+    """The line's ``[time_local]`` as epoch seconds (the collectors' parser), or the previous line's time."""
     m = _TIME.search(line)
-    if not m:
-        return last
-    d, mon, y, hh, mm, ss, tz = m.groups()
-    try:
-        t = calendar.timegm((int(y), _MONTHS.get(mon, 1), int(d), int(hh), int(mm), int(ss)))
-    except (ValueError, OverflowError):
-        return last
-    sign = 1 if tz[0] == "+" else -1
-    return t - sign * (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60)
+    t = parse_time_local(m.group(1)) if m else None
+    return last if t is None else t
 
 
-def _open(path: Path):
-    with path.open("rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    if gz:
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
-    return path.open("r", encoding="utf-8", errors="replace", newline="")
+@contextmanager
+def _open(path: Path) -> Iterator[io.TextIOWrapper]:
+    """A plain or gzip log as text (the collectors' opener, which tells gzip by its magic bytes)."""
+    with open_decompressed(path) as raw:
+        yield io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
 
 
 def _keyed(path: Path) -> Iterator[tuple[float, int, str]]:
@@ -78,7 +72,8 @@ def merged_lines(paths: list[Path]) -> Iterator[str]:
         if not p.is_file():
             raise InputError(f"cannot read log {p}: no such file. Give an access log path to --log.")
         try:
-            _open(p).close()
+            with _open(p):
+                pass
         except OSError as exc:
             raise InputError(f"cannot read log {p}: {exc.strerror or exc}.") from None
     for _, _, line in heapq.merge(*(_keyed(p) for p in paths)):
