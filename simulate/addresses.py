@@ -192,14 +192,25 @@ def country_pool(country: str, seed: int, size: int = 600, ipv6_share: float = 0
     return tuple(rng.sample(master, min(size, len(master))))
 
 
+def _room(prefixes: tuple[str, ...]) -> int:
+    """How many distinct addresses the prefixes can give (IPv6 counted as plenty)."""
+    room = 0
+    for cidr in prefixes:
+        net = ipaddress.ip_network(cidr, strict=False)
+        room += 1 << min(net.max_prefixlen - net.prefixlen, 40)
+    return room
+
+
 def prefix_pool(rng: random.Random, prefixes: tuple[str, ...], size: int) -> list[str]:
-    """``size`` distinct addresses spread over the given prefixes."""
+    """``size`` addresses spread over the given prefixes: distinct while the prefixes have room, then
+    repeated (several clients behind one address), so a few small prefixes never stall a big draw."""
+    want = min(size, _room(prefixes))
     found: set[str] = set()
-    while len(found) < size:
+    while len(found) < want:
         found.add(_in_network(rng, rng.choice(prefixes)))
     pool = sorted(found)
     rng.shuffle(pool)
-    return pool
+    return pool + [rng.choice(pool) for _ in range(size - len(pool))] if pool else pool
 
 
 _HOST_NETS = tuple(ipaddress.ip_network(p) for p in HOSTING_PREFIXES)

@@ -32,9 +32,17 @@ FIRST_PARTY = {p.stem for p in ROOT.glob("*.py")} | {p.name for p in ROOT.iterdi
 
 
 def _ignored(rel: str, patterns: list[str]) -> bool:
+    """Whether Docker leaves ``rel`` (relative to the context) out: a pattern is matched from the context's
+    root (``data`` is ./data, not reference/data), against the path or a directory above it; ``**/x``
+    matches ``x`` at any depth."""
     parts = PurePosixPath(rel).parts
-    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.removeprefix("**/"))
-               or any(fnmatch.fnmatch(part, p.removeprefix("**/")) for part in parts) for p in patterns)
+    for pattern in (p.strip("/") for p in patterns):
+        if pattern.startswith("**/"):
+            if any(fnmatch.fnmatch(part, pattern[3:]) for part in parts):
+                return True
+        elif any(fnmatch.fnmatch("/".join(parts[:i]), pattern) for i in range(1, len(parts) + 1)):
+            return True
+    return False
 
 
 def image_files() -> dict[str, Path]:

@@ -113,8 +113,6 @@ def test_a_bucket_is_judged_at_the_first_run_after_it_settles(attack) -> None:
 
 
 @pytest.mark.timeout(30)
-@pytest.mark.xfail(strict=True, reason="issue 14: live detection does not finish on the new world's draw of this "
-                   "flop (over 300 s where the old world's took 4 s): to investigate with the detector work")
 def test_a_send_blip_shown_while_it_lasts_is_closed_as_a_blip_once_it_ends(tmp_path: Path) -> None:
     # A flop: the send's first readers make a short rise the live worker shows while it lasts, but
     # over no 5 minutes does it add the baseline's own volume, so the analysis drops it once it ends.
